@@ -1,0 +1,70 @@
+# Plenary: `make run` serves the demo on http://127.0.0.1:5000; `make test` runs every suite.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app wsgi
+PYTEST := $(BIN)/python -m pytest
+HOST ?= 127.0.0.1
+PORT ?= 5000
+WORKERS ?= 3
+
+.PHONY: install run serve-prod test test-sqlite test-postgres e2e system-deps lint check-courses clean
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Plenary needs Python 3.11 or newer")'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+## install: create .venv and install Plenary with its test tools
+install: $(VENV)/.installed
+
+## run: install, migrate, sync the courses, load the demo and serve on http://127.0.0.1:5000
+run: install
+	$(FLASK) db upgrade
+	$(FLASK) courses sync
+	$(FLASK) demo load
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+## serve-prod: gunicorn with several workers (needs SECRET_KEY and DATABASE_URL; see README)
+serve-prod: install
+	PLENARY_ENV=production $(FLASK) db upgrade
+	PLENARY_ENV=production $(FLASK) courses sync
+	PLENARY_ENV=production $(BIN)/gunicorn --workers $(WORKERS) --worker-class gthread --threads 4 \
+	  --bind $(HOST):$(PORT) --access-logfile - --error-logfile - wsgi:app
+
+## test: every suite: SQLite, then PostgreSQL, then the browser journeys
+test: install system-deps
+	@start=$$(date +%s); $(MAKE) --no-print-directory test-sqlite; t1=$$(date +%s); \
+	$(MAKE) --no-print-directory test-postgres; t2=$$(date +%s); \
+	$(MAKE) --no-print-directory e2e; t3=$$(date +%s); \
+	echo "Timings: sqlite $$((t1-start))s, postgres $$((t2-t1))s, e2e $$((t3-t2))s"
+
+## test-sqlite: the suite on SQLite (browser journeys excluded)
+test-sqlite: install
+	$(PYTEST) -q -m "not e2e" -p no:cacheprovider
+
+## test-postgres: the suite on a throwaway PostgreSQL server started and stopped around it
+test-postgres: install system-deps
+	$(BIN)/python -m tests.tools.pgserver run -- $(PYTEST) -q -m "not e2e" -p no:cacheprovider
+
+## e2e: real-browser journeys in headless Chromium
+e2e: install system-deps
+	$(PYTEST) -q -m e2e tests/e2e -p no:cacheprovider
+
+system-deps:
+	@bash tests/tools/ensure_system_deps.sh
+
+check-courses: install
+	$(FLASK) courses check
+
+lint: install
+	$(BIN)/ruff check app tests bench
+	$(BIN)/ruff format --check app tests bench
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache tests/e2e/artifacts

@@ -1,0 +1,155 @@
+"""Plenary: cohort-based popular-education courses for organizing groups."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask, current_app, has_request_context, request
+from flask_babel import get_locale, get_timezone
+from flask_login import current_user
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.config import check_production_config, config_from_environment
+from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.lib.time import is_valid_timezone
+
+
+def create_app(test_config: Mapping | None = None) -> Flask:
+    """Build the application: configuration from the environment (then `test_config`), extensions, blueprints."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(config_from_environment(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+    check_production_config(app.config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    _configure_logging(app)
+    _configure_proxy(app)
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_cli(app)
+    _register_template_helpers(app)
+
+    from app.lib.errors import register_error_handlers
+
+    register_error_handlers(app)
+    return app
+
+
+def _configure_logging(app: Flask) -> None:
+    level = getattr(logging, str(app.config.get("LOG_LEVEL", "INFO")).upper(), logging.INFO)
+    root = logging.getLogger("plenary")
+    if not root.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    root.setLevel(level)
+
+
+def _configure_proxy(app: Flask) -> None:
+    hops = {k: app.config[f"PROXY_FIX_X_{k.upper()}"] for k in ("for", "proto", "host")}
+    if any(hops.values()):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops["for"], x_proto=hops["proto"], x_host=hops["host"])
+
+
+def _select_locale() -> str:
+    if not has_request_context():
+        return current_app.config["BABEL_DEFAULT_LOCALE"]
+    if current_user.is_authenticated:
+        return current_user.locale
+    return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
+
+
+def _select_timezone() -> str:
+    """Logged-in people see their profile's zone; visitors the zone their browser reported (a cookie), else UTC."""
+    if not has_request_context():
+        return "UTC"
+    if current_user.is_authenticated:
+        return current_user.timezone
+    guessed = request.cookies.get("tz", "")
+    return guessed if is_valid_timezone(guessed) else "UTC"
+
+
+def _init_extensions(app: Flask) -> None:
+    from app import models  # noqa: F401 - registers every table on the metadata
+
+    db.init_app(app)
+    from app.lib.columns import render_migration_item
+
+    migrate.init_app(
+        app,
+        db,
+        directory=str(Path(__file__).resolve().parent.parent / "migrations"),
+        render_as_batch=True,
+        compare_type=True,
+        render_item=render_migration_item,
+    )
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
+    limiter.init_app(app)
+
+    login_manager.init_app(app)
+    login_manager.login_view = "accounts.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+
+    from app.accounts.service import load_user_from_cookie
+
+    @login_manager.user_loader
+    def load_user(cookie_id: str):
+        return load_user_from_cookie(db.session, cookie_id)
+
+    with app.app_context():
+        _configure_sqlite(db.engine)
+
+
+def _configure_sqlite(engine: sa.Engine) -> None:
+    """SQLite needs foreign keys switched on, and WAL plus a busy timeout to serve several requests at once."""
+    if engine.dialect.name != "sqlite":
+        return
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.accounts.views import bp as accounts_bp
+    from app.courses.views import bp as courses_bp
+    from app.health import bp as health_bp
+
+    app.register_blueprint(courses_bp)
+    app.register_blueprint(accounts_bp)
+    app.register_blueprint(health_bp)
+
+
+def _register_cli(app: Flask) -> None:
+    from app.accounts.cli import users_cli
+    from app.courses.cli import courses_cli
+    from app.demo.cli import demo_cli
+    from app.notifications.cli import outbox_cli
+
+    for group in (users_cli, courses_cli, outbox_cli, demo_cli):
+        app.cli.add_command(group)
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from app.lib import formatting
+
+    app.jinja_env.filters.update(formatting.FILTERS)
+    app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+
+    @app.context_processor
+    def inject_locale():
+        return {"current_locale": str(get_locale() or "en"), "current_timezone": str(get_timezone() or "UTC")}

@@ -1,0 +1,85 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
+from wtforms.validators import DataRequired, Email, EqualTo, Length
+
+from app.accounts.service import PASSWORD_MAX, PASSWORD_MIN
+from app.lib.time import all_timezones
+
+LANGUAGE_NAMES = {"en": "English", "es": "Español", "pt": "Português", "fr": "Français"}
+
+
+def timezone_choices() -> list[SelectChoice]:
+    """Every IANA zone, grouped by region in the select ("America", "Asia", ...)."""
+    return [
+        SelectChoice(name, name.replace("_", " "), optgroup=name.split("/")[0] if "/" in name else None)
+        for name in all_timezones()
+    ]
+
+
+class TimezoneField(SelectField):
+    """A select of IANA zone names. With `data-guess-timezone`, a small script preselects the browser's zone."""
+
+    def __init__(self, label=None, **kwargs):
+        kwargs.setdefault("choices", timezone_choices)
+        kwargs.setdefault("default", "UTC")
+        super().__init__(label, **kwargs)
+
+
+def _password_validators():
+    return [DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)]
+
+
+class SignupForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(
+        _l("Password"),
+        validators=_password_validators(),
+        description=_l("At least %(n)s characters. A few words you will remember work well.", n=PASSWORD_MIN),
+    )
+    timezone = TimezoneField(
+        _l("Your time zone"),
+        description=_l("Session times are shown in this zone."),
+        render_kw={"data-guess-timezone": "true"},
+    )
+    next = HiddenField()
+    submit = SubmitField(_l("Create account"))
+
+
+class LoginForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+    next = HiddenField()
+    submit = SubmitField(_l("Log in"))
+
+
+class ResetRequestForm(FlaskForm):
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    submit = SubmitField(_l("Send me a reset link"))
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField(_l("New password"), validators=_password_validators())
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+    )
+    submit = SubmitField(_l("Set new password"))
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+    timezone = TimezoneField(_l("Your time zone"), description=_l("Session times are shown in this zone."))
+    locale = SelectField(_l("Language"), choices=[SelectChoice(code, label) for code, label in LANGUAGE_NAMES.items()])
+    submit = SubmitField(_l("Save profile"))
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+    password = PasswordField(_l("New password"), validators=_password_validators())
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+    )
+    submit = SubmitField(_l("Change password"))

@@ -1,0 +1,46 @@
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from app.courses.loader import load_library
+from app.courses.service import sync_library
+from app.extensions import db
+
+courses_cli = AppGroup("courses", help="Check and load the Markdown course library.")
+
+
+def _library(path: str | None):
+    return load_library(Path(path or current_app.config["COURSES_DIR"]))
+
+
+@courses_cli.command("check")
+@click.option("--path", type=click.Path(file_okay=False), help="Course folder (default: COURSES_DIR).")
+def check_command(path: str | None) -> None:
+    """Validate every course file; print each problem as path:line: message."""
+    library = _library(path)
+    for line in library.formatted_problems():
+        click.echo(line)
+    if not library.ok:
+        click.echo(f"{len(library.problems)} problem(s) found.", err=True)
+        raise SystemExit(1)
+    readings = sum(len(c.readings) for c in library.courses)
+    sessions = sum(len(c.sessions) for c in library.courses)
+    click.echo(f"OK: {len(library.courses)} course(s), {sessions} session(s), {readings} reading(s).")
+
+
+@courses_cli.command("sync")
+@click.option("--path", type=click.Path(file_okay=False), help="Course folder (default: COURSES_DIR).")
+def sync_command(path: str | None) -> None:
+    """Load the course files into the database. Safe to run again: unchanged courses are left alone."""
+    library = _library(path)
+    if not library.ok:
+        for line in library.formatted_problems():
+            click.echo(line)
+        click.echo("Nothing was synced: fix the problems above first.", err=True)
+        raise SystemExit(1)
+    report = sync_library(db.session, library)
+    db.session.commit()
+    for line in report.lines():
+        click.echo(line)

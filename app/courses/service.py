@@ -1,0 +1,203 @@
+"""Course library rules: syncing the Markdown files into the database, and what the public pages show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app.cohorts.models import Cohort, CohortStatus
+from app.courses.loader import CourseData, Library
+from app.courses.models import Course, CourseSession, Reading
+from app.lib.errors import DomainError, NotFound
+from app.lib.markdown import render_document
+from app.lib.time import now_utc
+
+
+@dataclass
+class SyncReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    archived: list[str] = field(default_factory=list)
+    restored: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated or self.archived or self.restored)
+
+    def lines(self) -> list[str]:
+        out = [
+            f"{verb} {slug}"
+            for verb, slugs in (
+                ("created", self.created),
+                ("updated", self.updated),
+                ("restored", self.restored),
+                ("archived", self.archived),
+            )
+            for slug in slugs
+        ]
+        if not self.changed:
+            out.append(f"No changes: {len(self.unchanged)} course(s) already up to date.")
+        return out
+
+
+def _apply_readings(course: Course, data: CourseData) -> dict[str, Reading]:
+    """Update readings in place by slug so their ids (and people's progress on them) survive edits."""
+    existing = {r.slug: r for r in course.readings}
+    wanted = {r.slug for r in data.readings}
+    for slug, reading in existing.items():
+        if slug not in wanted:
+            course.readings.remove(reading)
+    by_slug: dict[str, Reading] = {}
+    for item in data.readings:
+        reading = existing.get(item.slug) or Reading(slug=item.slug)
+        if reading.id is None:
+            course.readings.append(reading)
+        document = render_document(item.body)
+        reading.title = item.title
+        reading.estimated_minutes = item.estimated_minutes
+        reading.attribution = item.attribution
+        reading.body_html = str(document.html)
+        reading.toc_html = str(document.toc) if document.headings >= 3 else ""
+        reading.is_pre_meeting = item.slug == data.pre_meeting_reading
+        by_slug[item.slug] = reading
+    return by_slug
+
+
+def _apply_sessions(course: Course, data: CourseData, readings: dict[str, Reading]) -> None:
+    """Update sessions in place by slug, so scheduled cohorts keep pointing at the same outline rows."""
+    existing = {s.slug: s for s in course.sessions}
+    wanted = {s.slug for s in data.sessions}
+    for slug, session in existing.items():
+        if slug not in wanted:
+            course.sessions.remove(session)
+    # Positions are unique per course: move the kept rows out of the way before renumbering.
+    for offset, session in enumerate(course.sessions):
+        session.position = 1000 + offset
+    db_session = so.object_session(course)
+    if db_session is not None:
+        db_session.flush()
+    for item in data.sessions:
+        session = existing.get(item.slug) or CourseSession(slug=item.slug)
+        if session.id is None:
+            course.sessions.append(session)
+        session.position = item.position
+        session.title = item.title
+        session.plenary_minutes = item.plenary_minutes
+        session.breakout_minutes = item.breakout_minutes
+        session.body_html = str(render_document(item.body).html)
+        session.readings = [readings[slug] for slug in item.reading_slugs]
+
+
+def _apply_course(course: Course, data: CourseData) -> None:
+    course.title = data.title
+    course.level = data.level
+    course.summary = data.summary
+    course.description_html = str(render_document(data.description).html)
+    course.language = data.language
+    course.min_group_size = data.min_group_size
+    course.accepts_equivalent_experience = data.accepts_equivalent_experience
+    course.prerequisite_share = data.prerequisite_share
+    course.completion_min_sessions = data.completion_min_sessions
+    course.content_hash = data.content_hash
+    course.synced_at = now_utc()
+    readings = _apply_readings(course, data)
+    _apply_sessions(course, data, readings)
+
+
+def sync_library(session: so.Session, library: Library) -> SyncReport:
+    """Make the database mirror the course files. Running it twice changes nothing the second time.
+
+    A course whose folder disappeared is archived (hidden from the catalogue, kept for its cohorts), never
+    deleted. Raises DomainError when the library has problems: nothing is written then.
+    """
+    if not library.ok:
+        raise DomainError(f"The course library has {len(library.problems)} problem(s); run 'flask courses check'.")
+    report = SyncReport()
+    courses = {
+        c.slug: c
+        for c in session.scalars(
+            sa.select(Course).options(
+                so.selectinload(Course.readings),
+                so.selectinload(Course.sessions).selectinload(CourseSession.readings),
+                so.selectinload(Course.prerequisites),
+            )
+        )
+    }
+    for data in library.courses:
+        course = courses.get(data.slug)
+        if course is None:
+            course = Course(slug=data.slug, readings=[], sessions=[], prerequisites=[])
+            session.add(course)
+            courses[data.slug] = course
+            _apply_course(course, data)
+            report.created.append(data.slug)
+        elif course.content_hash != data.content_hash:
+            _apply_course(course, data)
+            report.updated.append(data.slug)
+        elif not course.is_archived:
+            report.unchanged.append(data.slug)
+        if course.is_archived:
+            course.archived_at = None
+            report.restored.append(data.slug)
+    for data in library.courses:
+        course = courses[data.slug]
+        if {c.slug for c in course.prerequisites} != set(data.prerequisites):
+            course.prerequisites = [courses[slug] for slug in data.prerequisites]
+    present = {data.slug for data in library.courses}
+    for slug, course in courses.items():
+        if slug not in present and not course.is_archived:
+            course.archived_at = now_utc()
+            report.archived.append(slug)
+    session.flush()
+    return report
+
+
+def list_catalogue(session: so.Session) -> list[Course]:
+    """Courses open to the public, core courses first, with what the catalogue shows loaded up front."""
+    return list(
+        session.scalars(
+            sa.select(Course)
+            .where(Course.archived_at.is_(None))
+            .options(so.selectinload(Course.sessions), so.selectinload(Course.prerequisites))
+            .order_by(sa.case((Course.level == "core", 0), else_=1), Course.title)
+        )
+    )
+
+
+def get_course_by_slug(session: so.Session, slug: str) -> Course:
+    """A course for its public page; archived courses are not found. Raises NotFound."""
+    course = session.scalar(
+        sa.select(Course)
+        .where(Course.slug == slug, Course.archived_at.is_(None))
+        .options(
+            so.selectinload(Course.sessions).selectinload(CourseSession.readings),
+            so.selectinload(Course.readings),
+            so.selectinload(Course.prerequisites),
+        )
+    )
+    if course is None:
+        raise NotFound("There is no course at this address.")
+    return course
+
+
+def get_reading(session: so.Session, course: Course, reading_slug: str) -> Reading:
+    reading = next((r for r in course.readings if r.slug == reading_slug), None)
+    if reading is None:
+        raise NotFound("This course has no such reading.")
+    return reading
+
+
+def upcoming_cohorts(session: so.Session, course: Course) -> list[Cohort]:
+    """Cohorts of this course that people can still look forward to, soonest first."""
+    visible = (CohortStatus.OPEN, CohortStatus.CLOSED, CohortStatus.RUNNING)
+    cohorts = session.scalars(
+        sa.select(Cohort)
+        .where(Cohort.course_id == course.id, Cohort.status.in_(visible))
+        .options(so.selectinload(Cohort.sessions))
+        .order_by(Cohort.registration_deadline_at)
+    )
+    now = now_utc()
+    return [c for c in cohorts if c.sessions and c.sessions[-1].ends_at > now]

@@ -1,0 +1,25 @@
+from flask import Blueprint, render_template
+
+from app.courses import service
+from app.extensions import db
+
+bp = Blueprint("courses", __name__, template_folder="templates")
+
+
+@bp.get("/")
+def catalogue():
+    return render_template("courses/catalogue.html", courses=service.list_catalogue(db.session))
+
+
+@bp.get("/courses/<slug>")
+def course_page(slug: str):
+    course = service.get_course_by_slug(db.session, slug)
+    cohorts = service.upcoming_cohorts(db.session, course)
+    return render_template("courses/course.html", course=course, cohorts=cohorts)
+
+
+@bp.get("/courses/<slug>/readings/<reading_slug>")
+def reading_page(slug: str, reading_slug: str):
+    course = service.get_course_by_slug(db.session, slug)
+    reading = service.get_reading(db.session, course, reading_slug)
+    return render_template("courses/reading.html", course=course, reading=reading)

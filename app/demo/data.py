@@ -1,0 +1,176 @@
+"""A small demo world: an admin, a trainer, two coordinators with their groups, participants, one open cohort.
+
+Idempotent: people are found by email, groups by name, the cohort by course and label.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app.accounts.models import User
+from app.accounts.service import create_user, find_user_by_email
+from app.cohorts.models import Cohort, CohortStatus
+from app.cohorts.service import SessionPlan, schedule_cohort
+from app.courses.models import Course
+from app.groups.models import Group, GroupMembership, MembershipRole, MembershipStatus
+from app.lib.time import now_utc
+
+DEMO_PASSWORD = "plenary-demo"  # noqa: S105 - printed for people trying the demo
+
+PEOPLE = [
+    # email, name, zone, role label
+    ("admin@plenary.example", "Rosa Admin", "Europe/Madrid", "administrator"),
+    ("trainer@plenary.example", "Amara Okafor", "Africa/Lagos", "trainer"),
+    ("lucia@plenary.example", "Lucía Fernández", "America/Mexico_City", "coordinator (group of 11)"),
+    ("priya@plenary.example", "Priya Raman", "Asia/Kolkata", "coordinator (group of 5)"),
+]
+TRANSIT_MEMBERS = [
+    ("Jorge Medina", "America/Mexico_City"),
+    ("Ana Beltrán", "America/Mexico_City"),
+    ("Tomás Ruiz", "America/Mexico_City"),
+    ("Carmen Ochoa", "America/Mexico_City"),
+    ("Diego Salas", "America/Mexico_City"),
+    ("Marisol Vega", "America/Mexico_City"),
+    ("Luis Carrillo", "America/Mexico_City"),
+    ("Rebeca Núñez", "America/Mexico_City"),
+]
+TRANSIT_ROSTER_ONLY = ["Don Efraín (no email)", "Graciela Pérez (no email)"]
+DOMESTIC_MEMBERS = [
+    ("Lakshmi Iyer", "Asia/Kolkata"),
+    ("Selvi Murugan", "Asia/Kolkata"),
+    ("Fatima Sheikh", "Asia/Kolkata"),
+    ("Meena Pillai", "Asia/Kolkata"),
+]
+DOMESTIC_INVITED = ("Kavya Nair", "Asia/Kolkata")
+
+
+@dataclass
+class DemoReport:
+    lines: list[str] = field(default_factory=list)
+    logins: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _email_for(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name.lower()).encode("ascii", "ignore").decode()
+    return ".".join(part for part in ascii_name.split() if part.isalpha()) + "@members.example"
+
+
+def _person(session: so.Session, report: DemoReport, email: str, name: str, zone: str, admin: bool = False) -> User:
+    user = find_user_by_email(session, email)
+    if user is None:
+        user = create_user(session, email=email, name=name, password=DEMO_PASSWORD, timezone=zone, is_admin=admin)
+        report.lines.append(f"created user {email}")
+    return user
+
+
+def _group(
+    session: so.Session,
+    report: DemoReport,
+    name: str,
+    organization: str,
+    country: str,
+    languages: str,
+    coordinator: User,
+    members: list[User],
+    roster_only: list[str] = (),
+    invited: list[User] = (),
+) -> Group:
+    group = session.scalar(sa.select(Group).where(Group.name == name))
+    if group is not None:
+        return group
+    group = Group(name=name, organization=organization, country=country, languages=languages)
+    group.memberships.append(GroupMembership(user=coordinator, role=MembershipRole.COORDINATOR))
+    group.memberships.extend(GroupMembership(user=m) for m in members)
+    group.memberships.extend(GroupMembership(display_name=n) for n in roster_only)
+    group.memberships.extend(GroupMembership(user=m, status=MembershipStatus.INVITED) for m in invited)
+    session.add(group)
+    session.flush()
+    report.lines.append(f"created group {name!r} ({len(group.active_members)} active members)")
+    return group
+
+
+def _next_saturday(after: date) -> date:
+    return after + timedelta(days=(5 - after.weekday()) % 7 or 7)
+
+
+def _open_cohort(session: so.Session, report: DemoReport, trainer: User) -> None:
+    course = session.scalar(sa.select(Course).where(Course.slug == "power-and-participation"))
+    if course is None:
+        report.lines.append("skipped the demo cohort: run 'flask courses sync' first")
+        return
+    upcoming = session.scalar(
+        sa.select(Cohort).where(
+            Cohort.course_id == course.id,
+            Cohort.status == CohortStatus.OPEN,
+            Cohort.registration_deadline_at > now_utc(),
+        )
+    )
+    if upcoming is not None:
+        return
+    first = _next_saturday(now_utc().date() + timedelta(weeks=5))
+    days = [first + timedelta(weeks=i) for i in range(len(course.sessions) or 3)]
+    plans = [
+        SessionPlan(datetime.combine(d, time(15, 0)), s.plenary_minutes, s.breakout_minutes)
+        for d, s in zip(days, course.sessions, strict=False)
+    ]
+    label = f"{first:%B %Y} · Saturdays"
+    schedule_cohort(
+        session,
+        course=course,
+        label=label,
+        host_timezone="Europe/London",
+        sessions=plans,
+        deadline_local=datetime.combine(first - timedelta(days=14), time(23, 59)),
+        capacity=60,
+        opens_local=datetime.combine(now_utc().date() - timedelta(days=7), time(9, 0)),
+        status=CohortStatus.OPEN,
+        trainers=[trainer],
+        video_url="https://meet.example.org/plenary-demo",
+    )
+    report.lines.append(f"created open cohort {label!r} of {course.title}")
+
+
+def load_demo(session: so.Session) -> DemoReport:
+    """Create (or leave as it is) the demo world, and say what was created."""
+    report = DemoReport()
+    people = {
+        role: _person(session, report, email, name, zone, admin=(role == "administrator"))
+        for email, name, zone, role in PEOPLE
+    }
+    report.logins = [(role, email) for email, _name, _zone, role in PEOPLE]
+    transit = [_person(session, report, _email_for(n), n, z) for n, z in TRANSIT_MEMBERS]
+    domestic = [_person(session, report, _email_for(n), n, z) for n, z in DOMESTIC_MEMBERS]
+    invited = _person(session, report, _email_for(DOMESTIC_INVITED[0]), *DOMESTIC_INVITED)
+    report.logins.append(("participant", transit[0].email))
+    _group(
+        session,
+        report,
+        "Transit Workers Local 12 study circle",
+        "Sindicato de Trabajadores del Transporte",
+        "MX",
+        "es, en",
+        people["coordinator (group of 11)"],
+        transit,
+        TRANSIT_ROSTER_ONLY,
+    )
+    _group(
+        session,
+        report,
+        "Chennai domestic workers' forum",
+        "Domestic Workers Forum",
+        "IN",
+        "ta, en",
+        people["coordinator (group of 5)"],
+        domestic,
+        invited=[invited],
+    )
+    _open_cohort(session, report, people["trainer"])
+    session.flush()
+    if not report.lines:
+        report.lines.append("The demo data is already loaded: nothing to do.")
+    return report

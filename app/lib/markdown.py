@@ -1,0 +1,111 @@
+"""One Markdown renderer: Markdown to HTML, always sanitized with an allow-list.
+
+Course text from the repository and text people type (notes, attestations, commitments) go through the
+same sanitizer; course text may additionally get heading anchors and a table of contents.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import markdown as md
+import nh3
+from markupsafe import Markup
+
+_ALLOWED_TAGS = {
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "dd",
+    "del",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "s",
+    "section",
+    "span",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "ul",
+}
+_ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title", "id"},
+    "abbr": {"title"},
+    "div": {"class"},
+    "h1": {"id"},
+    "h2": {"id"},
+    "h3": {"id"},
+    "h4": {"id"},
+    "h5": {"id"},
+    "h6": {"id"},
+    "li": {"id"},
+    "ol": {"start"},
+    "sup": {"id"},
+    "td": {"align"},
+    "th": {"align"},
+}
+_URL_SCHEMES = {"http", "https", "mailto"}
+_BASE_EXTENSIONS = ["tables", "fenced_code", "sane_lists", "footnotes", "abbr", "def_list"]
+
+
+@dataclass(frozen=True)
+class RenderedDocument:
+    html: Markup
+    toc: Markup
+    headings: int
+
+
+def sanitize_html(html: str) -> Markup:
+    """Keep only harmless tags and attributes; links get rel=noopener and never run script."""
+    cleaned = nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        url_schemes=_URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+    )
+    return Markup(cleaned)  # noqa: S704 - sanitized just above
+
+
+def render_markdown(text: str) -> Markup:
+    """Render text a person typed. Raw HTML in the input is escaped away by the sanitizer."""
+    converter = md.Markdown(extensions=_BASE_EXTENSIONS, output_format="html")
+    return sanitize_html(converter.convert(text or ""))
+
+
+def render_document(text: str) -> RenderedDocument:
+    """Render a long course text with heading anchors and a table of contents."""
+    converter = md.Markdown(
+        extensions=[*_BASE_EXTENSIONS, "toc"],
+        extension_configs={"toc": {"toc_depth": "2-3", "permalink": False}},
+        output_format="html",
+    )
+    html = converter.convert(text or "")
+    tokens = getattr(converter, "toc_tokens", [])
+    count = sum(1 + len(t.get("children", [])) for t in tokens)
+    toc = converter.toc if count else ""  # type: ignore[attr-defined]
+    return RenderedDocument(html=sanitize_html(html), toc=sanitize_html(toc), headings=count)

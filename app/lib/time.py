@@ -1,0 +1,93 @@
+"""Time helpers: every instant is an aware UTC datetime; conversion to a person's zone happens at the edge."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import UTC, datetime
+from functools import lru_cache
+
+import sqlalchemy as sa
+
+
+def now_utc() -> datetime:
+    """The current instant, aware, in UTC. Use the callable as a column default, never its value."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(sa.types.TypeDecorator):
+    """A time-zone-aware column that stores UTC on every database and hands back aware UTC datetimes.
+
+    PostgreSQL stores `timestamptz`; SQLite has no time zones, so the UTC wall time is stored and UTC is
+    attached again when reading. Naive datetimes are refused on the way in: they are always a bug.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime):
+            raise TypeError(f"expected a datetime, got {type(value).__name__}")
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r} cannot be stored; attach a time zone first")
+        value = value.astimezone(UTC)
+        if dialect.name == "sqlite":
+            return value.replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+@lru_cache(maxsize=1)
+def all_timezones() -> tuple[str, ...]:
+    """Every IANA zone name this machine knows (from the tzdata package), sorted, without legacy aliases."""
+    names = {n for n in zoneinfo.available_timezones() if "/" in n and not n.startswith(("Etc/", "SystemV/"))}
+    names.add("UTC")
+    return tuple(sorted(names))
+
+
+def is_valid_timezone(name: str | None) -> bool:
+    if not name:
+        return False
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def to_local(instant: datetime, tz_name: str) -> datetime:
+    """The same instant seen in the zone `tz_name` (UTC when the name is unknown)."""
+    zone = zoneinfo.ZoneInfo(tz_name) if is_valid_timezone(tz_name) else UTC
+    return instant.astimezone(zone)
+
+
+class LocalTimeError(ValueError):
+    """A wall-clock time that does not name exactly one instant in its zone."""
+
+
+def local_to_utc(local: datetime, tz_name: str) -> datetime:
+    """The UTC instant of the naive wall-clock time `local` in zone `tz_name`.
+
+    Refuses the hour skipped by a daylight-saving change (it never happens there) and the repeated hour
+    (it happens twice), instead of silently picking one.
+    """
+    if local.tzinfo is not None:
+        raise ValueError("expected a wall-clock time without a time zone")
+    if not is_valid_timezone(tz_name):
+        raise LocalTimeError(f"unknown time zone {tz_name!r}")
+    zone = zoneinfo.ZoneInfo(tz_name)
+    first = local.replace(tzinfo=zone, fold=0)
+    second = local.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        # Round-tripping through UTC tells a skipped hour (it comes back different) from a repeated one.
+        if first.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local:
+            raise LocalTimeError(f"{local:%Y-%m-%d %H:%M} does not exist in {tz_name}: the clocks skip that hour")
+        raise LocalTimeError(f"{local:%Y-%m-%d %H:%M} happens twice in {tz_name}: the clocks repeat that hour")
+    return first.astimezone(UTC)

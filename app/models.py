@@ -1,0 +1,22 @@
+"""Every model, imported in one place so the metadata (and Alembic's comparison) sees the whole schema."""
+
+from app.accounts.models import User
+from app.cohorts.models import Cohort, CohortSession, cohort_trainers
+from app.courses.models import Course, CourseSession, Reading, course_prerequisites, session_readings
+from app.groups.models import Group, GroupMembership
+from app.notifications.models import OutboxMessage
+
+__all__ = [
+    "Cohort",
+    "CohortSession",
+    "Course",
+    "CourseSession",
+    "Group",
+    "GroupMembership",
+    "OutboxMessage",
+    "Reading",
+    "User",
+    "cohort_trainers",
+    "course_prerequisites",
+    "session_readings",
+]

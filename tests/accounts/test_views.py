@@ -1,0 +1,207 @@
+"""Sign-up, login, logout, reset and profile over HTTP, with CSRF on as in production."""
+
+import re
+
+import sqlalchemy as sa
+
+from app.accounts.models import User
+from app.extensions import db
+from tests.conftest import outbox_messages
+
+SIGNUP = {
+    "name": "Ana Lima",
+    "email": "ana@example.org",
+    "password": "solidarity forever",
+    "timezone": "America/Sao_Paulo",
+}
+
+
+def test_signup_creates_an_account_and_logs_in(client):
+    response = client.submit("/signup", SIGNUP, follow_redirects=True)
+    assert response.status_code == 200
+    assert "Welcome to Plenary, Ana Lima." in response.get_data(as_text=True)
+    user = db.session.scalar(sa.select(User).where(User.email == "ana@example.org"))
+    assert user.timezone == "America/Sao_Paulo"
+    assert client.get("/profile").status_code == 200
+
+
+def test_signup_form_guesses_the_time_zone_but_works_without_script(client):
+    page = client.get("/signup").get_data(as_text=True)
+    assert 'data-guess-timezone="true"' in page
+    assert '<option selected value="UTC">' in page or '<option value="UTC" selected>' in page
+    assert "/static/js/timezone.js" in page
+
+
+def test_signup_with_taken_email_shows_the_error_next_to_the_field_and_keeps_input(client, make_user):
+    make_user(email="ana@example.org")
+    response = client.submit("/signup", {**SIGNUP, "email": "ANA@example.org"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="email-error"' in page and "already exists" in page
+    assert 'value="Ana Lima"' in page
+
+
+def test_signup_with_bad_email_and_short_password_explains_both(client):
+    response = client.submit("/signup", {**SIGNUP, "email": "not-an-email", "password": "short"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="email-error"' in page
+    assert 'id="password-error"' in page
+
+
+def test_signup_without_csrf_token_is_refused(client):
+    response = client.post("/signup", data=SIGNUP)
+    assert response.status_code == 400
+    assert "Form expired" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(User.id))) == 0
+
+
+def test_login_and_logout(client, auth, make_user):
+    make_user(email="rosa@example.org")
+    response = auth.login("Rosa@Example.org")
+    assert response.status_code == 302
+    assert client.get("/profile").status_code == 200
+    assert auth.logout().status_code == 302
+    assert client.get("/profile").status_code == 302
+
+
+def test_login_failure_is_a_clear_message_not_a_500(client, auth, make_user):
+    make_user(email="rosa@example.org")
+    response = auth.login("rosa@example.org", "wrong password")
+    assert response.status_code == 422
+    assert "do not match an account" in response.get_data(as_text=True)
+
+
+def test_login_redirects_only_to_local_pages(client, make_user):
+    make_user(email="rosa@example.org")
+    data = {"email": "rosa@example.org", "password": "correct horse battery"}
+    evil = client.submit("/login", {**data, "next": "https://evil.example/steal"})
+    assert evil.headers["Location"] == "/"
+    client.submit("/logout", page="/")
+    good = client.submit("/login", {**data, "next": "/profile"})
+    assert good.headers["Location"] == "/profile"
+
+
+def test_logout_is_post_only(client, auth, make_user):
+    make_user(email="rosa@example.org")
+    auth.login("rosa@example.org")
+    assert client.get("/logout").status_code == 405
+    assert client.get("/profile").status_code == 200
+
+
+def test_login_is_rate_limited_with_a_clear_429_page(app, db_url, make_user):
+    from app import create_app
+    from tests.conftest import FormClient, test_config
+
+    limited = create_app(test_config(db_url, RATELIMIT_ENABLED=True))
+    limited.test_client_class = FormClient
+    with limited.app_context():
+        client = limited.test_client()
+        attempts = [client.submit("/login", {"email": "x@example.org", "password": "wrong pass"}) for _ in range(11)]
+    assert [r.status_code for r in attempts[:10]] == [422] * 10
+    assert attempts[10].status_code == 429
+    assert "Too many attempts" in attempts[10].get_data(as_text=True)
+    assert int(attempts[10].headers["Retry-After"]) > 0
+
+
+def test_password_reset_journey(client, make_user):
+    make_user(email="forgetful@example.org")
+    response = client.submit("/reset", {"email": "forgetful@example.org"}, follow_redirects=True)
+    assert "a reset link is on its way" in response.get_data(as_text=True)
+    (message,) = outbox_messages()
+    link = re.search(r"http://plenary\.test(/reset/\S+)", message.body_text).group(1)
+    response = client.submit(link, {"password": "new password here", "confirm": "new password here"})
+    assert response.status_code == 302
+    client.submit("/logout", page="/")
+    login = client.submit("/login", {"email": "forgetful@example.org", "password": "new password here"})
+    assert login.status_code == 302
+    # The link worked once.
+    assert client.get(link).status_code == 400
+
+
+def test_reset_request_answers_the_same_for_unknown_emails(client, make_user):
+    make_user(email="known@example.org")
+    known = client.submit("/reset", {"email": "known@example.org"}, follow_redirects=True).get_data(as_text=True)
+    unknown = client.submit("/reset", {"email": "unknown@example.org"}, follow_redirects=True).get_data(as_text=True)
+    assert known == unknown
+
+
+def test_reset_form_mismatch_is_shown_next_to_the_field(client, make_user):
+    from app.accounts.service import make_reset_token
+
+    user = make_user()
+    link = f"/reset/{make_reset_token(user)}"
+    response = client.submit(link, {"password": "new password here", "confirm": "different one here"})
+    assert response.status_code == 422
+    assert "The two passwords differ." in response.get_data(as_text=True)
+
+
+def test_profile_updates_name_and_time_zone(client, auth, make_user):
+    user = make_user()
+    auth.login(user.email)
+    response = client.submit(
+        "/profile",
+        {"name": "New Name", "timezone": "Asia/Manila", "locale": "es", "submit": "1"},
+        follow_redirects=True,
+    )
+    assert response.status_code == 200
+    db.session.refresh(user)
+    assert (user.name, user.timezone, user.locale) == ("New Name", "Asia/Manila", "es")
+
+
+def test_profile_refuses_an_unknown_time_zone(client, auth, make_user):
+    user = make_user()
+    auth.login(user.email)
+    response = client.submit("/profile", {"name": "N", "timezone": "Atlantis/Capital", "locale": "en", "submit": "1"})
+    assert response.status_code == 422
+    assert 'id="timezone-error"' in response.get_data(as_text=True)
+    db.session.refresh(user)
+    assert user.timezone == "UTC"
+
+
+def test_changing_password_keeps_this_session_and_ends_others(app, client, auth, make_user):
+    user = make_user()
+    auth.login(user.email)
+    other = app.test_client()
+    other.submit("/login", {"email": user.email, "password": "correct horse battery"})
+    assert other.get("/profile").status_code == 200
+    response = client.submit(
+        "/profile/password",
+        {
+            "pw-current_password": "correct horse battery",
+            "pw-password": "fresh password 1",
+            "pw-confirm": "fresh password 1",
+        },
+        page="/profile",
+    )
+    assert response.status_code == 302
+    assert client.get("/profile").status_code == 200
+    assert other.get("/profile").status_code == 302
+
+
+def test_users_create_command_makes_an_admin(runner):
+    result = runner.invoke(
+        args=[
+            "users",
+            "create",
+            "--email",
+            "Boss@Example.org",
+            "--name",
+            "Boss",
+            "--password",
+            "long enough password",
+            "--admin",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    user = db.session.scalar(sa.select(User).where(User.email == "boss@example.org"))
+    assert user.is_admin
+
+
+def test_users_create_command_reports_errors_with_exit_1(runner, make_user):
+    make_user(email="taken@example.org")
+    result = runner.invoke(
+        args=["users", "create", "--email", "taken@example.org", "--name", "X", "--password", "long enough password"]
+    )
+    assert result.exit_code == 1
+    assert "already exists" in result.output

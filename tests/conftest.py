@@ -1,0 +1,234 @@
+"""Fixtures shared by the whole suite.
+
+The database is TEST_DATABASE_URL when set (make test-postgres starts a throwaway PostgreSQL and sets it),
+else a SQLite file in a temporary folder. The schema is built once per run with the real migrations, and
+every test starts with empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+
+from app import create_app
+from app.extensions import db
+
+ROOT = Path(__file__).resolve().parent.parent
+COURSES_DIR = ROOT / "courses"
+_CSRF_INPUT_RE = re.compile(r'<input[^>]*name="([\w-]*csrf_token)"[^>]*>')
+_VALUE_RE = re.compile(r'value="([^"]+)"')
+
+
+def csrf_tokens(html: str) -> dict[str, str]:
+    """The CSRF fields of every form on a page, as a browser would send them."""
+    return {m.group(1): _VALUE_RE.search(m.group(0)).group(1) for m in _CSRF_INPUT_RE.finditer(html)}
+
+
+def database_url(tmp_dir: Path) -> str:
+    return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir / 'test.db'}"
+
+
+def test_config(url: str, **overrides) -> dict:
+    config = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "test-secret-key-that-is-long-enough-for-tests",
+        "COURSES_DIR": str(COURSES_DIR),
+        "RATELIMIT_ENABLED": False,
+        "MAIL_SERVER": "",
+        "BASE_URL": "http://plenary.test",
+        "SERVER_NAME": None,
+    }
+    config.update(overrides)
+    return config
+
+
+@pytest.fixture(scope="session")
+def db_url(tmp_path_factory) -> str:
+    return database_url(tmp_path_factory.mktemp("db"))
+
+
+@pytest.fixture(scope="session")
+def _schema(db_url: str) -> Iterator[None]:
+    """Build the schema once per run, from the migrations (which are themselves under test)."""
+    app = create_app(test_config(db_url))
+    with app.app_context():
+        db.session.execute(sa.text("SELECT 1"))
+        if db.engine.dialect.name == "postgresql":
+            db.session.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            db.session.commit()
+        upgrade()
+        db.session.remove()
+        db.engine.dispose()
+    yield
+
+
+def empty_all_tables() -> None:
+    tables = [t for t in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        db.session.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    else:
+        for table in tables:
+            db.session.execute(table.delete())
+    db.session.commit()
+
+
+class FormClient(FlaskClient):
+    """A test client that submits forms the way a browser does: with the page's CSRF token.
+
+    Each request runs in its own application context, as in production: otherwise `g` (and the logged-in
+    user Flask-Login caches there) and the database session would leak from the test into every request.
+    """
+
+    def open(self, *args, **kwargs):
+        with self.application.app_context():
+            return super().open(*args, **kwargs)
+
+    def submit(self, url: str, data: dict | None = None, *, page: str | None = None, **kwargs):
+        page_response = self.get(page or url)
+        tokens = csrf_tokens(page_response.get_data(as_text=True))
+        assert tokens, f"no CSRF token on {page or url} (status {page_response.status_code})"
+        return self.post(url, data={**tokens, **(data or {})}, **kwargs)
+
+
+@pytest.fixture
+def app(_schema, db_url) -> Iterator[Flask]:
+    app = create_app(test_config(db_url))
+    app.test_client_class = FormClient
+    with app.app_context():
+        yield app
+        db.session.rollback()
+        empty_all_tables()
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app) -> FormClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class Auth:
+    def __init__(self, client: FormClient):
+        self.client = client
+
+    def login(self, email: str, password: str = "correct horse battery"):
+        return self.client.submit("/login", {"email": email, "password": password})
+
+    def logout(self):
+        return self.client.submit("/logout", page="/")
+
+
+@pytest.fixture
+def auth(client) -> Auth:
+    return Auth(client)
+
+
+# Factories: callables with sensible defaults, so a test states only what matters to it.
+
+
+@pytest.fixture
+def make_user(app):
+    from app.accounts.service import create_user
+
+    counter = iter(range(1, 10_000))
+
+    def make(
+        email: str | None = None,
+        name: str | None = None,
+        password: str = "correct horse battery",
+        timezone: str = "UTC",
+        is_admin: bool = False,
+        **fields,
+    ):
+        n = next(counter)
+        user = create_user(
+            db.session,
+            email=email or f"person{n}@example.org",
+            name=name or f"Person {n}",
+            password=password,
+            timezone=timezone,
+            is_admin=is_admin,
+        )
+        for key, value in fields.items():
+            setattr(user, key, value)
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def synced_courses(app):
+    """The real course library, synced into the test database."""
+    from app.courses.loader import load_library
+    from app.courses.service import sync_library
+
+    library = load_library(COURSES_DIR)
+    assert library.ok, library.formatted_problems()
+    sync_library(db.session, library)
+    db.session.commit()
+    return {c.slug: c for c in library.courses}
+
+
+@pytest.fixture
+def make_cohort(app, synced_courses):
+    from datetime import datetime, timedelta
+
+    from app.cohorts.models import CohortStatus
+    from app.cohorts.service import SessionPlan, schedule_cohort
+    from app.courses.models import Course
+
+    def make(
+        course_slug: str = "power-and-participation",
+        *,
+        label: str = "Test cohort",
+        tz: str = "Europe/London",
+        first: datetime | None = None,
+        capacity: int = 60,
+        status: CohortStatus = CohortStatus.OPEN,
+        trainers=(),
+        min_group_size: int | None = None,
+        deadline: datetime | None = None,
+    ):
+        course = db.session.scalar(sa.select(Course).where(Course.slug == course_slug))
+        first = first or (datetime.now().replace(hour=15, minute=0, second=0, microsecond=0) + timedelta(days=60))
+        plans = [
+            SessionPlan(first + timedelta(weeks=i), s.plenary_minutes, s.breakout_minutes)
+            for i, s in enumerate(course.sessions)
+        ]
+        cohort = schedule_cohort(
+            db.session,
+            course=course,
+            label=label,
+            host_timezone=tz,
+            sessions=plans,
+            deadline_local=deadline or first - timedelta(days=14),
+            capacity=capacity,
+            min_group_size=min_group_size,
+            status=status,
+            trainers=list(trainers),
+        )
+        db.session.commit()
+        return cohort
+
+    return make
+
+
+def outbox_messages():
+    from app.notifications.models import OutboxMessage
+
+    return list(db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)))
