@@ -280,7 +280,7 @@ class PostgresServer:
                 continue  # another process took the port between our check and the bind: pick another
             raise PostgresStartError(
                 f"pg_ctl start failed (exit {result.returncode}) on port {self.port}:\n"
-                f"{result.stdout}{result.stderr}\n--- server log tail ({self.log_path}) ---\n{log}"
+                f"{result.stdout}{result.stderr}\n--- server log tail (the directory is removed) ---\n{log}"
             )
 
 

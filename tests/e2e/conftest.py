@@ -1,0 +1,245 @@
+"""Real-browser journeys: the app under gunicorn on a loopback port, an SMTP sink, an outbox worker, and
+Debian's Chromium driven by Playwright (never a downloaded browser).
+
+Screenshots land in tests/e2e/artifacts/ for people to look at.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from tests.tools.smtp_sink import SmtpSink
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+BIN = Path(sys.executable).parent
+PAGE_BUDGET_BYTES = 100 * 1024
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if "/e2e/" in str(item.fspath):
+            item.add_marker(pytest.mark.e2e)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_for_http(url: str, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback only
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server did not answer at {url} within {timeout} s")
+
+
+@dataclass
+class LiveServer:
+    url: str
+    env: dict
+    sink: SmtpSink
+
+    def flask(self, *args: str) -> str:
+        """Run a `flask` command against the served database (as an operator would)."""
+        result = subprocess.run(
+            [str(BIN / "flask"), "--app", "wsgi", *args],
+            cwd=ROOT,
+            env=self.env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+        )
+        return result.stdout
+
+
+@pytest.fixture(scope="session")
+def smtp_sink() -> Iterator[SmtpSink]:
+    with SmtpSink() as sink:
+        yield sink
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, smtp_sink) -> Iterator[LiveServer]:
+    workdir = tmp_path_factory.mktemp("live")
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{workdir / 'e2e.db'}",
+        "SECRET_KEY": "e2e-secret-key-long-enough-to-be-accepted-0123456789",
+        "MAIL_SERVER": smtp_sink.host,
+        "MAIL_PORT": str(smtp_sink.port),
+        "BASE_URL": f"http://127.0.0.1:{port}",
+        "RATELIMIT_ENABLED": "false",
+        "LOG_LEVEL": "WARNING",
+    }
+    server = LiveServer(url=f"http://127.0.0.1:{port}", env=env, sink=smtp_sink)
+    for command in (["db", "upgrade"], ["courses", "sync"], ["demo", "load"]):
+        server.flask(*command)
+    log = open(workdir / "gunicorn.log", "w")  # noqa: SIM115 - closed at teardown
+    processes = [
+        subprocess.Popen(
+            [
+                str(BIN / "gunicorn"),
+                "--workers",
+                "2",
+                "--worker-class",
+                "gthread",
+                "--threads",
+                "4",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--pid",
+                str(workdir / "gunicorn.pid"),
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        ),
+        subprocess.Popen(
+            [str(BIN / "flask"), "--app", "wsgi", "outbox", "send", "--loop", "--interval", "0.3"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        ),
+    ]
+    try:
+        _wait_for_http(f"{server.url}/healthz")
+        yield server
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator:
+    from playwright.sync_api import sync_playwright
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (installs Debian's chromium)")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Visit:
+    """What one page load cost: the document and everything it pulled in, uncompressed."""
+
+    url: str
+    bytes: int = 0
+    resources: list[str] = field(default_factory=list)
+
+
+class Journey:
+    """A person's browser session: pages, screenshots, accessibility and weight checks.
+
+    Every request is routed (which turns off the browser cache), so each page is weighed with its CSS and
+    scripts, as a first-time visitor on a slow line would receive it.
+    """
+
+    def __init__(self, context, base_url: str, name: str):
+        self.context = context
+        self.base_url = base_url
+        self.name = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+        self.visits: list[Visit] = []
+        self.accessibility: dict[str, list[str]] = {}
+        self._shot = 0
+        context.route("**/*", lambda route: route.continue_())
+        self.page = context.new_page()
+        self.page.on("request", self._on_request)
+        self.page.on("response", self._on_response)
+
+    def _on_request(self, request) -> None:
+        if request.is_navigation_request() and request.frame == self.page.main_frame:
+            self.visits.append(Visit(request.url))
+
+    def _on_response(self, response) -> None:
+        if self.visits and response.url.startswith(self.base_url):
+            self.visits[-1].bytes += int(response.headers.get("content-length") or 0)
+            self.visits[-1].resources.append(response.url)
+
+    def goto(self, path: str):
+        self.page.goto(self.base_url + path)
+        return self.page
+
+    def check(self, label: str) -> None:
+        """Run axe-core on the current page and keep a screenshot of it."""
+        from axe_playwright_python.sync_playwright import Axe
+
+        self.page.wait_for_load_state("load")
+        results = Axe().run(self.page)
+        serious = [
+            f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+            for v in results.response["violations"]
+            if v.get("impact") in ("serious", "critical")
+        ]
+        self.accessibility[f"{label} {self.page.url}"] = serious
+        self.screenshot(label)
+
+    def screenshot(self, label: str) -> None:
+        ARTIFACTS.mkdir(exist_ok=True)
+        self._shot += 1
+        slug = re.sub(r"[^a-z0-9]+", "-", label.lower()).strip("-")
+        self.page.screenshot(path=str(ARTIFACTS / f"{self.name}-{self._shot:02d}-{slug}.png"), full_page=True)
+
+    def assert_accessible(self) -> None:
+        problems = {page: v for page, v in self.accessibility.items() if v}
+        assert not problems, f"serious or critical accessibility violations: {problems}"
+
+    def assert_light(self) -> None:
+        assert self.visits, "no page was weighed"
+        heavy = {v.url: v.bytes for v in self.visits if v.bytes > PAGE_BUDGET_BYTES}
+        assert not heavy, f"pages over {PAGE_BUDGET_BYTES} bytes: {heavy}"
+
+
+@pytest.fixture
+def journey(browser, live_server, request) -> Iterator:
+    def start(timezone_id: str = "Europe/Lisbon", locale: str = "en-GB") -> Journey:
+        context = browser.new_context(timezone_id=timezone_id, locale=locale, viewport={"width": 1100, "height": 900})
+        contexts.append(context)
+        return Journey(context, live_server.url, f"{request.node.name}-{len(contexts)}")
+
+    contexts: list = []
+    yield start
+    for context in contexts:
+        context.close()
