@@ -109,6 +109,7 @@ def app(_schema, db_url) -> Iterator[Flask]:
         db.session.rollback()
         empty_all_tables()
         db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture

@@ -98,6 +98,7 @@ def test_login_is_rate_limited_with_a_clear_429_page(app, db_url, make_user):
     with limited.app_context():
         client = limited.test_client()
         attempts = [client.submit("/login", {"email": "x@example.org", "password": "wrong pass"}) for _ in range(11)]
+        db.engine.dispose()
     assert [r.status_code for r in attempts[:10]] == [422] * 10
     assert attempts[10].status_code == 429
     assert "Too many attempts" in attempts[10].get_data(as_text=True)

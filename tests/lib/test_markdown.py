@@ -1,0 +1,36 @@
+"""One renderer for Markdown, always sanitized."""
+
+from app.lib.markdown import render_document, render_markdown
+
+
+def test_scripts_event_handlers_and_javascript_links_are_removed():
+    html = str(
+        render_markdown(
+            '<script>alert(1)</script><img src=x onerror="alert(2)"> [click](javascript:alert(3))'
+            '\n\n<a href="https://ok.example" onclick="x()">ok</a>'
+        )
+    )
+    assert "<script" not in html and "alert(1)" not in html
+    assert "onerror" not in html and "<img" not in html
+    assert "javascript:" not in html
+    assert "onclick" not in html
+    assert 'href="https://ok.example"' in html
+
+
+def test_links_get_a_safe_rel():
+    assert 'rel="noopener noreferrer nofollow"' in str(render_markdown("[x](https://example.org)"))
+
+
+def test_tables_lists_quotes_and_footnotes_survive():
+    html = str(
+        render_markdown("| a | b |\n|---|---|\n| 1 | 2 |\n\n> quoted\n\n1. one\n2. two\n\nNote[^1]\n\n[^1]: Fn.")
+    )
+    for tag in ("<table>", "<blockquote>", "<ol>", 'class="footnote"'):
+        assert tag in html
+
+
+def test_long_documents_get_a_table_of_contents_with_working_anchors():
+    document = render_document("## First part\n\ntext\n\n### Detail\n\n## Second part\n")
+    assert document.headings == 3
+    assert 'href="#first-part"' in str(document.toc)
+    assert 'id="first-part"' in str(document.html)
