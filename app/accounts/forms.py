@@ -27,7 +27,11 @@ class TimezoneField(SelectField):
 
 
 def _password_validators():
-    return [DataRequired(), Length(min=PASSWORD_MIN, max=PASSWORD_MAX)]
+    return [
+        DataRequired(),
+        Length(min=PASSWORD_MIN, message=_l("Use at least %(n)s characters.", n=PASSWORD_MIN)),
+        Length(max=PASSWORD_MAX, message=_l("Use at most %(n)s characters.", n=PASSWORD_MAX)),
+    ]
 
 
 class SignupForm(FlaskForm):

@@ -66,6 +66,15 @@ class Course(db.Model):
         return next((r for r in self.readings if r.is_pre_meeting), None)
 
     @property
+    def readings_in_order(self) -> list[Reading]:
+        """The pre-meeting reading first, then readings in the order the sessions need them."""
+        first_needed = {}
+        for session in self.sessions:
+            for reading in session.readings:
+                first_needed.setdefault(reading.id, session.position)
+        return sorted(self.readings, key=lambda r: (not r.is_pre_meeting, first_needed.get(r.id, 10_000), r.title))
+
+    @property
     def total_minutes(self) -> int:
         return sum(s.plenary_minutes + s.breakout_minutes for s in self.sessions)
 

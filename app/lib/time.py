@@ -5,6 +5,7 @@ from __future__ import annotations
 import zoneinfo
 from datetime import UTC, datetime
 from functools import lru_cache
+from importlib.resources import files
 
 import sqlalchemy as sa
 
@@ -46,9 +47,14 @@ class UTCDateTime(sa.types.TypeDecorator):
 
 @lru_cache(maxsize=1)
 def all_timezones() -> tuple[str, ...]:
-    """Every IANA zone name this machine knows (from the tzdata package), sorted, without legacy aliases."""
-    names = {n for n in zoneinfo.available_timezones() if "/" in n and not n.startswith(("Etc/", "SystemV/"))}
-    names.add("UTC")
+    """The IANA zones people pick from: the canonical ones listed per country (zone.tab), plus UTC.
+
+    Legacy aliases such as US/Eastern still validate (`is_valid_timezone`), but are not offered.
+    """
+    names = {"UTC"}
+    for table in ("zone.tab", "zone1970.tab"):
+        text = (files("tzdata.zoneinfo") / table).read_text(encoding="utf-8")
+        names.update(line.split("\t")[2] for line in text.splitlines() if line and not line.startswith("#"))
     return tuple(sorted(names))
 
 

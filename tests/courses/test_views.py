@@ -27,6 +27,8 @@ def test_course_page_shows_description_sessions_readings_prerequisites_and_group
     assert "or equivalent experience" in page
     assert "Groups of 10 or more register together." in page
     assert "Plenary 1 h, then breakout groups 1 h" in page
+    readings = page[page.index('id="readings-heading"') :]
+    assert readings.index("Preface and introduction") < readings.index("What we mean by power")
 
 
 def test_course_page_lists_upcoming_cohorts_in_the_viewers_zone(client, make_cohort):
