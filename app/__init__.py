@@ -35,8 +35,10 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     _register_template_helpers(app)
 
     from app.lib.errors import register_error_handlers
+    from app.lib.security import register_security_headers
 
     register_error_handlers(app)
+    register_security_headers(app)
     return app
 
 

@@ -58,6 +58,8 @@ def config_from_environment(instance_path: str) -> dict:
         "MAIL_TIMEOUT": _env_int("MAIL_TIMEOUT", 20),
         "BASE_URL": os.environ.get("BASE_URL", ""),
         "PASSWORD_RESET_MAX_AGE": _env_int("PASSWORD_RESET_MAX_AGE", 3600),
+        # Werkzeug's default (scrypt) in production; the test suite uses a cheaper setting to stay fast.
+        "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
         "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", production),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -46,6 +46,7 @@ def test_config(url: str, **overrides) -> dict:
         "MAIL_SERVER": "",
         "BASE_URL": "http://plenary.test",
         "SERVER_NAME": None,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
     }
     config.update(overrides)
     return config

@@ -58,5 +58,8 @@ def test_every_page_renders_for_every_role(app, client, demo_world, role):
             assert response.status_code == 302, url  # already logged in
         else:
             assert response.status_code == 200, f"{url} as {role}: {response.status_code}"
+        csp = response.headers.get("Content-Security-Policy", "")
+        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp, url
+        assert response.headers.get("X-Content-Type-Options") == "nosniff", url
         checked += 1
     assert checked >= 8
