@@ -127,10 +127,12 @@ def _configure_sqlite(engine: sa.Engine) -> None:
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.courses.views import bp as courses_bp
+    from app.groups.views import bp as groups_bp
     from app.health import bp as health_bp
 
     app.register_blueprint(courses_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(groups_bp)
     app.register_blueprint(health_bp)
 
 

@@ -3,7 +3,7 @@
 from app.accounts.models import User
 from app.cohorts.models import Cohort, CohortSession, cohort_trainers
 from app.courses.models import Course, CourseSession, Reading, course_prerequisites, session_readings
-from app.groups.models import Group, GroupMembership
+from app.groups.models import Group, GroupInvitation, GroupMembership
 from app.notifications.models import OutboxMessage
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "Course",
     "CourseSession",
     "Group",
+    "GroupInvitation",
     "GroupMembership",
     "OutboxMessage",
     "Reading",

@@ -26,7 +26,7 @@ class TimezoneField(SelectField):
         super().__init__(label, **kwargs)
 
 
-def _password_validators():
+def password_validators():
     return [
         DataRequired(),
         Length(min=PASSWORD_MIN, message=_l("Use at least %(n)s characters.", n=PASSWORD_MIN)),
@@ -39,7 +39,7 @@ class SignupForm(FlaskForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(
         _l("Password"),
-        validators=_password_validators(),
+        validators=password_validators(),
         description=_l("At least %(n)s characters. A few words you will remember work well.", n=PASSWORD_MIN),
     )
     timezone = TimezoneField(
@@ -64,7 +64,7 @@ class ResetRequestForm(FlaskForm):
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField(_l("New password"), validators=_password_validators())
+    password = PasswordField(_l("New password"), validators=password_validators())
     confirm = PasswordField(
         _l("New password again"),
         validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
@@ -81,7 +81,7 @@ class ProfileForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
-    password = PasswordField(_l("New password"), validators=_password_validators())
+    password = PasswordField(_l("New password"), validators=password_validators())
     confirm = PasswordField(
         _l("New password again"),
         validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],

@@ -5,6 +5,7 @@ Idempotent: people are found by email, groups by name, the cohort by course and 
 
 from __future__ import annotations
 
+import secrets
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -17,7 +18,8 @@ from app.accounts.service import create_user, find_user_by_email
 from app.cohorts.models import Cohort, CohortStatus
 from app.cohorts.service import SessionPlan, schedule_cohort
 from app.courses.models import Course
-from app.groups.models import Group, GroupMembership, MembershipRole, MembershipStatus
+from app.groups.models import Group, GroupInvitation, GroupMembership, MembershipRole
+from app.groups.service import INVITATION_LIFETIME
 from app.lib.time import now_utc
 
 DEMO_PASSWORD = "plenary-demo"  # noqa: S105 - printed for people trying the demo
@@ -83,11 +85,21 @@ def _group(
     group = session.scalar(sa.select(Group).where(Group.name == name))
     if group is not None:
         return group
-    group = Group(name=name, organization=organization, country=country, languages=languages)
+    group = Group(
+        name=name, organization=organization, country=country, languages=languages, join_code=secrets.token_urlsafe(24)
+    )
     group.memberships.append(GroupMembership(user=coordinator, role=MembershipRole.COORDINATOR))
     group.memberships.extend(GroupMembership(user=m) for m in members)
     group.memberships.extend(GroupMembership(display_name=n) for n in roster_only)
-    group.memberships.extend(GroupMembership(user=m, status=MembershipStatus.INVITED) for m in invited)
+    group.invitations.extend(
+        GroupInvitation(
+            email=m.email,
+            token_hash=secrets.token_hex(32),
+            invited_by=coordinator,
+            expires_at=now_utc() + INVITATION_LIFETIME,
+        )
+        for m in invited
+    )
     session.add(group)
     session.flush()
     report.lines.append(f"created group {name!r} ({len(group.active_members)} active members)")

@@ -18,7 +18,6 @@ class MembershipRole(enum.StrEnum):
 
 
 class MembershipStatus(enum.StrEnum):
-    INVITED = "invited"
     ACTIVE = "active"
     LEFT = "left"
 
@@ -34,9 +33,14 @@ class Group(db.Model):
     country: so.Mapped[str | None] = so.mapped_column(sa.String(2))
     languages: so.Mapped[str | None] = so.mapped_column(sa.String(120))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now_utc)
+    # The shareable join link's secret; resetting it makes every old link stop working.
+    join_code: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
 
     memberships: so.Mapped[list[GroupMembership]] = so.relationship(
         back_populates="group", cascade="all, delete-orphan", order_by="GroupMembership.id"
+    )
+    invitations: so.Mapped[list[GroupInvitation]] = so.relationship(
+        back_populates="group", cascade="all, delete-orphan", order_by="GroupInvitation.id"
     )
 
     @property
@@ -70,3 +74,31 @@ class GroupMembership(db.Model):
     @property
     def name(self) -> str:
         return self.user.name if self.user else (self.display_name or "")
+
+    @property
+    def is_roster_only(self) -> bool:
+        """Counted in the group, without an account or email (people meeting around one screen)."""
+        return self.user_id is None
+
+
+class GroupInvitation(db.Model):
+    """An emailed invitation: a random token (only its hash is stored) that expires and works once."""
+
+    __tablename__ = "group_invitations"
+    __table_args__ = (sa.UniqueConstraint("group_id", "email"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    group_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("groups.id", ondelete="CASCADE"), index=True)
+    email: so.Mapped[str] = so.mapped_column(sa.String(254))
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    invited_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now_utc)
+    expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
+    accepted_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    accepted_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+
+    group: so.Mapped[Group] = so.relationship(back_populates="invitations")
+    invited_by: so.Mapped[User | None] = so.relationship(foreign_keys=[invited_by_id])
+
+    def is_open(self, at: datetime) -> bool:
+        return self.accepted_at is None and at < self.expires_at

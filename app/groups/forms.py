@@ -1,0 +1,54 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import EmailField, PasswordField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Email, Length, Optional
+
+from app.accounts.forms import TimezoneField, password_validators
+
+
+class GroupForm(FlaskForm):
+    name = StringField(
+        _l("Group name"),
+        validators=[DataRequired(), Length(max=160)],
+        description=_l("For example “Port workers' study circle”."),
+    )
+    organization = StringField(_l("Organization"), validators=[DataRequired(), Length(max=200)])
+    country = StringField(
+        _l("Country code"),
+        validators=[Optional(), Length(min=2, max=2)],
+        description=_l("Two letters, such as KE, BR or PH."),
+    )
+    languages = StringField(
+        _l("Languages the group works in"),
+        validators=[Optional(), Length(max=120)],
+        description=_l("For example “es, en”. Used to balance breakout rooms."),
+    )
+    submit = SubmitField(_l("Create group"))
+
+
+class InviteForm(FlaskForm):
+    emails = TextAreaField(
+        _l("Email addresses"), validators=[DataRequired()], description=_l("One per line. “Name <address>” works too.")
+    )
+    submit = SubmitField(_l("Send invitations"))
+
+
+class RosterMemberForm(FlaskForm):
+    display_name = StringField(
+        _l("Name"),
+        validators=[DataRequired(), Length(max=120)],
+        description=_l("For members without email who take part around a shared screen."),
+    )
+    submit = SubmitField(_l("Add to roster"))
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: it carries only the CSRF token."""
+
+
+class JoinSignupForm(FlaskForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(_l("Choose a password"), validators=password_validators())
+    timezone = TimezoneField(_l("Your time zone"), render_kw={"data-guess-timezone": "true"})
+    submit = SubmitField(_l("Create account and join"))

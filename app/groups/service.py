@@ -1,0 +1,327 @@
+"""Group rules: creating groups, coordinators, invitations by email and by link, roster members, leaving."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from email_validator import EmailNotValidError, validate_email
+from flask_babel import gettext as _
+
+from app.accounts.models import User, normalise_email
+from app.groups.models import Group, GroupInvitation, GroupMembership, MembershipRole, MembershipStatus
+from app.lib.errors import DomainError, Forbidden, NotFound
+from app.lib.time import now_utc
+from app.lib.urls import external_url
+from app.notifications.service import queue_email
+
+INVITATION_LIFETIME = timedelta(days=14)
+MAX_INVITATIONS_PER_PASTE = 200
+_NAME_AND_ADDRESS = re.compile(r"^(?P<name>.*?)\s*<(?P<email>[^<>]+)>\s*$")
+
+
+def _new_secret() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _membership_of(group: Group, user: User) -> GroupMembership | None:
+    return next((m for m in group.memberships if m.user_id == user.id), None)
+
+
+def is_active_member(group: Group, user: User) -> bool:
+    membership = _membership_of(group, user)
+    return membership is not None and membership.status == MembershipStatus.ACTIVE
+
+
+def is_coordinator(group: Group, user: User) -> bool:
+    membership = _membership_of(group, user)
+    return (
+        membership is not None
+        and membership.status == MembershipStatus.ACTIVE
+        and membership.role == MembershipRole.COORDINATOR
+    )
+
+
+def require_coordinator(group: Group, user: User) -> None:
+    if not (is_coordinator(group, user) or user.is_admin):
+        raise Forbidden(_("Only this group's coordinators can do that."))
+
+
+def create_group(
+    session: so.Session,
+    user: User,
+    *,
+    name: str,
+    organization: str,
+    country: str | None = None,
+    languages: str | None = None,
+) -> Group:
+    """Create a group with `user` as its first coordinator."""
+    if not (name or "").strip():
+        raise DomainError(_("Give the group a name."), field="name")
+    if not (organization or "").strip():
+        raise DomainError(_("Name the organization the group belongs to."), field="organization")
+    country = (country or "").strip().upper() or None
+    if country and not re.fullmatch(r"[A-Z]{2}", country):
+        raise DomainError(_("Use the two-letter country code, such as KE or BR."), field="country")
+    group = Group(
+        name=name.strip(),
+        organization=organization.strip(),
+        country=country,
+        languages=(languages or "").strip() or None,
+        join_code=_new_secret(),
+    )
+    group.memberships.append(
+        GroupMembership(user=user, role=MembershipRole.COORDINATOR, status=MembershipStatus.ACTIVE)
+    )
+    session.add(group)
+    session.flush()
+    return group
+
+
+def _load_group(session: so.Session, group_id: int) -> Group:
+    group = session.scalar(
+        sa.select(Group)
+        .where(Group.id == group_id)
+        .options(
+            so.selectinload(Group.memberships).selectinload(GroupMembership.user),
+            so.selectinload(Group.invitations),
+        )
+    )
+    if group is None:
+        raise NotFound(_("There is no such group."))
+    return group
+
+
+def get_group(session: so.Session, user: User, group_id: int) -> Group:
+    """A group for one of its active members (or an admin). Others get Forbidden: members' names are private."""
+    group = _load_group(session, group_id)
+    if not (is_active_member(group, user) or user.is_admin):
+        raise Forbidden(_("You are not a member of this group."))
+    return group
+
+
+def groups_of(session: so.Session, user: User) -> list[Group]:
+    return list(
+        session.scalars(
+            sa.select(Group)
+            .join(GroupMembership)
+            .where(GroupMembership.user_id == user.id, GroupMembership.status == MembershipStatus.ACTIVE)
+            .options(so.selectinload(Group.memberships))
+            .order_by(Group.name)
+        )
+    )
+
+
+@dataclass
+class InviteLine:
+    number: int
+    text: str
+    outcome: str  # "invited", "reinvited", "skipped", "error"
+    message: str
+
+
+@dataclass
+class InviteReport:
+    lines: list[InviteLine] = field(default_factory=list)
+
+    @property
+    def invited(self) -> list[InviteLine]:
+        return [line for line in self.lines if line.outcome in ("invited", "reinvited")]
+
+    @property
+    def problems(self) -> list[InviteLine]:
+        return [line for line in self.lines if line.outcome in ("error", "skipped")]
+
+
+def _parse_address(text: str) -> str:
+    match = _NAME_AND_ADDRESS.match(text)
+    candidate = match.group("email") if match else text
+    return validate_email(candidate.strip().strip(",;"), check_deliverability=False).normalized
+
+
+def invite_members(session: so.Session, coordinator: User, group: Group, pasted: str) -> InviteReport:
+    """Email an invitation to every address in `pasted` (one per line, "Name <address>" allowed).
+
+    Every line gets an outcome: malformed and duplicate addresses and people already in the group are
+    reported by line number, never silently dropped. Inviting someone again sends a fresh link.
+    """
+    require_coordinator(group, coordinator)
+    lines = [(n, text.strip()) for n, text in enumerate((pasted or "").splitlines(), start=1) if text.strip()]
+    if not lines:
+        raise DomainError(_("Paste at least one email address, one per line."), field="emails")
+    if len(lines) > MAX_INVITATIONS_PER_PASTE:
+        raise DomainError(_("Invite at most %(n)s people at a time.", n=MAX_INVITATIONS_PER_PASTE), field="emails")
+    report = InviteReport()
+    seen: dict[str, int] = {}
+    members = {
+        normalise_email(m.user.email)
+        for m in group.memberships
+        if m.user is not None and m.status == MembershipStatus.ACTIVE
+    }
+    invitations = {i.email: i for i in group.invitations}
+    now = now_utc()
+    for number, text in lines:
+        try:
+            email = normalise_email(_parse_address(text))
+        except EmailNotValidError as exc:
+            report.lines.append(InviteLine(number, text, "error", _("not an email address (%(why)s)", why=str(exc))))
+            continue
+        if email in seen:
+            report.lines.append(InviteLine(number, text, "skipped", _("the same address as line %(n)s", n=seen[email])))
+            continue
+        seen[email] = number
+        if email in members:
+            report.lines.append(InviteLine(number, text, "skipped", _("already a member of this group")))
+            continue
+        token = _new_secret()
+        invitation = invitations.get(email)
+        outcome = "reinvited" if invitation else "invited"
+        if invitation is None:
+            invitation = GroupInvitation(email=email)
+            group.invitations.append(invitation)
+        invitation.token_hash = _hash(token)
+        invitation.invited_by_id = coordinator.id
+        invitation.created_at = now
+        invitation.expires_at = now + INVITATION_LIFETIME
+        invitation.accepted_at = None
+        invitation.accepted_by_id = None
+        queue_email(
+            session,
+            to=email,
+            kind="group_invitation",
+            subject=_("%(name)s invites you to join %(group)s on Plenary", name=coordinator.name, group=group.name),
+            template="groups/email/invitation",
+            group=group,
+            inviter=coordinator,
+            link=external_url("groups.invitation", token=token),
+            days=INVITATION_LIFETIME.days,
+        )
+        report.lines.append(
+            InviteLine(
+                number, text, outcome, _("invited again with a new link") if outcome == "reinvited" else _("invited")
+            )
+        )
+    session.flush()
+    return report
+
+
+def find_invitation(session: so.Session, token: str) -> GroupInvitation:
+    """The open invitation for this link. Raises DomainError when it is unknown, used or expired."""
+    invitation = session.scalar(sa.select(GroupInvitation).where(GroupInvitation.token_hash == _hash(token or "")))
+    if invitation is None:
+        raise DomainError(_("This invitation link is not valid. Ask your coordinator for a new one."))
+    if invitation.accepted_at is not None:
+        raise DomainError(_("This invitation has already been used. Log in to see your groups."))
+    if now_utc() >= invitation.expires_at:
+        raise DomainError(_("This invitation has expired. Ask your coordinator to invite you again."))
+    return invitation
+
+
+def find_group_by_join_code(session: so.Session, code: str) -> Group:
+    group = session.scalar(sa.select(Group).where(Group.join_code == (code or "")))
+    if group is None:
+        raise DomainError(_("This join link is not valid any more. Ask your coordinator for the current one."))
+    return group
+
+
+def _add_member(session: so.Session, group: Group, user: User) -> GroupMembership:
+    membership = session.scalar(
+        sa.select(GroupMembership).where(GroupMembership.group_id == group.id, GroupMembership.user_id == user.id)
+    )
+    if membership is None:
+        membership = GroupMembership(group=group, user=user, role=MembershipRole.MEMBER, status=MembershipStatus.ACTIVE)
+        session.add(membership)
+    elif membership.status != MembershipStatus.ACTIVE:
+        membership.status = MembershipStatus.ACTIVE
+        membership.role = MembershipRole.MEMBER
+        membership.joined_at = now_utc()
+    session.flush()
+    return membership
+
+
+def accept_invitation(session: so.Session, user: User, token: str) -> Group:
+    """Join the group of an open invitation; the invitation then stops working."""
+    invitation = find_invitation(session, token)
+    _add_member(session, invitation.group, user)
+    invitation.accepted_at = now_utc()
+    invitation.accepted_by_id = user.id
+    session.flush()
+    return invitation.group
+
+
+def join_with_code(session: so.Session, user: User, code: str) -> Group:
+    group = find_group_by_join_code(session, code)
+    _add_member(session, group, user)
+    return group
+
+
+def reset_join_code(session: so.Session, coordinator: User, group: Group) -> None:
+    """Make a new join link; the old one stops working at once."""
+    require_coordinator(group, coordinator)
+    group.join_code = _new_secret()
+    session.flush()
+
+
+def add_roster_member(session: so.Session, coordinator: User, group: Group, display_name: str) -> GroupMembership:
+    """Add someone by name alone (no email, no account): they count toward the group's size."""
+    require_coordinator(group, coordinator)
+    display_name = (display_name or "").strip()
+    if not display_name:
+        raise DomainError(_("Enter the person's name."), field="display_name")
+    if len(display_name) > 120:
+        raise DomainError(_("Use at most 120 characters."), field="display_name")
+    membership = GroupMembership(
+        group=group, display_name=display_name, role=MembershipRole.MEMBER, status=MembershipStatus.ACTIVE
+    )
+    session.add(membership)
+    session.flush()
+    return membership
+
+
+def _membership_in(group: Group, membership_id: int) -> GroupMembership:
+    membership = next((m for m in group.memberships if m.id == membership_id), None)
+    if membership is None or membership.status != MembershipStatus.ACTIVE:
+        raise NotFound(_("That person is not an active member of this group."))
+    return membership
+
+
+def _check_not_last_coordinator(group: Group, leaving: GroupMembership) -> None:
+    coordinators = [m for m in group.coordinators if m.id != leaving.id]
+    if leaving.role == MembershipRole.COORDINATOR and not coordinators:
+        raise DomainError(_("A group needs a coordinator: make someone else a coordinator first."))
+
+
+def remove_member(session: so.Session, coordinator: User, group: Group, membership_id: int) -> None:
+    require_coordinator(group, coordinator)
+    membership = _membership_in(group, membership_id)
+    _check_not_last_coordinator(group, membership)
+    membership.status = MembershipStatus.LEFT
+    session.flush()
+
+
+def make_coordinator(session: so.Session, coordinator: User, group: Group, membership_id: int) -> None:
+    require_coordinator(group, coordinator)
+    membership = _membership_in(group, membership_id)
+    if membership.is_roster_only:
+        raise DomainError(_("Only members with an account can coordinate the group."))
+    membership.role = MembershipRole.COORDINATOR
+    session.flush()
+
+
+def leave_group(session: so.Session, user: User, group: Group) -> None:
+    membership = _membership_of(group, user)
+    if membership is None or membership.status != MembershipStatus.ACTIVE:
+        raise DomainError(_("You are not a member of this group."))
+    _check_not_last_coordinator(group, membership)
+    membership.status = MembershipStatus.LEFT
+    session.flush()

@@ -1,0 +1,240 @@
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user
+
+from app.accounts.service import create_user
+from app.extensions import db
+from app.groups import service
+from app.groups.forms import ActionForm, GroupForm, InviteForm, JoinSignupForm, RosterMemberForm
+from app.lib.errors import DomainError
+from app.lib.forms import flash_error, show_error
+
+bp = Blueprint("groups", __name__, template_folder="templates")
+
+
+@bp.get("/groups")
+@login_required
+def my_groups():
+    return render_template("groups/list.html", groups=service.groups_of(db.session, current_user))
+
+
+@bp.route("/groups/new", methods=["GET", "POST"])
+@login_required
+def new_group():
+    form = GroupForm()
+    if form.validate_on_submit():
+        try:
+            group = service.create_group(
+                db.session,
+                current_user,
+                name=form.name.data,
+                organization=form.organization.data,
+                country=form.country.data,
+                languages=form.languages.data,
+            )
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your group is created. Invite its members next."), "success")
+            return redirect(url_for("groups.group_page", group_id=group.id))
+    return render_template("groups/new.html", form=form), 422 if form.errors or form.form_errors else 200
+
+
+def _render_group(group, *, invite_form=None, roster_form=None, report=None, status=200):
+    return render_template(
+        "groups/detail.html",
+        group=group,
+        is_coordinator=service.is_coordinator(group, current_user),
+        invite_form=invite_form or InviteForm(formdata=None),
+        roster_form=roster_form or RosterMemberForm(formdata=None),
+        action_form=ActionForm(),
+        report=report,
+    ), status
+
+
+@bp.get("/groups/<int:group_id>")
+@login_required
+def group_page(group_id: int):
+    return _render_group(service.get_group(db.session, current_user, group_id))
+
+
+@bp.post("/groups/<int:group_id>/invitations")
+@login_required
+def invite(group_id: int):
+    group = service.get_group(db.session, current_user, group_id)
+    form = InviteForm()
+    if not form.validate_on_submit():
+        return _render_group(group, invite_form=form, status=422)
+    try:
+        report = service.invite_members(db.session, current_user, group, form.emails.data)
+    except DomainError as error:
+        show_error(form, error)
+        return _render_group(group, invite_form=form, status=422)
+    db.session.commit()
+    if report.invited:
+        flash(_("%(n)s invitation(s) sent.", n=len(report.invited)), "success")
+    # Keep the lines that need attention in the box, so nothing typed is lost.
+    form.emails.data = "\n".join(line.text for line in report.problems)
+    return _render_group(group, invite_form=form, report=report, status=422 if report.problems else 200)
+
+
+def _group_action(group_id: int, action, message: str):
+    group = service.get_group(db.session, current_user, group_id)
+    if ActionForm().validate_on_submit():
+        try:
+            action(group)
+        except DomainError as error:
+            db.session.rollback()
+            flash_error(error)
+        else:
+            db.session.commit()
+            flash(message, "success")
+    return redirect(url_for("groups.group_page", group_id=group_id))
+
+
+@bp.post("/groups/<int:group_id>/join-link")
+@login_required
+def reset_join_link(group_id: int):
+    return _group_action(
+        group_id,
+        lambda g: service.reset_join_code(db.session, current_user, g),
+        _("A new join link is ready. The old one no longer works."),
+    )
+
+
+@bp.post("/groups/<int:group_id>/roster")
+@login_required
+def add_roster_member(group_id: int):
+    group = service.get_group(db.session, current_user, group_id)
+    form = RosterMemberForm()
+    if form.validate_on_submit():
+        try:
+            service.add_roster_member(db.session, current_user, group, form.display_name.data)
+        except DomainError as error:
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("%(name)s is on the roster.", name=form.display_name.data.strip()), "success")
+            return redirect(url_for("groups.group_page", group_id=group_id))
+    return _render_group(group, roster_form=form, status=422)
+
+
+@bp.post("/groups/<int:group_id>/members/<int:membership_id>/remove")
+@login_required
+def remove_member(group_id: int, membership_id: int):
+    return _group_action(
+        group_id,
+        lambda g: service.remove_member(db.session, current_user, g, membership_id),
+        _("The member was removed from the group."),
+    )
+
+
+@bp.post("/groups/<int:group_id>/members/<int:membership_id>/coordinator")
+@login_required
+def make_coordinator(group_id: int, membership_id: int):
+    return _group_action(
+        group_id,
+        lambda g: service.make_coordinator(db.session, current_user, g, membership_id),
+        _("They are now a coordinator of the group."),
+    )
+
+
+@bp.post("/groups/<int:group_id>/leave")
+@login_required
+def leave(group_id: int):
+    group = service.get_group(db.session, current_user, group_id)
+    if ActionForm().validate_on_submit():
+        try:
+            service.leave_group(db.session, current_user, group)
+        except DomainError as error:
+            flash_error(error)
+            return redirect(url_for("groups.group_page", group_id=group_id))
+        db.session.commit()
+        flash(_("You have left %(group)s.", group=group.name), "success")
+    return redirect(url_for("groups.my_groups"))
+
+
+def _join_page(group, *, token=None, code=None, email=None, error=None, form=None, status=200):
+    form = form or JoinSignupForm(formdata=None, email=email)
+    return render_template(
+        "groups/join.html",
+        group=group,
+        token=token,
+        code=code,
+        email=email,
+        error=error,
+        form=form,
+        action_form=ActionForm(),
+    ), status
+
+
+def _joined(group):
+    db.session.commit()
+    flash(_("Welcome to %(group)s.", group=group.name), "success")
+    return redirect(url_for("groups.group_page", group_id=group.id))
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def invitation(token: str):
+    try:
+        found = service.find_invitation(db.session, token)
+    except DomainError as error:
+        return _join_page(None, error=error.message, status=410)
+    if request.method == "POST" and current_user.is_authenticated and ActionForm().validate_on_submit():
+        return _joined(service.accept_invitation(db.session, current_user, token))
+    return _join_page(found.group, token=token, email=found.email)
+
+
+@bp.post("/invitations/<token>/signup")
+def invitation_signup(token: str):
+    try:
+        found = service.find_invitation(db.session, token)
+    except DomainError as error:
+        return _join_page(None, error=error.message, status=410)
+    return _signup_and_join(
+        found.group, lambda user: service.accept_invitation(db.session, user, token), token=token, email=found.email
+    )
+
+
+@bp.route("/join/<code>", methods=["GET", "POST"])
+def join(code: str):
+    try:
+        group = service.find_group_by_join_code(db.session, code)
+    except DomainError as error:
+        return _join_page(None, error=error.message, status=410)
+    if request.method == "POST" and current_user.is_authenticated and ActionForm().validate_on_submit():
+        return _joined(service.join_with_code(db.session, current_user, code))
+    return _join_page(group, code=code)
+
+
+@bp.post("/join/<code>/signup")
+def join_signup(code: str):
+    try:
+        group = service.find_group_by_join_code(db.session, code)
+    except DomainError as error:
+        return _join_page(None, error=error.message, status=410)
+    return _signup_and_join(group, lambda user: service.join_with_code(db.session, user, code), code=code)
+
+
+def _signup_and_join(group, join, *, token=None, code=None, email=None):
+    """Someone without an account signs up on the way and lands in the group, in one step."""
+    form = JoinSignupForm()
+    if form.validate_on_submit():
+        try:
+            user = create_user(
+                db.session,
+                email=form.email.data,
+                name=form.name.data,
+                password=form.password.data,
+                timezone=form.timezone.data,
+            )
+            join(user)
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            login_user(user)
+            return _joined(group)
+    return _join_page(group, token=token, code=code, email=email, form=form, status=422)

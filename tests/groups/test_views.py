@@ -1,0 +1,116 @@
+"""Groups over HTTP: invitations by email (read from the outbox), join links, sign-up on the way."""
+
+import re
+
+import sqlalchemy as sa
+
+from app.accounts.models import User
+from app.extensions import db
+from app.groups import service
+from tests.conftest import outbox_messages
+
+
+def create_group(client, auth, make_user):
+    make_user(email="coord@example.org", name="Coordinator")
+    auth.login("coord@example.org")
+    response = client.submit(
+        "/groups/new",
+        {"name": "Market vendors", "organization": "Vendors' Association", "country": "PE", "languages": "es"},
+    )
+    assert response.status_code == 302
+    return int(response.headers["Location"].rsplit("/", 1)[1])
+
+
+def test_coordinator_creates_a_group_and_invites_members(client, auth, make_user):
+    group_id = create_group(client, auth, make_user)
+    response = client.submit(
+        f"/groups/{group_id}/invitations", {"emails": "rosa@example.org\nbad address\n"}, page=f"/groups/{group_id}"
+    )
+    assert response.status_code == 422  # one line needs attention
+    page = response.get_data(as_text=True)
+    assert "1 invitation(s) sent." in page
+    assert "Line 2: bad address" in page
+    # The failing line stays in the box so nothing typed is lost.
+    assert re.search(r"<textarea[^>]*>\s*bad address</textarea>", page)
+    assert [m.to_address for m in outbox_messages()] == ["rosa@example.org"]
+
+
+def test_invited_person_signs_up_on_the_way_and_lands_in_the_group(app, client, auth, make_user):
+    group_id = create_group(client, auth, make_user)
+    client.submit(f"/groups/{group_id}/invitations", {"emails": "newcomer@example.org"}, page=f"/groups/{group_id}")
+    link = re.search(r"http://plenary\.test(/invitations/\S+)", outbox_messages()[0].body_text).group(1)
+
+    newcomer = app.test_client()
+    page = newcomer.get(link).get_data(as_text=True)
+    assert "Join Market vendors" in page and 'value="newcomer@example.org"' in page
+    response = newcomer.submit(
+        f"{link}/signup",
+        {
+            "name": "New Comer",
+            "email": "newcomer@example.org",
+            "password": "together we win",
+            "timezone": "America/Lima",
+        },
+        page=link,
+    )
+    assert response.status_code == 302 and response.headers["Location"] == f"/groups/{group_id}"
+    page = newcomer.get(f"/groups/{group_id}").get_data(as_text=True)
+    assert "New Comer" in page and "2 active members" in page
+    assert newcomer.get(link).status_code == 410
+
+
+def test_existing_user_joins_with_the_join_link(app, client, auth, make_user):
+    group_id = create_group(client, auth, make_user)
+    code = db.session.get(service.Group, group_id).join_code
+    make_user(email="member@example.org")
+    member = app.test_client()
+    member.submit("/login", {"email": "member@example.org", "password": "correct horse battery"})
+    response = member.submit(f"/join/{code}", {})
+    assert response.status_code == 302
+    assert member.get(f"/groups/{group_id}").status_code == 200
+
+
+def test_join_signup_with_a_taken_email_shows_the_error_and_keeps_input(app, client, auth, make_user):
+    group_id = create_group(client, auth, make_user)
+    code = db.session.get(service.Group, group_id).join_code
+    visitor = app.test_client()
+    response = visitor.submit(
+        f"/join/{code}/signup",
+        {"name": "Someone", "email": "COORD@example.org", "password": "long password", "timezone": "UTC"},
+        page=f"/join/{code}",
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="email-error"' in page and 'value="Someone"' in page
+    assert db.session.scalar(sa.select(sa.func.count(User.id))) == 1
+
+
+def test_one_groups_member_cannot_see_another_group(app, client, auth, make_user):
+    group_id = create_group(client, auth, make_user)
+    make_user(email="stranger@example.org")
+    stranger = app.test_client()
+    stranger.submit("/login", {"email": "stranger@example.org", "password": "correct horse battery"})
+    response = stranger.get(f"/groups/{group_id}")
+    assert response.status_code == 403
+    assert "Coordinator" not in response.get_data(as_text=True)
+    forged = stranger.submit(f"/groups/{group_id}/invitations", {"emails": "x@example.org"}, page="/groups")
+    assert forged.status_code == 403
+    assert outbox_messages() == []
+
+
+def test_reset_join_link_and_roster_member(client, auth, make_user):
+    group_id = create_group(client, auth, make_user)
+    old = db.session.get(service.Group, group_id).join_code
+    client.submit(f"/groups/{group_id}/join-link", {}, page=f"/groups/{group_id}")
+    assert client.get(f"/join/{old}").status_code == 410
+    response = client.submit(
+        f"/groups/{group_id}/roster", {"display_name": "Doña Rosa"}, page=f"/groups/{group_id}", follow_redirects=True
+    )
+    page = response.get_data(as_text=True)
+    assert "Doña Rosa" in page and "On the roster, no account" in page and "2 active members" in page
+
+
+def test_leaving_as_the_last_coordinator_is_explained(client, auth, make_user):
+    group_id = create_group(client, auth, make_user)
+    response = client.submit(f"/groups/{group_id}/leave", {}, page=f"/groups/{group_id}", follow_redirects=True)
+    assert "make someone else a coordinator first" in response.get_data(as_text=True)
