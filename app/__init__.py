@@ -129,20 +129,23 @@ def _register_blueprints(app: Flask) -> None:
     from app.courses.views import bp as courses_bp
     from app.groups.views import bp as groups_bp
     from app.health import bp as health_bp
+    from app.registration.views import bp as registration_bp
 
     app.register_blueprint(courses_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(groups_bp)
+    app.register_blueprint(registration_bp)
     app.register_blueprint(health_bp)
 
 
 def _register_cli(app: Flask) -> None:
     from app.accounts.cli import users_cli
+    from app.cohorts.cli import cohorts_cli
     from app.courses.cli import courses_cli
     from app.demo.cli import demo_cli
     from app.notifications.cli import outbox_cli
 
-    for group in (users_cli, courses_cli, outbox_cli, demo_cli):
+    for group in (users_cli, courses_cli, cohorts_cli, outbox_cli, demo_cli):
         app.cli.add_command(group)
 
 

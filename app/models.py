@@ -5,6 +5,7 @@ from app.cohorts.models import Cohort, CohortSession, cohort_trainers
 from app.courses.models import Course, CourseSession, Reading, course_prerequisites, session_readings
 from app.groups.models import Group, GroupInvitation, GroupMembership
 from app.notifications.models import OutboxMessage
+from app.registration.models import Completion, PrerequisiteEvidence, Registration, RosterEntry
 
 __all__ = [
     "Cohort",
@@ -15,6 +16,10 @@ __all__ = [
     "GroupInvitation",
     "GroupMembership",
     "OutboxMessage",
+    "Completion",
+    "PrerequisiteEvidence",
+    "Registration",
+    "RosterEntry",
     "Reading",
     "User",
     "cohort_trainers",

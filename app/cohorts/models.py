@@ -37,6 +37,7 @@ class Cohort(db.Model):
     __table_args__ = (
         sa.CheckConstraint("capacity > 0", name="capacity_positive"),
         sa.CheckConstraint("min_group_size > 0", name="min_group_size_positive"),
+        sa.CheckConstraint("seats_taken >= 0", name="seats_taken_not_negative"),
     )
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
@@ -49,6 +50,8 @@ class Cohort(db.Model):
     capacity: so.Mapped[int]
     min_group_size: so.Mapped[int]
     video_url: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    # Seats held by confirmed registrations; only changed by one conditional UPDATE (see registration.service).
+    seats_taken: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now_utc)
 
     course: so.Mapped[Course] = so.relationship()
@@ -56,6 +59,10 @@ class Cohort(db.Model):
         back_populates="cohort", order_by="CohortSession.starts_at", cascade="all, delete-orphan"
     )
     trainers: so.Mapped[list[User]] = so.relationship(secondary=cohort_trainers, order_by="User.name")
+
+    @property
+    def seats_left(self) -> int:
+        return max(self.capacity - self.seats_taken, 0)
 
     @property
     def first_session_at(self) -> datetime | None:

@@ -21,6 +21,8 @@ from app.courses.models import Course
 from app.groups.models import Group, GroupInvitation, GroupMembership, MembershipRole
 from app.groups.service import INVITATION_LIFETIME
 from app.lib.time import now_utc
+from app.registration.models import Completion, Registration
+from app.registration.service import register_group
 
 DEMO_PASSWORD = "plenary-demo"  # noqa: S105 - printed for people trying the demo
 
@@ -49,6 +51,10 @@ DOMESTIC_MEMBERS = [
     ("Meena Pillai", "Asia/Kolkata"),
 ]
 DOMESTIC_INVITED = ("Kavya Nair", "Asia/Kolkata")
+DOMESTIC_ATTESTATION = (
+    "Our forum has organized domestic workers in Chennai since 2019: we hold monthly one-on-one visits, "
+    "run a committee of twelve elected members, and won written contracts for **40 workers** in 2024."
+)
 
 
 @dataclass
@@ -110,11 +116,11 @@ def _next_saturday(after: date) -> date:
     return after + timedelta(days=(5 - after.weekday()) % 7 or 7)
 
 
-def _open_cohort(session: so.Session, report: DemoReport, trainer: User) -> None:
+def _open_cohort(session: so.Session, report: DemoReport, trainer: User) -> Cohort | None:
     course = session.scalar(sa.select(Course).where(Course.slug == "power-and-participation"))
     if course is None:
         report.lines.append("skipped the demo cohort: run 'flask courses sync' first")
-        return
+        return None
     upcoming = session.scalar(
         sa.select(Cohort).where(
             Cohort.course_id == course.id,
@@ -123,7 +129,7 @@ def _open_cohort(session: so.Session, report: DemoReport, trainer: User) -> None
         )
     )
     if upcoming is not None:
-        return
+        return upcoming
     first = _next_saturday(now_utc().date() + timedelta(weeks=5))
     days = [first + timedelta(weeks=i) for i in range(len(course.sessions) or 3)]
     plans = [
@@ -131,7 +137,7 @@ def _open_cohort(session: so.Session, report: DemoReport, trainer: User) -> None
         for d, s in zip(days, course.sessions, strict=False)
     ]
     label = f"{first:%B %Y} · Saturdays"
-    schedule_cohort(
+    cohort = schedule_cohort(
         session,
         course=course,
         label=label,
@@ -145,6 +151,34 @@ def _open_cohort(session: so.Session, report: DemoReport, trainer: User) -> None
         video_url="https://meet.example.org/plenary-demo",
     )
     report.lines.append(f"created open cohort {label!r} of {course.title}")
+    return cohort
+
+
+def _registrations(session: so.Session, report: DemoReport, cohort: Cohort, groups: list[Group]) -> None:
+    """The group of 11 is confirmed (six members took the core course); the group of 5 waits on its size and
+    on a trainer's review of its experience."""
+    transit, domestic = groups
+    if session.scalar(sa.select(Registration).where(Registration.cohort_id == cohort.id)) is not None:
+        return
+    core = cohort.course.prerequisites[0] if cohort.course.prerequisites else None
+    if core is not None:
+        for membership in [m for m in transit.active_members if m.user_id][:6]:
+            if (
+                session.scalar(
+                    sa.select(Completion).where(
+                        Completion.user_id == membership.user_id, Completion.course_id == core.id
+                    )
+                )
+                is None
+            ):
+                session.add(Completion(user_id=membership.user_id, course_id=core.id))
+    session.flush()
+    for group, attestation in ((transit, None), (domestic, DOMESTIC_ATTESTATION)):
+        coordinator = group.coordinators[0].user
+        registration = register_group(
+            session, coordinator, group, cohort, [m.id for m in group.active_members], attestation=attestation
+        )
+        report.lines.append(f"registered {group.name!r}: {registration.status}")
 
 
 def load_demo(session: so.Session) -> DemoReport:
@@ -159,7 +193,7 @@ def load_demo(session: so.Session) -> DemoReport:
     domestic = [_person(session, report, _email_for(n), n, z) for n, z in DOMESTIC_MEMBERS]
     invited = _person(session, report, _email_for(DOMESTIC_INVITED[0]), *DOMESTIC_INVITED)
     report.logins.append(("participant", transit[0].email))
-    _group(
+    transit_group = _group(
         session,
         report,
         "Transit Workers Local 12 study circle",
@@ -170,7 +204,7 @@ def load_demo(session: so.Session) -> DemoReport:
         transit,
         TRANSIT_ROSTER_ONLY,
     )
-    _group(
+    domestic_group = _group(
         session,
         report,
         "Chennai domestic workers' forum",
@@ -181,7 +215,9 @@ def load_demo(session: so.Session) -> DemoReport:
         domestic,
         invited=[invited],
     )
-    _open_cohort(session, report, people["trainer"])
+    cohort = _open_cohort(session, report, people["trainer"])
+    if cohort is not None:
+        _registrations(session, report, cohort, [transit_group, domestic_group])
     session.flush()
     if not report.lines:
         report.lines.append("The demo data is already loaded: nothing to do.")

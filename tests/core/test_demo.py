@@ -7,6 +7,7 @@ from app.cohorts.models import Cohort, CohortStatus
 from app.extensions import db
 from app.groups.models import Group
 from app.lib.time import now_utc
+from app.registration.models import Registration
 
 
 def test_demo_load_creates_every_role_and_an_open_future_cohort(runner, synced_courses):
@@ -22,6 +23,11 @@ def test_demo_load_creates_every_role_and_an_open_future_cohort(runner, synced_c
     assert cohort.course.slug == "power-and-participation"
     assert now_utc() < cohort.registration_deadline_at < cohort.sessions[0].starts_at
     assert [t.email for t in cohort.trainers] == ["trainer@plenary.example"]
+    statuses = {r.group.name: r.status for r in db.session.scalars(sa.select(Registration))}
+    assert statuses == {
+        "Transit Workers Local 12 study circle": "confirmed",
+        "Chennai domestic workers' forum": "pending",
+    }
 
 
 def test_demo_load_is_idempotent(runner, synced_courses):

@@ -12,6 +12,7 @@ from app.accounts.service import make_reset_token
 from app.demo.data import DEMO_PASSWORD, load_demo
 from app.extensions import db
 from app.groups.models import Group
+from app.registration.models import Registration
 
 ROLES = {
     "anonymous": None,
@@ -41,6 +42,9 @@ EXPECTED = {
     "groups.group_page": MEMBERS_ONLY,
     "groups.join": PUBLIC,
     "groups.invitation": {role: 410 for role in ROLES},  # the demo's invitation links were never revealed
+    "registration.new_registration": SIGNED_IN,
+    # The group's members, the cohort's trainer and admins; the demo trainer trains the demo cohort.
+    "registration.registration_page": SIGNED_IN,
 }
 
 
@@ -57,11 +61,14 @@ def url_arguments(endpoint: str) -> dict:
         "accounts.reset_password": {"token": make_reset_token(participant)},
         "groups.invitation": {"token": "not-a-real-invitation"},
     }
+    registration = db.session.scalar(sa.select(Registration).where(Registration.group_id == transit.id))
     common = {
         "slug": "power-and-participation",
         "reading_slug": "preface-and-introduction",
         "group_id": transit.id,
         "code": transit.join_code,
+        "cohort_id": registration.cohort_id,
+        "registration_id": registration.id,
     }
     return {**common, **by_endpoint.get(endpoint, {})}
 

@@ -1,0 +1,43 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.validators import Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class RegistrationForm(FlaskForm):
+    members = MultiCheckboxField(
+        _l("Who will take part"),
+        coerce=int,
+        description=_l("Everyone on this list counts toward the group size and takes a seat."),
+    )
+    attestation = TextAreaField(
+        _l("Your group's experience"),
+        validators=[Optional(), Length(max=5000)],
+        description=_l(
+            "Only needed if fewer than the required share of your members took "
+            "the prerequisite course here. Markdown works."
+        ),
+    )
+    submit = SubmitField(_l("Register the group"))
+
+
+class RosterForm(FlaskForm):
+    members = MultiCheckboxField(_l("Who will take part"), coerce=int)
+    submit = SubmitField(_l("Save the roster"))
+
+
+class AttestationForm(FlaskForm):
+    attestation = TextAreaField(_l("Your group's experience"), validators=[Length(max=5000)])
+    submit = SubmitField(_l("Send for review"))
+
+
+class ReviewForm(FlaskForm):
+    reason = StringField(_l("Reason (required to decline)"), validators=[Optional(), Length(max=1000)])
+    approve = SubmitField(_l("Approve"))
+    decline = SubmitField(_l("Decline"))

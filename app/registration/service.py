@@ -1,0 +1,460 @@
+"""Registration rules: groups register together, above a threshold, before a deadline, with prerequisites met,
+and never beyond the cohort's capacity.
+
+State machine: pending -> confirmed | waitlisted -> withdrawn; pending -> declined | lapsed; waitlisted ->
+confirmed (promotion) | lapsed; confirmed -> withdrawn.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import gettext as _
+
+from app.accounts.models import User
+from app.cohorts.models import Cohort, CohortStatus
+from app.courses.models import Course
+from app.groups.models import Group, GroupMembership, MembershipRole, MembershipStatus
+from app.groups.service import is_coordinator, require_coordinator
+from app.lib.errors import DomainError, Forbidden, NotFound
+from app.lib.markdown import render_markdown
+from app.lib.time import now_utc
+from app.lib.urls import external_url
+from app.notifications.service import queue_email
+from app.registration.models import (
+    Completion,
+    EvidenceStatus,
+    PrerequisiteEvidence,
+    Registration,
+    RegistrationStatus,
+    RosterEntry,
+)
+
+HOLDING = (RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+
+
+@dataclass(frozen=True)
+class Prerequisites:
+    """Where a registration stands on the course's prerequisites."""
+
+    state: str  # "none", "met", "review", "declined", "missing"
+    completed: int = 0
+    needed: int = 0
+
+    @property
+    def met(self) -> bool:
+        return self.state in ("none", "met")
+
+
+@dataclass(frozen=True)
+class Checklist:
+    """What a registration still needs, in words a coordinator can act on."""
+
+    members: int
+    threshold: int
+    prerequisites: Prerequisites
+    seats_left: int
+
+    @property
+    def threshold_met(self) -> bool:
+        return self.members >= self.threshold
+
+
+def is_cohort_trainer(cohort: Cohort, user: User) -> bool:
+    return user.is_admin or any(t.id == user.id for t in cohort.trainers)
+
+
+def _set_status(registration: Registration, status: RegistrationStatus) -> None:
+    registration.status = status
+    registration.status_changed_at = now_utc()
+    if status == RegistrationStatus.WAITLISTED and registration.waitlisted_at is None:
+        registration.waitlisted_at = registration.status_changed_at
+
+
+def _notify_coordinators(
+    session: so.Session, registration: Registration, template: str, subject: str, **context
+) -> None:
+    link = external_url("registration.registration_page", registration_id=registration.id)
+    for membership in registration.group.coordinators:
+        queue_email(
+            session,
+            to=membership.user.email,
+            subject=subject,
+            template=f"registration/email/{template}",
+            kind=f"registration_{template}",
+            registration=registration,
+            cohort=registration.cohort,
+            group=registration.group,
+            coordinator=membership.user,
+            link=link,
+            **context,
+        )
+
+
+def prerequisites_of(session: so.Session, registration: Registration) -> Prerequisites:
+    """Automatic when enough rostered members completed a prerequisite course; else the attestation decides."""
+    course: Course = registration.cohort.course
+    if not course.prerequisites:
+        return Prerequisites("none")
+    user_ids = [m.user_id for m in registration.active_roster if m.user_id is not None]
+    roster_size = len(registration.active_roster)
+    needed = max(1, math.ceil(round(course.prerequisite_share * roster_size, 6)))
+    completed = 0
+    if user_ids:
+        completed = (
+            session.scalar(
+                sa.select(sa.func.count(sa.distinct(Completion.user_id))).where(
+                    Completion.user_id.in_(user_ids),
+                    Completion.course_id.in_([p.id for p in course.prerequisites]),
+                )
+            )
+            or 0
+        )
+    if roster_size and completed >= needed:
+        return Prerequisites("met", completed, needed)
+    evidence = registration.evidence
+    if evidence is None:
+        return Prerequisites("missing", completed, needed)
+    state = {EvidenceStatus.APPROVED: "met", EvidenceStatus.PENDING: "review", EvidenceStatus.DECLINED: "declined"}[
+        evidence.status
+    ]
+    return Prerequisites(state, completed, needed)
+
+
+def checklist(session: so.Session, registration: Registration) -> Checklist:
+    return Checklist(
+        members=len(registration.active_roster),
+        threshold=registration.cohort.min_group_size,
+        prerequisites=prerequisites_of(session, registration),
+        seats_left=registration.cohort.seats_left,
+    )
+
+
+def _take_seats(session: so.Session, cohort: Cohort, seats: int) -> bool:
+    """Take seats with one conditional UPDATE: two confirmations at the same instant can never both pass
+    the capacity check, on PostgreSQL or SQLite, because the check and the increment are one statement."""
+    result = session.execute(
+        sa.update(Cohort)
+        .where(Cohort.id == cohort.id, Cohort.seats_taken + seats <= Cohort.capacity)
+        .values(seats_taken=Cohort.seats_taken + seats)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount == 1:
+        session.refresh(cohort, ["seats_taken"])
+        return True
+    return False
+
+
+def _release_seats(session: so.Session, registration: Registration) -> None:
+    if registration.seats:
+        session.execute(
+            sa.update(Cohort)
+            .where(Cohort.id == registration.cohort_id)
+            .values(seats_taken=Cohort.seats_taken - registration.seats)
+            .execution_options(synchronize_session=False)
+        )
+        registration.seats = 0
+        session.refresh(registration.cohort, ["seats_taken"])
+
+
+def evaluate(session: so.Session, registration: Registration) -> RegistrationStatus:
+    """Move a pending or waitlisted registration forward when everything it needs is there."""
+    if registration.status not in (RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED):
+        return registration.status
+    size = len(registration.active_roster)
+    if size < registration.cohort.min_group_size or not prerequisites_of(session, registration).met:
+        return registration.status
+    if _take_seats(session, registration.cohort, size):
+        registration.seats = size
+        _set_status(registration, RegistrationStatus.CONFIRMED)
+        _notify_coordinators(
+            session,
+            registration,
+            "confirmed",
+            _(
+                "%(group)s is confirmed for %(course)s",
+                group=registration.group.name,
+                course=registration.cohort.course.title,
+            ),
+        )
+    elif registration.status != RegistrationStatus.WAITLISTED:
+        _set_status(registration, RegistrationStatus.WAITLISTED)
+        _notify_coordinators(
+            session,
+            registration,
+            "waitlisted",
+            _(
+                "%(group)s is on the waitlist for %(course)s",
+                group=registration.group.name,
+                course=registration.cohort.course.title,
+            ),
+        )
+    session.flush()
+    return registration.status
+
+
+def promote_waitlist(session: so.Session, cohort: Cohort) -> list[Registration]:
+    """Give freed seats to waitlisted registrations in the order they joined the list, strictly: a group
+    that does not fit yet keeps its place, and no later group jumps ahead of it."""
+    promoted = []
+    waiting = session.scalars(
+        sa.select(Registration)
+        .where(Registration.cohort_id == cohort.id, Registration.status == RegistrationStatus.WAITLISTED)
+        .order_by(Registration.waitlisted_at, Registration.id)
+    )
+    for registration in waiting:
+        if evaluate(session, registration) != RegistrationStatus.CONFIRMED:
+            break
+        promoted.append(registration)
+    return promoted
+
+
+def _roster_members(group: Group, membership_ids: Iterable[int]) -> list[GroupMembership]:
+    wanted = set(membership_ids)
+    members = [m for m in group.active_members if m.id in wanted]
+    if len(members) != len(wanted):
+        raise DomainError(_("Choose the roster from the group's active members."), field="members")
+    return members
+
+
+def _set_roster(registration: Registration, members: list[GroupMembership]) -> None:
+    """Change the roster in place (keeping unchanged rows), so the unique (registration, member) pair holds."""
+    wanted = {m.id for m in members}
+    for entry in list(registration.roster):
+        if entry.membership_id not in wanted:
+            registration.roster.remove(entry)
+    present = {entry.membership_id for entry in registration.roster}
+    registration.roster.extend(RosterEntry(membership=m) for m in members if m.id not in present)
+
+
+def ensure_registration_closed(session: so.Session, cohort: Cohort) -> None:
+    """Apply the deadline if it has passed; safe to call on every page view."""
+    if cohort.status == CohortStatus.OPEN and now_utc() >= cohort.registration_deadline_at:
+        close_registration(session, cohort)
+
+
+def register_group(
+    session: so.Session,
+    coordinator: User,
+    group: Group,
+    cohort: Cohort,
+    membership_ids: Iterable[int],
+    attestation: str | None = None,
+) -> Registration:
+    """Register a group for an open cohort before its deadline, with the members who will take part.
+
+    Raises DomainError when registration is closed, the group is already registered, or the roster is
+    not made of the group's active members.
+    """
+    require_coordinator(group, coordinator)
+    ensure_registration_closed(session, cohort)
+    if not cohort.registration_is_open():
+        raise DomainError(
+            _(
+                "Registration for this cohort is closed. The deadline was %(when)s UTC.",
+                when=cohort.registration_deadline_at.strftime("%Y-%m-%d %H:%M"),
+            )
+        )
+    existing = session.scalar(
+        sa.select(Registration).where(Registration.cohort_id == cohort.id, Registration.group_id == group.id)
+    )
+    if existing is not None and existing.status in HOLDING:
+        raise DomainError(_("This group is already registered for this cohort."))
+    members = _roster_members(group, membership_ids)
+    if not members:
+        raise DomainError(_("Name at least one member who will take part."), field="members")
+    registration = existing or Registration(cohort=cohort, group=group)
+    registration.submitted_by_id = coordinator.id
+    _set_roster(registration, members)
+    registration.seats = 0
+    registration.waitlisted_at = None
+    _set_status(registration, RegistrationStatus.PENDING)
+    if (attestation or "").strip():
+        registration.evidence_history.append(PrerequisiteEvidence(attestation=attestation.strip()))
+    session.add(registration)
+    session.flush()
+    evaluate(session, registration)
+    return registration
+
+
+def update_roster(
+    session: so.Session, coordinator: User, registration: Registration, membership_ids: Iterable[int]
+) -> None:
+    """Change who takes part. A confirmed group that grows needs free seats; one that shrinks frees them."""
+    require_coordinator(registration.group, coordinator)
+    if registration.status not in HOLDING:
+        raise DomainError(_("This registration is %(status)s; register again instead.", status=registration.status))
+    members = _roster_members(registration.group, membership_ids)
+    if registration.status == RegistrationStatus.CONFIRMED:
+        if len(members) < registration.cohort.min_group_size:
+            raise DomainError(
+                _(
+                    "A confirmed group needs at least %(n)s members on its roster; withdraw instead.",
+                    n=registration.cohort.min_group_size,
+                ),
+                field="members",
+            )
+        extra = len(members) - registration.seats
+        if extra > 0 and not _take_seats(session, registration.cohort, extra):
+            raise DomainError(_("There are not enough free seats for %(n)s more people.", n=extra), field="members")
+        if extra < 0:
+            session.execute(
+                sa.update(Cohort)
+                .where(Cohort.id == registration.cohort_id)
+                .values(seats_taken=Cohort.seats_taken + extra)
+                .execution_options(synchronize_session=False)
+            )
+        registration.seats = len(members)
+    _set_roster(registration, members)
+    session.flush()
+    if registration.status == RegistrationStatus.CONFIRMED:
+        promote_waitlist(session, registration.cohort)
+    else:
+        evaluate(session, registration)
+
+
+def withdraw(session: so.Session, coordinator: User, registration: Registration) -> None:
+    """Withdraw the group; its seats go to the waitlist at once."""
+    require_coordinator(registration.group, coordinator)
+    if registration.status not in HOLDING:
+        raise DomainError(_("This registration is already %(status)s.", status=registration.status))
+    _release_seats(session, registration)
+    _set_status(registration, RegistrationStatus.WITHDRAWN)
+    session.flush()
+    promote_waitlist(session, registration.cohort)
+
+
+def submit_attestation(session: so.Session, coordinator: User, registration: Registration, text: str) -> None:
+    require_coordinator(registration.group, coordinator)
+    if not (text or "").strip():
+        raise DomainError(_("Describe the group's experience."), field="attestation")
+    if registration.status not in (RegistrationStatus.PENDING, RegistrationStatus.DECLINED):
+        raise DomainError(_("This registration does not need evidence now."))
+    registration.evidence_history.append(PrerequisiteEvidence(attestation=text.strip()))
+    if registration.status == RegistrationStatus.DECLINED:
+        _set_status(registration, RegistrationStatus.PENDING)
+    session.flush()
+
+
+def review_evidence(
+    session: so.Session, trainer: User, registration: Registration, *, approve: bool, reason: str = ""
+) -> None:
+    """A trainer of the cohort approves or declines a group's attestation; who and when are recorded."""
+    if not is_cohort_trainer(registration.cohort, trainer):
+        raise Forbidden(_("Only this cohort's trainers review its registrations."))
+    evidence = registration.evidence
+    if evidence is None or evidence.status != EvidenceStatus.PENDING:
+        raise DomainError(_("There is no evidence waiting for review."))
+    if not approve and not (reason or "").strip():
+        raise DomainError(_("Give the group a reason, so they know what to do next."), field="reason")
+    evidence.status = EvidenceStatus.APPROVED if approve else EvidenceStatus.DECLINED
+    evidence.reason = (reason or "").strip() or None
+    evidence.decided_by_id = trainer.id
+    evidence.decided_at = now_utc()
+    session.flush()
+    if approve:
+        evaluate(session, registration)
+    else:
+        _set_status(registration, RegistrationStatus.DECLINED)
+        _notify_coordinators(
+            session,
+            registration,
+            "declined",
+            _(
+                "About %(group)s's registration for %(course)s",
+                group=registration.group.name,
+                course=registration.cohort.course.title,
+            ),
+            reason=evidence.reason,
+        )
+        session.flush()
+
+
+def close_registration(session: so.Session, cohort: Cohort) -> list[Registration]:
+    """After the deadline: registrations still waiting on the threshold or prerequisites lapse (their
+    coordinators are told), and the cohort stops taking registrations. Running it again changes nothing."""
+    if now_utc() < cohort.registration_deadline_at:
+        return []
+    lapsed = list(
+        session.scalars(
+            sa.select(Registration).where(
+                Registration.cohort_id == cohort.id,
+                Registration.status.in_([RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED]),
+            )
+        )
+    )
+    for registration in lapsed:
+        _release_seats(session, registration)
+        _set_status(registration, RegistrationStatus.LAPSED)
+        _notify_coordinators(
+            session,
+            registration,
+            "lapsed",
+            _(
+                "%(group)s's registration for %(course)s has lapsed",
+                group=registration.group.name,
+                course=registration.cohort.course.title,
+            ),
+        )
+    if cohort.status == CohortStatus.OPEN:
+        cohort.status = CohortStatus.CLOSED
+    session.flush()
+    return lapsed
+
+
+def close_due_registrations(session: so.Session) -> list[Registration]:
+    """Close every open cohort whose deadline has passed (for cron)."""
+    lapsed = []
+    for cohort in session.scalars(
+        sa.select(Cohort).where(Cohort.status == CohortStatus.OPEN, Cohort.registration_deadline_at <= now_utc())
+    ):
+        lapsed.extend(close_registration(session, cohort))
+    return lapsed
+
+
+def get_registration(session: so.Session, user: User, registration_id: int) -> Registration:
+    """A registration for its group's active members, the cohort's trainers and admins; Forbidden otherwise."""
+    registration = session.get(Registration, registration_id)
+    if registration is None:
+        raise NotFound(_("There is no such registration."))
+    group = registration.group
+    member = any(m.user_id == user.id for m in group.active_members)
+    if not (member or is_cohort_trainer(registration.cohort, user)):
+        raise Forbidden(_("This registration belongs to another group."))
+    ensure_registration_closed(session, registration.cohort)
+    return registration
+
+
+def registrations_for_group(session: so.Session, group: Group) -> list[Registration]:
+    return list(
+        session.scalars(
+            sa.select(Registration).where(Registration.group_id == group.id).order_by(Registration.created_at.desc())
+        )
+    )
+
+
+def coordinated_groups(session: so.Session, user: User) -> list[Group]:
+    return list(
+        session.scalars(
+            sa.select(Group)
+            .join(GroupMembership)
+            .where(
+                GroupMembership.user_id == user.id,
+                GroupMembership.status == MembershipStatus.ACTIVE,
+                GroupMembership.role == MembershipRole.COORDINATOR,
+            )
+            .order_by(Group.name)
+        )
+    )
+
+
+def can_manage(registration: Registration, user: User) -> bool:
+    return is_coordinator(registration.group, user) or user.is_admin
+
+
+def attestation_html(registration: Registration):
+    return render_markdown(registration.evidence.attestation) if registration.evidence else ""

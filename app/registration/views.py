@@ -1,0 +1,142 @@
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
+
+from app.cohorts.models import Cohort
+from app.extensions import db
+from app.groups.forms import ActionForm
+from app.groups.service import get_group
+from app.lib.errors import DomainError, NotFound
+from app.lib.forms import flash_error, show_error
+from app.registration import service
+from app.registration.forms import AttestationForm, RegistrationForm, ReviewForm, RosterForm
+
+bp = Blueprint("registration", __name__, template_folder="templates")
+
+
+def _member_choices(group) -> list[SelectChoice]:
+    return [SelectChoice(m.id, m.name) for m in group.active_members]
+
+
+@bp.route("/registrations/new/<int:cohort_id>", methods=["GET", "POST"])
+@login_required
+def new_registration(cohort_id: int):
+    cohort = db.session.get(Cohort, cohort_id)
+    if cohort is None:
+        raise NotFound(_("There is no such cohort."))
+    service.ensure_registration_closed(db.session, cohort)
+    db.session.commit()
+    groups = service.coordinated_groups(db.session, current_user)
+    group_id = request.args.get("group", type=int) or (groups[0].id if len(groups) == 1 else None)
+    group = get_group(db.session, current_user, group_id) if group_id else None
+    form = RegistrationForm()
+    if group is not None:
+        form.members.choices = _member_choices(group)
+        if request.method == "GET":
+            form.members.data = [m.id for m in group.active_members]
+    if group is not None and form.validate_on_submit():
+        try:
+            registration = service.register_group(
+                db.session, current_user, group, cohort, form.members.data, attestation=form.attestation.data
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            return redirect(url_for("registration.registration_page", registration_id=registration.id))
+    status = 422 if form.errors or form.form_errors else 200
+    return render_template("registration/new.html", cohort=cohort, groups=groups, group=group, form=form), status
+
+
+@bp.get("/registrations/<int:registration_id>")
+@login_required
+def registration_page(registration_id: int):
+    registration = service.get_registration(db.session, current_user, registration_id)
+    db.session.commit()  # the deadline may just have been applied
+    roster_form = RosterForm(formdata=None, members=[m.id for m in registration.active_roster])
+    roster_form.members.choices = _member_choices(registration.group)
+    return render_template(
+        "registration/detail.html",
+        registration=registration,
+        checklist=service.checklist(db.session, registration),
+        can_manage=service.can_manage(registration, current_user),
+        is_trainer=service.is_cohort_trainer(registration.cohort, current_user),
+        attestation_html=service.attestation_html(registration),
+        roster_form=roster_form,
+        attestation_form=AttestationForm(formdata=None),
+        review_form=ReviewForm(formdata=None),
+        action_form=ActionForm(),
+    )
+
+
+def _after(registration_id: int, action, message: str):
+    try:
+        action()
+    except DomainError as error:
+        db.session.rollback()
+        flash_error(error)
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for("registration.registration_page", registration_id=registration_id))
+
+
+@bp.post("/registrations/<int:registration_id>/roster")
+@login_required
+def update_roster(registration_id: int):
+    registration = service.get_registration(db.session, current_user, registration_id)
+    form = RosterForm()
+    form.members.choices = _member_choices(registration.group)
+    if not form.validate_on_submit():
+        flash(_("Choose the members from the list."), "error")
+        return redirect(url_for("registration.registration_page", registration_id=registration_id))
+    return _after(
+        registration_id,
+        lambda: service.update_roster(db.session, current_user, registration, form.members.data),
+        _("The roster is saved."),
+    )
+
+
+@bp.post("/registrations/<int:registration_id>/withdraw")
+@login_required
+def withdraw(registration_id: int):
+    registration = service.get_registration(db.session, current_user, registration_id)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("registration.registration_page", registration_id=registration_id))
+    return _after(
+        registration_id,
+        lambda: service.withdraw(db.session, current_user, registration),
+        _("The group has withdrawn. Its seats went to the next group waiting."),
+    )
+
+
+@bp.post("/registrations/<int:registration_id>/evidence")
+@login_required
+def submit_evidence(registration_id: int):
+    registration = service.get_registration(db.session, current_user, registration_id)
+    form = AttestationForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("registration.registration_page", registration_id=registration_id))
+    return _after(
+        registration_id,
+        lambda: service.submit_attestation(db.session, current_user, registration, form.attestation.data),
+        _("Sent. A trainer will review it."),
+    )
+
+
+@bp.post("/registrations/<int:registration_id>/review")
+@login_required
+def review(registration_id: int):
+    registration = service.get_registration(db.session, current_user, registration_id)
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        return redirect(url_for("registration.registration_page", registration_id=registration_id))
+    return _after(
+        registration_id,
+        lambda: service.review_evidence(
+            db.session, current_user, registration, approve=bool(form.approve.data), reason=form.reason.data or ""
+        ),
+        _("Your decision is recorded and the group has been told."),
+    )
