@@ -7,7 +7,6 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
-import sqlalchemy as sa
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale, get_timezone
 from flask_login import current_user
@@ -15,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import check_production_config, config_from_environment
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.lib.database import configure_sqlite
 from app.lib.time import is_valid_timezone
 
 
@@ -106,22 +106,7 @@ def _init_extensions(app: Flask) -> None:
         return load_user_from_cookie(db.session, cookie_id)
 
     with app.app_context():
-        _configure_sqlite(db.engine)
-
-
-def _configure_sqlite(engine: sa.Engine) -> None:
-    """SQLite needs foreign keys switched on, and WAL plus a busy timeout to serve several requests at once."""
-    if engine.dialect.name != "sqlite":
-        return
-
-    @sa.event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record):
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
-        if engine.url.database not in (None, "", ":memory:"):
-            cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.close()
+        configure_sqlite(db.engine)
 
 
 def _register_blueprints(app: Flask) -> None:

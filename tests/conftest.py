@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from flask_migrate import upgrade
 
 from app import create_app
 from app.extensions import db
+from app.lib.database import use_autocommit_reads
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSES_DIR = ROOT / "courses"
@@ -59,10 +61,14 @@ def db_url(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def _schema(db_url: str) -> Iterator[None]:
-    """Build the schema once per run, from the migrations (which are themselves under test)."""
+    """Build the schema once per run, from the migrations (which are themselves under test).
+
+    The tests' own database session must see what requests commit and must not hold SQLite's write lock
+    between them (see app.lib.database).
+    """
+    use_autocommit_reads()
     app = create_app(test_config(db_url))
     with app.app_context():
-        db.session.execute(sa.text("SELECT 1"))
         if db.engine.dialect.name == "postgresql":
             db.session.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
             db.session.commit()
@@ -228,6 +234,20 @@ def make_cohort(app, synced_courses):
         return cohort
 
     return make
+
+
+@contextmanager
+def real_transactions():
+    """Inside this block the test's own session uses real transactions again (see use_autocommit_reads)."""
+    from app.lib import database
+
+    db.session.commit()
+    token = database._begin_statement.set("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        db.session.rollback()
+        database._begin_statement.reset(token)
 
 
 def outbox_messages():
