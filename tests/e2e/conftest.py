@@ -8,20 +8,15 @@ from __future__ import annotations
 
 import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
+from tests.tools.live_server import flask_command, gunicorn, server_env
 from tests.tools.smtp_sink import SmtpSink
 
-ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -34,7 +29,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-BIN = Path(sys.executable).parent
 PAGE_BUDGET_BYTES = 100 * 1024
 
 
@@ -42,24 +36,6 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if "/e2e/" in str(item.fspath):
             item.add_marker(pytest.mark.e2e)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _wait_for_http(url: str, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - loopback only
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"server did not answer at {url} within {timeout} s")
 
 
 @dataclass
@@ -70,16 +46,7 @@ class LiveServer:
 
     def flask(self, *args: str) -> str:
         """Run a `flask` command against the served database (as an operator would)."""
-        result = subprocess.run(
-            [str(BIN / "flask"), "--app", "wsgi", *args],
-            cwd=ROOT,
-            env=self.env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=True,
-        )
-        return result.stdout
+        return flask_command(self.env, *args)
 
 
 @pytest.fixture(scope="session")
@@ -91,62 +58,15 @@ def smtp_sink() -> Iterator[SmtpSink]:
 @pytest.fixture(scope="session")
 def live_server(tmp_path_factory, smtp_sink) -> Iterator[LiveServer]:
     workdir = tmp_path_factory.mktemp("live")
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{workdir / 'e2e.db'}",
-        "SECRET_KEY": "e2e-secret-key-long-enough-to-be-accepted-0123456789",
-        "MAIL_SERVER": smtp_sink.host,
-        "MAIL_PORT": str(smtp_sink.port),
-        "BASE_URL": f"http://127.0.0.1:{port}",
-        "RATELIMIT_ENABLED": "false",
-        "LOG_LEVEL": "WARNING",
-    }
-    server = LiveServer(url=f"http://127.0.0.1:{port}", env=env, sink=smtp_sink)
+    env = server_env(
+        os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{workdir / 'e2e.db'}",
+        MAIL_SERVER=smtp_sink.host,
+        MAIL_PORT=str(smtp_sink.port),
+    )
     for command in (["db", "upgrade"], ["courses", "sync"], ["demo", "load"]):
-        server.flask(*command)
-    log = open(workdir / "gunicorn.log", "w")  # noqa: SIM115 - closed at teardown
-    processes = [
-        subprocess.Popen(
-            [
-                str(BIN / "gunicorn"),
-                "--workers",
-                "2",
-                "--worker-class",
-                "gthread",
-                "--threads",
-                "4",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--pid",
-                str(workdir / "gunicorn.pid"),
-                "wsgi:app",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        ),
-        subprocess.Popen(
-            [str(BIN / "flask"), "--app", "wsgi", "outbox", "send", "--loop", "--interval", "0.3"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        ),
-    ]
-    try:
-        _wait_for_http(f"{server.url}/healthz")
-        yield server
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-        log.close()
+        flask_command(env, *command)
+    with gunicorn(env, workdir / "gunicorn.log", worker_loop=True) as url:
+        yield LiveServer(url=url, env=env, sink=smtp_sink)
 
 
 @pytest.fixture(scope="session")

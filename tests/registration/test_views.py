@@ -1,0 +1,98 @@
+"""Registration pages: what is missing, each role's view, and one group never touching another's."""
+
+import sqlalchemy as sa
+
+from app.extensions import db
+from app.registration.models import Registration
+from tests.registration.conftest import member_ids
+
+
+def login(client, user):
+    assert client.submit("/login", {"email": user.email, "password": "correct horse battery"}).status_code == 302
+
+
+def test_coordinator_registers_and_sees_what_is_missing(client, make_group, make_cohort):
+    cohort = make_cohort("power-and-participation")
+    group, coordinator = make_group(7)
+    login(client, coordinator)
+    page = client.get(f"/registrations/new/{cohort.id}").get_data(as_text=True)
+    assert "Register for Power and Participation" in page and 'name="members"' in page
+    response = client.submit(f"/registrations/new/{cohort.id}", {"members": member_ids(group)})
+    assert response.status_code == 302
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "7 of 10 members have joined the roster." in page
+    assert "Prerequisites missing" in page
+    assert "Registration closes" in page and "(UTC)" in page
+
+
+def test_registering_without_members_is_explained_next_to_the_field(client, make_group, make_cohort):
+    cohort = make_cohort("organizing-fundamentals")
+    group, coordinator = make_group(3)
+    login(client, coordinator)
+    response = client.submit(f"/registrations/new/{cohort.id}", {})
+    assert response.status_code == 422
+    assert 'id="members-error"' in response.get_data(as_text=True)
+
+
+def test_another_groups_coordinator_cannot_see_or_change_a_registration(app, client, make_group, make_cohort):
+    cohort = make_cohort("organizing-fundamentals")
+    group, coordinator = make_group(3, "Ours")
+    other_group, other = make_group(3, "Theirs")
+    login(client, coordinator)
+    client.submit(f"/registrations/new/{cohort.id}", {"members": member_ids(group)})
+    registration = db.session.scalar(sa.select(Registration))
+
+    intruder = app.test_client()
+    login(intruder, other)
+    assert intruder.get(f"/registrations/{registration.id}").status_code == 403
+    withdraw = intruder.submit(f"/registrations/{registration.id}/withdraw", {}, page="/groups")
+    assert withdraw.status_code == 403
+    # Registering someone else's group with a forged group id is refused too.
+    forged = intruder.submit(
+        f"/registrations/new/{cohort.id}?group={group.id}", {"members": member_ids(group)}, page="/groups"
+    )
+    assert forged.status_code == 403
+    db.session.refresh(registration)
+    assert registration.status == "confirmed"
+
+
+def test_trainer_approves_evidence_over_http(app, client, make_group, make_cohort, make_user):
+    trainer = make_user(email="trainer@example.org")
+    cohort = make_cohort("power-and-participation", trainers=[trainer])
+    group, coordinator = make_group(10)
+    login(client, coordinator)
+    client.submit(
+        f"/registrations/new/{cohort.id}",
+        {"members": member_ids(group), "attestation": "Ten years of *union* organizing."},
+    )
+    registration = db.session.scalar(sa.select(Registration))
+    page = client.get(f"/registrations/{registration.id}").get_data(as_text=True)
+    assert "Prerequisite evidence waiting for trainer review." in page
+    assert "<em>union</em>" in page
+
+    reviewer = app.test_client()
+    login(reviewer, trainer)
+    response = reviewer.submit(
+        f"/registrations/{registration.id}/review", {"approve": "Approve"}, page=f"/registrations/{registration.id}"
+    )
+    assert response.status_code == 302
+    db.session.refresh(registration)
+    assert registration.status == "confirmed"
+
+
+def test_page_view_after_the_deadline_applies_it(client, make_group, make_cohort):
+    from datetime import timedelta
+
+    from app.lib.time import now_utc
+
+    cohort = make_cohort("power-and-participation")
+    group, coordinator = make_group(4)
+    login(client, coordinator)
+    client.submit(f"/registrations/new/{cohort.id}", {"members": member_ids(group)})
+    cohort.registration_deadline_at = now_utc() - timedelta(seconds=1)
+    db.session.commit()
+    registration = db.session.scalar(sa.select(Registration))
+    page = client.get(f"/registrations/{registration.id}").get_data(as_text=True)
+    assert "Lapsed" in page
+    db.session.refresh(registration)
+    assert registration.status == "lapsed"
