@@ -154,6 +154,39 @@ def _open_cohort(session: so.Session, report: DemoReport, trainer: User) -> Coho
     return cohort
 
 
+def _core_cohort(session: so.Session, report: DemoReport, trainer: User) -> None:
+    """An open cohort of the core course on Wednesday evenings in Bogotá: small groups of 3 can join."""
+    course = session.scalar(sa.select(Course).where(Course.slug == "organizing-fundamentals"))
+    if course is None or session.scalar(
+        sa.select(Cohort).where(
+            Cohort.course_id == course.id,
+            Cohort.status == CohortStatus.OPEN,
+            Cohort.registration_deadline_at > now_utc(),
+        )
+    ):
+        return
+    first = now_utc().date() + timedelta(weeks=6)
+    first += timedelta(days=(2 - first.weekday()) % 7)  # a Wednesday
+    plans = [
+        SessionPlan(datetime.combine(first + timedelta(weeks=i), time(18, 30)), s.plenary_minutes, s.breakout_minutes)
+        for i, s in enumerate(course.sessions)
+    ]
+    label = f"{first:%B %Y} · Wednesday evenings"
+    schedule_cohort(
+        session,
+        course=course,
+        label=label,
+        host_timezone="America/Bogota",
+        sessions=plans,
+        deadline_local=datetime.combine(first - timedelta(days=7), time(23, 59)),
+        capacity=90,
+        status=CohortStatus.OPEN,
+        trainers=[trainer],
+        video_url="https://meet.example.org/fundamentals",
+    )
+    report.lines.append(f"created open cohort {label!r} of {course.title}")
+
+
 def _registrations(session: so.Session, report: DemoReport, cohort: Cohort, groups: list[Group]) -> None:
     """The group of 11 is confirmed (six members took the core course); the group of 5 waits on its size and
     on a trainer's review of its experience."""
@@ -215,6 +248,7 @@ def load_demo(session: so.Session) -> DemoReport:
         domestic,
         invited=[invited],
     )
+    _core_cohort(session, report, people["trainer"])
     cohort = _open_cohort(session, report, people["trainer"])
     if cohort is not None:
         _registrations(session, report, cohort, [transit_group, domestic_group])

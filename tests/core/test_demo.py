@@ -18,9 +18,10 @@ def test_demo_load_creates_every_role_and_an_open_future_cohort(runner, synced_c
     assert db.session.scalar(sa.select(User).where(User.email == "admin@plenary.example")).is_admin
     groups = {g.name: g for g in db.session.scalars(sa.select(Group))}
     assert sorted(len(g.active_members) for g in groups.values()) == [5, 11]
-    (cohort,) = db.session.scalars(sa.select(Cohort))
-    assert cohort.status == CohortStatus.OPEN
-    assert cohort.course.slug == "power-and-participation"
+    cohorts = {c.course.slug: c for c in db.session.scalars(sa.select(Cohort))}
+    assert set(cohorts) == {"organizing-fundamentals", "power-and-participation"}
+    assert all(c.status == CohortStatus.OPEN for c in cohorts.values())
+    cohort = cohorts["power-and-participation"]
     assert now_utc() < cohort.registration_deadline_at < cohort.sessions[0].starts_at
     assert [t.email for t in cohort.trainers] == ["trainer@plenary.example"]
     statuses = {r.group.name: r.status for r in db.session.scalars(sa.select(Registration))}

@@ -33,6 +33,8 @@ def test_coordinator_creates_a_group_and_invites_members(client, auth, make_user
     # The failing line stays in the box so nothing typed is lost.
     assert re.search(r"<textarea[^>]*>\s*bad address</textarea>", page)
     assert [m.to_address for m in outbox_messages()] == ["rosa@example.org"]
+    # Help text is text, never markup: "<address>" is shown, not turned into an HTML element.
+    assert "“Name &lt;address&gt;” works too." in page
 
 
 def test_invited_person_signs_up_on_the_way_and_lands_in_the_group(app, client, auth, make_user):
