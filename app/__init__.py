@@ -111,6 +111,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
+    from app.cohorts.views import bp as cohorts_bp
     from app.courses.views import bp as courses_bp
     from app.groups.views import bp as groups_bp
     from app.health import bp as health_bp
@@ -119,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(courses_bp)
     app.register_blueprint(accounts_bp)
     app.register_blueprint(groups_bp)
+    app.register_blueprint(cohorts_bp)
     app.register_blueprint(registration_bp)
     app.register_blueprint(health_bp)
 

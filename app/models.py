@@ -2,7 +2,7 @@
 
 from app.accounts.models import User
 from app.cohorts.models import Cohort, CohortSession, cohort_trainers
-from app.courses.models import Course, CourseSession, Reading, course_prerequisites, session_readings
+from app.courses.models import Course, CourseSession, Reading, course_prerequisites, course_trainers, session_readings
 from app.groups.models import Group, GroupInvitation, GroupMembership
 from app.notifications.models import OutboxMessage
 from app.registration.models import Completion, PrerequisiteEvidence, Registration, RosterEntry
@@ -24,5 +24,6 @@ __all__ = [
     "User",
     "cohort_trainers",
     "course_prerequisites",
+    "course_trainers",
     "session_readings",
 ]

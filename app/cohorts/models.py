@@ -91,6 +91,8 @@ class CohortSession(db.Model):
     starts_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
     plenary_minutes: so.Mapped[int]
     breakout_minutes: so.Mapped[int]
+    # Grows each time the session's time or length changes: calendars replace the event instead of adding one.
+    sequence: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
 
     cohort: so.Mapped[Cohort] = so.relationship(back_populates="sessions")
     course_session: so.Mapped[CourseSession | None] = so.relationship()

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
+import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app.accounts.models import User
 from app.cohorts.models import Cohort, CohortSession, CohortStatus
 from app.courses.models import Course
-from app.lib.errors import DomainError
-from app.lib.time import LocalTimeError, is_valid_timezone, local_to_utc
+from app.lib.errors import DomainError, Forbidden, NotFound
+from app.lib.time import LocalTimeError, is_valid_timezone, local_to_utc, to_local
 
 
 @dataclass(frozen=True)
@@ -25,11 +26,125 @@ class SessionPlan:
     title: str = ""
 
 
-def _instant(local: datetime, tz_name: str, field: str) -> datetime:
+@dataclass
+class CohortPlan:
+    """Everything a trainer decides about a cohort, in the host's local times."""
+
+    label: str
+    host_timezone: str
+    sessions: list[SessionPlan]
+    deadline_local: datetime
+    capacity: int
+    min_group_size: int | None = None
+    opens_local: datetime | None = None
+    status: CohortStatus = CohortStatus.DRAFT
+    trainers: list[User] = field(default_factory=list)
+    video_url: str | None = None
+
+
+def _instant(local: datetime, tz_name: str, field_name: str) -> datetime:
     try:
         return local_to_utc(local, tz_name)
     except LocalTimeError as exc:
-        raise DomainError(str(exc), field=field) from None
+        raise DomainError(str(exc), field=field_name) from None
+
+
+@dataclass(frozen=True)
+class _CheckedPlan:
+    starts: list[datetime]
+    deadline: datetime
+    opens: datetime | None
+    min_group_size: int
+
+
+def _check(course: Course, plan: CohortPlan) -> _CheckedPlan:
+    """Validate a plan and compute each session's UTC instant from its own local date and time."""
+    if not is_valid_timezone(plan.host_timezone):
+        raise DomainError(_("'%(zone)s' is not a time zone we know.", zone=plan.host_timezone), field="host_timezone")
+    if not (plan.label or "").strip():
+        raise DomainError(_("Give the cohort a label, such as “October 2026”."), field="label")
+    if not plan.sessions:
+        raise DomainError(_("A cohort needs at least one session."), field="sessions")
+    min_group_size = plan.min_group_size or course.min_group_size
+    if min_group_size < course.min_group_size:
+        raise DomainError(
+            _("The minimum group size cannot be below the course's %(n)s.", n=course.min_group_size),
+            field="min_group_size",
+        )
+    if plan.capacity < min_group_size:
+        raise DomainError(
+            _("Capacity must leave room for at least one group of %(n)s.", n=min_group_size), field="capacity"
+        )
+    starts: list[datetime] = []
+    previous_end = None
+    for index, session_plan in enumerate(plan.sessions):
+        if (
+            session_plan.plenary_minutes < 0
+            or session_plan.breakout_minutes < 0
+            or (session_plan.plenary_minutes + session_plan.breakout_minutes == 0)
+        ):
+            raise DomainError(_("Session %(n)s needs a plenary or a breakout.", n=index + 1), field=f"sessions-{index}")
+        starts_at = _instant(session_plan.local_start, plan.host_timezone, f"sessions-{index}")
+        if previous_end is not None and starts_at < previous_end:
+            raise DomainError(
+                _(
+                    "Session %(n)s starts before session %(p)s ends: sessions must be in order and must not overlap.",
+                    n=index + 1,
+                    p=index,
+                ),
+                field=f"sessions-{index}",
+            )
+        previous_end = starts_at + timedelta(minutes=session_plan.plenary_minutes + session_plan.breakout_minutes)
+        starts.append(starts_at)
+    deadline = _instant(plan.deadline_local, plan.host_timezone, "deadline")
+    if deadline >= starts[0]:
+        raise DomainError(_("The registration deadline must be before the first session."), field="deadline")
+    opens = _instant(plan.opens_local, plan.host_timezone, "opens") if plan.opens_local else None
+    if opens and opens >= deadline:
+        raise DomainError(_("Registration must open before its deadline."), field="opens")
+    return _CheckedPlan(starts, deadline, opens, min_group_size)
+
+
+def _apply(cohort: Cohort, course: Course, plan: CohortPlan, checked: _CheckedPlan) -> None:
+    """Write the plan onto the cohort. Sessions are updated in place by position, so each keeps its identity
+    (calendar entries update instead of duplicating); a session whose time changed gets a higher sequence."""
+    outline = list(course.sessions)
+    cohort.label = plan.label.strip()
+    cohort.host_timezone = plan.host_timezone
+    cohort.status = plan.status
+    cohort.registration_opens_at = checked.opens
+    cohort.registration_deadline_at = checked.deadline
+    cohort.capacity = plan.capacity
+    cohort.min_group_size = checked.min_group_size
+    cohort.video_url = (plan.video_url or "").strip() or None
+    cohort.trainers = list(plan.trainers)
+    existing = sorted(cohort.sessions, key=lambda s: s.starts_at)
+    rows = []
+    for index, (session_plan, starts_at) in enumerate(zip(plan.sessions, checked.starts, strict=True)):
+        template = outline[index] if index < len(outline) else None
+        row = existing[index] if index < len(existing) else CohortSession(sequence=0)
+        changed = row.id is not None and (
+            row.starts_at != starts_at
+            or row.plenary_minutes != session_plan.plenary_minutes
+            or row.breakout_minutes != session_plan.breakout_minutes
+        )
+        row.starts_at = starts_at
+        row.plenary_minutes = session_plan.plenary_minutes
+        row.breakout_minutes = session_plan.breakout_minutes
+        row.course_session = template
+        row.title = session_plan.title or (template.title if template else _("Session %(n)s", n=index + 1))
+        if changed:
+            row.sequence = (row.sequence or 0) + 1
+        rows.append(row)
+    cohort.sessions = rows
+
+
+def can_schedule(user: User, course: Course) -> bool:
+    return user.is_admin or any(t.id == user.id for t in course.trainers)
+
+
+def can_edit(user: User, cohort: Cohort) -> bool:
+    return can_schedule(user, cohort.course) or any(t.id == user.id for t in cohort.trainers)
 
 
 def schedule_cohort(
@@ -46,67 +161,102 @@ def schedule_cohort(
     status: CohortStatus = CohortStatus.DRAFT,
     trainers: list[User] = (),
     video_url: str | None = None,
+    actor: User | None = None,
 ) -> Cohort:
     """Create a cohort whose session instants are computed one by one from the host's local times.
 
-    Raises DomainError (with the field concerned) for an unknown zone, a local time skipped or repeated by a
-    daylight-saving change, sessions out of order or overlapping, a deadline not before the first session,
-    a capacity below one group, or a minimum group size below the course's.
+    `actor`, when given, must be an admin or a trainer of the course (Forbidden otherwise); the command line
+    and the demo schedule without one. Raises DomainError (with the field concerned) for an unknown zone, a
+    local time skipped or repeated by a daylight-saving change, sessions out of order or overlapping, a
+    deadline not before the first session, a capacity below one group, or a minimum group size below the
+    course's.
     """
-    if not is_valid_timezone(host_timezone):
-        raise DomainError(_("'%(zone)s' is not a time zone we know.", zone=host_timezone), field="host_timezone")
-    if not (label or "").strip():
-        raise DomainError(_("Give the cohort a label, such as “October 2026”."), field="label")
-    if not sessions:
-        raise DomainError(_("A cohort needs at least one session."), field="sessions")
-    min_group_size = min_group_size or course.min_group_size
-    if min_group_size < course.min_group_size:
-        raise DomainError(
-            _("The minimum group size cannot be below the course's %(n)s.", n=course.min_group_size),
-            field="min_group_size",
-        )
-    if capacity < min_group_size:
-        raise DomainError(
-            _("Capacity must leave room for at least one group of %(n)s.", n=min_group_size), field="capacity"
-        )
-    outline = list(course.sessions)
-    rows: list[CohortSession] = []
-    for index, plan in enumerate(sessions):
-        starts_at = _instant(plan.local_start, host_timezone, f"sessions-{index}")
-        if rows and starts_at < rows[-1].ends_at:
-            raise DomainError(
-                _("Session %(n)s starts before session %(p)s ends.", n=index + 1, p=index), field=f"sessions-{index}"
-            )
-        template = outline[index] if index < len(outline) else None
-        title = plan.title or (template.title if template else _("Session %(n)s", n=index + 1))
-        rows.append(
-            CohortSession(
-                starts_at=starts_at,
-                plenary_minutes=plan.plenary_minutes,
-                breakout_minutes=plan.breakout_minutes,
-                course_session=template,
-                title=title,
-            )
-        )
-    deadline = _instant(deadline_local, host_timezone, "deadline")
-    if deadline >= rows[0].starts_at:
-        raise DomainError(_("The registration deadline must be before the first session."), field="deadline")
-    opens = _instant(opens_local, host_timezone, "opens") if opens_local else None
-    if opens and opens >= deadline:
-        raise DomainError(_("Registration must open before its deadline."), field="opens")
-    cohort = Cohort(
-        course=course,
-        label=label.strip(),
+    if actor is not None and not can_schedule(actor, course):
+        raise Forbidden(_("Only this course's trainers and administrators schedule its cohorts."))
+    plan = CohortPlan(
+        label=label,
         host_timezone=host_timezone,
-        status=status,
-        registration_opens_at=opens,
-        registration_deadline_at=deadline,
+        sessions=list(sessions),
+        deadline_local=deadline_local,
         capacity=capacity,
         min_group_size=min_group_size,
-        video_url=video_url or None,
-        sessions=rows,
+        opens_local=opens_local,
+        status=status,
         trainers=list(trainers),
+        video_url=video_url,
     )
+    checked = _check(course, plan)
+    cohort = Cohort(course=course, sessions=[], trainers=[])
+    _apply(cohort, course, plan, checked)
     session.add(cohort)
     session.flush()
     return cohort
+
+
+def update_cohort(session: so.Session, actor: User, cohort: Cohort, plan: CohortPlan) -> Cohort:
+    """Change a scheduled cohort; the same checks as scheduling, and seats already taken must still fit."""
+    if not can_edit(actor, cohort):
+        raise Forbidden(_("Only this cohort's trainers and administrators can change it."))
+    checked = _check(cohort.course, plan)
+    if plan.capacity < cohort.seats_taken:
+        raise DomainError(
+            _("%(n)s seats are already taken: capacity cannot go below that.", n=cohort.seats_taken), field="capacity"
+        )
+    _apply(cohort, cohort.course, plan, checked)
+    session.flush()
+    return cohort
+
+
+def plan_of(cohort: Cohort) -> CohortPlan:
+    """The cohort as the trainer entered it, in the host's local times (to prefill the edit form)."""
+    zone = cohort.host_timezone
+
+    def local(instant):
+        return to_local(instant, zone).replace(tzinfo=None) if instant else None
+
+    return CohortPlan(
+        label=cohort.label,
+        host_timezone=zone,
+        sessions=[
+            SessionPlan(local(s.starts_at), s.plenary_minutes, s.breakout_minutes, s.title) for s in cohort.sessions
+        ],
+        deadline_local=local(cohort.registration_deadline_at),
+        capacity=cohort.capacity,
+        min_group_size=cohort.min_group_size,
+        opens_local=local(cohort.registration_opens_at),
+        status=cohort.status,
+        trainers=list(cohort.trainers),
+        video_url=cohort.video_url,
+    )
+
+
+def get_cohort(session: so.Session, cohort_id: int) -> Cohort:
+    cohort = session.scalar(
+        sa.select(Cohort)
+        .where(Cohort.id == cohort_id)
+        .options(so.selectinload(Cohort.sessions), so.selectinload(Cohort.trainers), so.joinedload(Cohort.course))
+    )
+    if cohort is None:
+        raise NotFound(_("There is no such cohort."))
+    return cohort
+
+
+def public_cohort(session: so.Session, cohort_id: int) -> Cohort:
+    """A cohort anyone may look at: drafts are not public."""
+    cohort = get_cohort(session, cohort_id)
+    if cohort.status == CohortStatus.DRAFT:
+        raise NotFound(_("There is no such cohort."))
+    return cohort
+
+
+def find_trainers(session: so.Session, emails: list[str]) -> list[User]:
+    """Users for a list of emails; raises DomainError naming the first unknown one."""
+    from app.accounts.service import find_user_by_email
+
+    trainers = []
+    for email in emails:
+        user = find_user_by_email(session, email)
+        if user is None:
+            raise DomainError(_("No account uses %(email)s: ask them to sign up first.", email=email), field="trainers")
+        trainers.append(user)
+    return trainers

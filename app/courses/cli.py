@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 from app.courses.loader import load_library
 from app.courses.service import sync_library
 from app.extensions import db
+from app.lib.errors import DomainError
 
 courses_cli = AppGroup("courses", help="Check and load the Markdown course library.")
 
@@ -44,3 +45,18 @@ def sync_command(path: str | None) -> None:
     db.session.commit()
     for line in report.lines():
         click.echo(line)
+
+
+@courses_cli.command("add-trainer")
+@click.option("--course", "course_slug", required=True)
+@click.option("--email", required=True, help="The trainer's account email.")
+def add_trainer_command(course_slug: str, email: str) -> None:
+    """Let someone schedule cohorts of a course."""
+    from app.courses.service import add_course_trainer
+
+    try:
+        course, user = add_course_trainer(db.session, course_slug, email)
+    except DomainError as error:
+        raise click.ClickException(error.message) from None
+    db.session.commit()
+    click.echo(f"{user.email} can now schedule cohorts of {course.slug}.")

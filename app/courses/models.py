@@ -5,6 +5,7 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from app.accounts.models import User
 from app.extensions import db
 from app.lib.time import UTCDateTime, now_utc
 
@@ -13,6 +14,13 @@ course_prerequisites = sa.Table(
     db.metadata,
     sa.Column("course_id", sa.ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True),
     sa.Column("prerequisite_id", sa.ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True),
+)
+
+course_trainers = sa.Table(
+    "course_trainers",
+    db.metadata,
+    sa.Column("course_id", sa.ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("user_id", sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True),
 )
 
 session_readings = sa.Table(
@@ -49,6 +57,8 @@ class Course(db.Model):
     readings: so.Mapped[list[Reading]] = so.relationship(
         back_populates="course", order_by="Reading.id", cascade="all, delete-orphan"
     )
+    # People who may schedule cohorts of this course (assigned by an administrator).
+    trainers: so.Mapped[list[User]] = so.relationship(secondary=course_trainers, order_by="User.name")
     prerequisites: so.Mapped[list[Course]] = so.relationship(
         secondary=course_prerequisites,
         primaryjoin=lambda: Course.id == course_prerequisites.c.course_id,

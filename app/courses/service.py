@@ -201,3 +201,19 @@ def upcoming_cohorts(session: so.Session, course: Course) -> list[Cohort]:
     )
     now = now_utc()
     return [c for c in cohorts if c.sessions and c.sessions[-1].ends_at > now]
+
+
+def add_course_trainer(session: so.Session, course_slug: str, email: str):
+    """Make the account with `email` a trainer of the course (idempotent). Raises DomainError for unknowns."""
+    from app.accounts.service import find_user_by_email
+
+    course = session.scalar(sa.select(Course).where(Course.slug == course_slug))
+    if course is None:
+        raise DomainError(f"no course with slug {course_slug!r}")
+    user = find_user_by_email(session, email)
+    if user is None:
+        raise DomainError(f"no account uses {email}")
+    if user not in course.trainers:
+        course.trainers.append(user)
+    session.flush()
+    return course, user

@@ -248,6 +248,9 @@ def load_demo(session: so.Session) -> DemoReport:
         domestic,
         invited=[invited],
     )
+    for course in session.scalars(sa.select(Course)):
+        if people["trainer"] not in course.trainers:
+            course.trainers.append(people["trainer"])
     _core_cohort(session, report, people["trainer"])
     cohort = _open_cohort(session, report, people["trainer"])
     if cohort is not None:

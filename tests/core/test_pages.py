@@ -43,6 +43,10 @@ EXPECTED = {
     "groups.join": PUBLIC,
     "groups.invitation": {role: 410 for role in ROLES},  # the demo's invitation links were never revealed
     "registration.new_registration": SIGNED_IN,
+    "cohorts.new_cohort": SIGNED_IN,  # lists the courses the person may schedule (none for most people)
+    "cohorts.edit_cohort": {"anonymous": LOGIN, "participant": 403, "coordinator": 403, "trainer": 200, "admin": 200},
+    "cohorts.cohort_page": PUBLIC,
+    "cohorts.dashboard": SIGNED_IN,
     # The group's members, the cohort's trainer and admins; the demo trainer trains the demo cohort.
     "registration.registration_page": SIGNED_IN,
 }

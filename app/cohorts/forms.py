@@ -1,0 +1,70 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    FieldList,
+    Form,
+    FormField,
+    IntegerField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+    URLField,
+)
+from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
+
+from app.accounts.forms import TimezoneField
+from app.cohorts.models import CohortStatus
+
+STATUS_LABELS = {
+    CohortStatus.DRAFT: _l("Draft (not public)"),
+    CohortStatus.OPEN: _l("Open for registration"),
+    CohortStatus.CLOSED: _l("Registration closed"),
+    CohortStatus.RUNNING: _l("Running"),
+    CohortStatus.COMPLETED: _l("Completed"),
+    CohortStatus.CANCELLED: _l("Cancelled"),
+}
+
+
+class SessionRowForm(Form):
+    """One session: its date and start time in the host zone, and the length of its two parts."""
+
+    date = DateField(_l("Date"), validators=[InputRequired()])
+    start = TimeField(_l("Start time"), validators=[InputRequired()])
+    plenary_minutes = IntegerField(_l("Plenary (minutes)"), validators=[InputRequired(), NumberRange(0, 600)])
+    breakout_minutes = IntegerField(_l("Breakout (minutes)"), validators=[InputRequired(), NumberRange(0, 600)])
+
+
+class CohortForm(FlaskForm):
+    label = StringField(
+        _l("Label"),
+        validators=[DataRequired(), Length(max=120)],
+        description=_l("How people will know this run, e.g. “October 2026”."),
+    )
+    host_timezone = TimezoneField(_l("Host time zone"), description=_l("Dates and times below are in this zone."))
+    sessions = FieldList(FormField(SessionRowForm), min_entries=1, max_entries=30)
+    opens_date = DateField(_l("Registration opens (date)"), validators=[Optional()])
+    opens_time = TimeField(_l("Registration opens (time)"), validators=[Optional()])
+    deadline_date = DateField(_l("Registration deadline (date)"), validators=[InputRequired()])
+    deadline_time = TimeField(_l("Registration deadline (time)"), validators=[InputRequired()])
+    capacity = IntegerField(_l("Capacity (participants)"), validators=[InputRequired(), NumberRange(1, 100_000)])
+    min_group_size = IntegerField(
+        _l("Minimum group size"),
+        validators=[Optional(), NumberRange(1, 1000)],
+        description=_l("The course's minimum, or more."),
+    )
+    trainers = TextAreaField(
+        _l("Trainers"), validators=[Optional(), Length(max=5000)], description=_l("Their account emails, one per line.")
+    )
+    video_url = URLField(
+        _l("Video-call link"),
+        validators=[Optional(), URL(), Length(max=500)],
+        description=_l("Shown only to confirmed participants."),
+    )
+    status = SelectField(
+        _l("Status"), choices=[SelectChoice(s.value, str(label)) for s, label in STATUS_LABELS.items()]
+    )
+    submit = SubmitField(_l("Save the cohort"))

@@ -1,0 +1,172 @@
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from app.cohorts import service
+from app.cohorts.forms import CohortForm
+from app.cohorts.models import Cohort, CohortStatus, cohort_trainers
+from app.courses.models import Course
+from app.extensions import db
+from app.lib.errors import DomainError, Forbidden, NotFound
+from app.lib.forms import show_error
+from app.registration.service import ensure_registration_closed
+
+bp = Blueprint("cohorts", __name__, template_folder="templates")
+
+
+def _combine(date, time) -> datetime | None:
+    return datetime.combine(date, time) if date and time else None
+
+
+def _plan_from(form: CohortForm) -> service.CohortPlan:
+    sessions = [
+        service.SessionPlan(
+            _combine(row.date.data, row.start.data), row.plenary_minutes.data, row.breakout_minutes.data
+        )
+        for row in form.sessions
+    ]
+    emails = [line.strip() for line in (form.trainers.data or "").splitlines() if line.strip()]
+    return service.CohortPlan(
+        label=form.label.data,
+        host_timezone=form.host_timezone.data,
+        sessions=sessions,
+        deadline_local=_combine(form.deadline_date.data, form.deadline_time.data),
+        capacity=form.capacity.data,
+        min_group_size=form.min_group_size.data,
+        opens_local=_combine(form.opens_date.data, form.opens_time.data),
+        status=CohortStatus(form.status.data),
+        trainers=service.find_trainers(db.session, emails),
+        video_url=form.video_url.data,
+    )
+
+
+def _fill(form: CohortForm, plan: service.CohortPlan) -> None:
+    form.label.data, form.host_timezone.data = plan.label, plan.host_timezone
+    while len(form.sessions) < len(plan.sessions):
+        form.sessions.append_entry()
+    for row, session_plan in zip(form.sessions, plan.sessions, strict=False):
+        row.date.data = session_plan.local_start.date() if session_plan.local_start else None
+        row.start.data = session_plan.local_start.time() if session_plan.local_start else None
+        row.plenary_minutes.data, row.breakout_minutes.data = (
+            session_plan.plenary_minutes,
+            session_plan.breakout_minutes,
+        )
+    if plan.deadline_local:
+        form.deadline_date.data, form.deadline_time.data = plan.deadline_local.date(), plan.deadline_local.time()
+    if plan.opens_local:
+        form.opens_date.data, form.opens_time.data = plan.opens_local.date(), plan.opens_local.time()
+    form.capacity.data, form.min_group_size.data = plan.capacity, plan.min_group_size
+    form.trainers.data = "\n".join(t.email for t in plan.trainers)
+    form.video_url.data, form.status.data = plan.video_url, plan.status.value
+
+
+def _show_error(form: CohortForm, error: DomainError) -> None:
+    """Session errors name a row ("sessions-2"); the rest name a field (deadline -> the deadline date)."""
+    name = error.field or ""
+    if name.startswith("sessions-") and name[9:].isdigit() and int(name[9:]) < len(form.sessions):
+        form.sessions[int(name[9:])].date.errors = [error.message]
+        return
+    aliases = {"deadline": "deadline_date", "opens": "opens_date"}
+    show_error(form, DomainError(error.message, field=aliases.get(name, name) or None))
+
+
+@bp.route("/cohorts/new", methods=["GET", "POST"])
+@login_required
+def new_cohort():
+    course = db.session.scalar(
+        sa.select(Course).where(Course.slug == request.args.get("course", ""), Course.archived_at.is_(None))
+    )
+    if course is None:
+        courses = [
+            c
+            for c in db.session.scalars(sa.select(Course).where(Course.archived_at.is_(None)).order_by(Course.title))
+            if service.can_schedule(current_user, c)
+        ]
+        return render_template("cohorts/pick_course.html", courses=courses)
+    if not service.can_schedule(current_user, course):
+        raise Forbidden(_("Only this course's trainers and administrators schedule its cohorts."))
+    form, refused = CohortForm(), False
+    if request.method == "GET":
+        form.sessions.entries.clear()
+        form.sessions.last_index = -1
+        for outline in course.sessions:
+            row = form.sessions.append_entry()
+            row.plenary_minutes.data, row.breakout_minutes.data = outline.plenary_minutes, outline.breakout_minutes
+        form.min_group_size.data, form.capacity.data = course.min_group_size, 60
+        form.trainers.data = current_user.email
+    if form.validate_on_submit():
+        try:
+            plan = _plan_from(form)
+            cohort = service.schedule_cohort(db.session, course=course, actor=current_user, **vars(plan))
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+            refused = True
+        else:
+            db.session.commit()
+            flash(_("The cohort is scheduled."), "success")
+            return redirect(url_for("cohorts.cohort_page", cohort_id=cohort.id))
+    status = 422 if refused or form.errors else 200
+    return render_template("cohorts/form.html", form=form, course=course, cohort=None), status
+
+
+@bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
+@login_required
+def edit_cohort(cohort_id: int):
+    cohort = service.get_cohort(db.session, cohort_id)
+    if not service.can_edit(current_user, cohort):
+        raise Forbidden(_("Only this cohort's trainers and administrators can change it."))
+    form, refused = CohortForm(), False
+    if request.method == "GET":
+        form.sessions.entries.clear()
+        form.sessions.last_index = -1
+        _fill(form, service.plan_of(cohort))
+    if form.validate_on_submit():
+        try:
+            service.update_cohort(db.session, current_user, cohort, _plan_from(form))
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+            refused = True
+        else:
+            db.session.commit()
+            flash(_("The cohort is saved. Calendars update their existing entries."), "success")
+            return redirect(url_for("cohorts.cohort_page", cohort_id=cohort.id))
+    status = 422 if refused or form.errors else 200
+    return render_template("cohorts/form.html", form=form, course=cohort.course, cohort=cohort), status
+
+
+@bp.get("/cohorts/<int:cohort_id>")
+def cohort_page(cohort_id: int):
+    cohort = service.get_cohort(db.session, cohort_id)
+    editable = current_user.is_authenticated and service.can_edit(current_user, cohort)
+    if cohort.status == CohortStatus.DRAFT and not editable:
+        raise NotFound(_("There is no such cohort."))
+    ensure_registration_closed(db.session, cohort)
+    db.session.commit()
+    return render_template("cohorts/cohort.html", cohort=cohort, editable=editable)
+
+
+@bp.get("/trainer")
+@login_required
+def dashboard():
+    cohorts = (
+        db.session.scalars(
+            sa.select(Cohort)
+            .join(cohort_trainers)
+            .where(cohort_trainers.c.user_id == current_user.id)
+            .options(sa.orm.selectinload(Cohort.sessions), sa.orm.joinedload(Cohort.course))
+            .order_by(Cohort.registration_deadline_at.desc())
+        )
+        .unique()
+        .all()
+    )
+    courses = [
+        c
+        for c in db.session.scalars(sa.select(Course).where(Course.archived_at.is_(None)))
+        if service.can_schedule(current_user, c)
+    ]
+    return render_template("cohorts/dashboard.html", cohorts=cohorts, courses=courses)

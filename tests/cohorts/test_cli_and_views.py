@@ -1,0 +1,190 @@
+"""`flask cohorts schedule`, the scheduling form, and the public cohort page."""
+
+from datetime import UTC
+
+import sqlalchemy as sa
+
+from app.cohorts.models import Cohort
+from app.courses.models import Course
+from app.extensions import db
+
+
+def test_schedule_command_prints_the_new_id_and_computes_instants(runner, synced_courses, make_user):
+    make_user(email="amara@example.org")
+    result = runner.invoke(
+        args=[
+            "cohorts",
+            "schedule",
+            "--course",
+            "power-and-participation",
+            "--label",
+            "October 2026",
+            "--tz",
+            "America/Los_Angeles",
+            "--session",
+            "2026-10-17T10:00",
+            "--session",
+            "2026-10-24T10:00",
+            "--session",
+            "2026-11-07T10:00",
+            "--deadline",
+            "2026-10-01T23:59",
+            "--capacity",
+            "80",
+            "--status",
+            "open",
+            "--trainer",
+            "amara@example.org",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    cohort = db.session.get(Cohort, int(result.output.strip()))
+    assert [s.starts_at.astimezone(UTC).strftime("%d %H:%M") for s in cohort.sessions] == [
+        "17 17:00",
+        "24 17:00",
+        "07 18:00",
+    ]
+    assert [(s.plenary_minutes, s.breakout_minutes) for s in cohort.sessions] == [(60, 60)] * 3
+    assert cohort.capacity == 80 and cohort.min_group_size == 10 and cohort.status == "open"
+    assert [t.email for t in cohort.trainers] == ["amara@example.org"]
+
+
+def test_schedule_command_explains_each_error_and_exits_1(runner, synced_courses):
+    skipped = runner.invoke(
+        args=[
+            "cohorts",
+            "schedule",
+            "--course",
+            "organizing-fundamentals",
+            "--label",
+            "X",
+            "--tz",
+            "Europe/London",
+            "--session",
+            "2027-03-28T01:30",
+            "--deadline",
+            "2027-03-01T09:00",
+        ]
+    )
+    assert skipped.exit_code == 1
+    assert "2027-03-28 01:30 does not exist in Europe/London" in skipped.output
+    unknown = runner.invoke(
+        args=[
+            "cohorts",
+            "schedule",
+            "--course",
+            "nope",
+            "--label",
+            "X",
+            "--tz",
+            "UTC",
+            "--session",
+            "2027-03-28T10:00",
+            "--deadline",
+            "2027-03-01T09:00",
+        ]
+    )
+    assert unknown.exit_code == 1 and "no course with slug 'nope'" in unknown.output
+    malformed = runner.invoke(
+        args=[
+            "cohorts",
+            "schedule",
+            "--course",
+            "organizing-fundamentals",
+            "--label",
+            "X",
+            "--tz",
+            "UTC",
+            "--session",
+            "next Saturday",
+            "--deadline",
+            "2027-03-01T09:00",
+        ]
+    )
+    assert malformed.exit_code != 0 and "is not a local date and time" in malformed.output
+    assert db.session.scalar(sa.select(sa.func.count(Cohort.id))) == 0
+
+
+def form_data(**overrides):
+    data = {
+        "label": "Spring 2027",
+        "host_timezone": "America/Mexico_City",
+        "sessions-0-date": "2027-04-03",
+        "sessions-0-start": "10:00",
+        "sessions-0-plenary_minutes": "60",
+        "sessions-0-breakout_minutes": "45",
+        "sessions-1-date": "2027-04-10",
+        "sessions-1-start": "10:00",
+        "sessions-1-plenary_minutes": "60",
+        "sessions-1-breakout_minutes": "45",
+        "sessions-2-date": "2027-04-17",
+        "sessions-2-start": "10:00",
+        "sessions-2-plenary_minutes": "60",
+        "sessions-2-breakout_minutes": "45",
+        "deadline_date": "2027-03-20",
+        "deadline_time": "23:59",
+        "capacity": "40",
+        "min_group_size": "3",
+        "trainers": "",
+        "video_url": "",
+        "status": "open",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_trainer_schedules_with_the_form_prefilled_from_the_outline(client, auth, synced_courses, make_user):
+    trainer = make_user(email="trainer@example.org")
+    course = db.session.scalar(sa.select(Course).where(Course.slug == "organizing-fundamentals"))
+    course.trainers.append(trainer)
+    db.session.commit()
+    auth.login("trainer@example.org")
+    page = client.get("/cohorts/new?course=organizing-fundamentals").get_data(as_text=True)
+    assert page.count('name="sessions-') >= 12 and 'value="45"' in page
+    response = client.submit("/cohorts/new?course=organizing-fundamentals", form_data(trainers="trainer@example.org"))
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    cohort = db.session.scalar(sa.select(Cohort))
+    assert cohort.sessions[0].starts_at.astimezone(UTC).hour == 16  # 10:00 in Mexico City (UTC-6)
+
+
+def test_form_shows_a_daylight_saving_error_on_its_row_and_keeps_the_input(client, auth, synced_courses, make_user):
+    make_user(email="admin@example.org", is_admin=True)
+    auth.login("admin@example.org")
+    response = client.submit(
+        "/cohorts/new?course=organizing-fundamentals",
+        form_data(
+            host_timezone="America/New_York",
+            **{"sessions-1-date": "2027-03-14", "sessions-1-start": "02:30", "sessions-2-date": "2027-03-21"},
+            **{"sessions-0-date": "2027-03-07", "deadline_date": "2027-03-01"},
+        ),
+    )
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert 'id="sessions-1-date-error"' in page
+    assert "2027-03-14 02:30 does not exist in America/New_York" in page
+    assert 'value="Spring 2027"' in page
+
+
+def test_people_who_do_not_train_the_course_cannot_schedule_it(client, auth, synced_courses, make_user):
+    make_user(email="someone@example.org")
+    auth.login("someone@example.org")
+    assert client.get("/cohorts/new?course=organizing-fundamentals").status_code == 403
+    response = client.submit("/cohorts/new?course=organizing-fundamentals", form_data(), page="/cohorts/new")
+    assert response.status_code == 403
+
+
+def test_cohort_page_shows_viewer_and_host_time(client, make_cohort):
+    from datetime import datetime
+
+    cohort = make_cohort(tz="Africa/Johannesburg", first=datetime(2031, 3, 1, 18, 0))
+    client.set_cookie("tz", "Asia/Manila")
+    page = client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
+    assert "Sunday 2 March 2031, 00:00 (Asia/Manila)" in page
+    assert "Saturday 1 March 2031, 18:00 (Africa/Johannesburg)" in page
+
+
+def test_draft_cohorts_are_not_public(client, make_cohort):
+    from app.cohorts.models import CohortStatus
+
+    cohort = make_cohort(status=CohortStatus.DRAFT)
+    assert client.get(f"/cohorts/{cohort.id}").status_code == 404
