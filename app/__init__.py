@@ -6,6 +6,7 @@ import logging
 import sys
 from collections.abc import Mapping
 from pathlib import Path
+from urllib.parse import unquote
 
 from flask import Flask, current_app, has_request_context, request
 from flask_babel import get_locale, get_timezone
@@ -72,7 +73,7 @@ def _select_timezone() -> str:
         return "UTC"
     if current_user.is_authenticated:
         return current_user.timezone
-    guessed = request.cookies.get("tz", "")
+    guessed = unquote(request.cookies.get("tz", ""))
     return guessed if is_valid_timezone(guessed) else "UTC"
 
 

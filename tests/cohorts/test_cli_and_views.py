@@ -188,3 +188,11 @@ def test_draft_cohorts_are_not_public(client, make_cohort):
 
     cohort = make_cohort(status=CohortStatus.DRAFT)
     assert client.get(f"/cohorts/{cohort.id}").status_code == 404
+
+
+def test_a_percent_encoded_zone_cookie_is_understood(client, make_cohort):
+    from datetime import datetime
+
+    cohort = make_cohort(tz="Africa/Johannesburg", first=datetime(2031, 3, 1, 18, 0))
+    client.set_cookie("tz", "Asia%2FManila")
+    assert "(Asia/Manila)" in client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)

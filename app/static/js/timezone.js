@@ -5,8 +5,9 @@
   try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
   if (!zone) { return; }
   // Visitors who are not logged in see times in this zone (the server reads the cookie).
-  if (document.cookie.indexOf("tz=" + encodeURIComponent(zone)) === -1) {
-    document.cookie = "tz=" + encodeURIComponent(zone) + "; path=/; max-age=31536000; SameSite=Lax";
+  // IANA names only use letters, digits, "/", "_", "+" and "-": safe in a cookie as they are.
+  if (/^[A-Za-z0-9\/_+-]+$/.test(zone) && document.cookie.indexOf("tz=" + zone) === -1) {
+    document.cookie = "tz=" + zone + "; path=/; max-age=31536000; SameSite=Lax";
   }
   document.addEventListener("DOMContentLoaded", function () {
     var selects = document.querySelectorAll("select[data-guess-timezone]");
