@@ -1,11 +1,12 @@
 from datetime import datetime
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.cohorts import service
+from app.cohorts.calendar import cohort_calendar
 from app.cohorts.forms import CohortForm
 from app.cohorts.models import Cohort, CohortStatus, cohort_trainers
 from app.courses.models import Course
@@ -148,6 +149,18 @@ def cohort_page(cohort_id: int):
     ensure_registration_closed(db.session, cohort)
     db.session.commit()
     return render_template("cohorts/cohort.html", cohort=cohort, editable=editable)
+
+
+@bp.get("/cohorts/<int:cohort_id>/calendar.ics")
+def calendar_feed(cohort_id: int):
+    """Public: anyone may subscribe. No private data (no video link)."""
+    cohort = service.public_cohort(db.session, cohort_id)
+    url = url_for("cohorts.cohort_page", cohort_id=cohort.id, _external=True)
+    body = cohort_calendar(cohort, cohort_url=url, domain=request.host.split(":")[0] or "plenary")
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'inline; filename="cohort-{cohort.id}.ics"'
+    return response
 
 
 @bp.get("/trainer")

@@ -46,6 +46,7 @@ EXPECTED = {
     "cohorts.new_cohort": SIGNED_IN,  # lists the courses the person may schedule (none for most people)
     "cohorts.edit_cohort": {"anonymous": LOGIN, "participant": 403, "coordinator": 403, "trainer": 200, "admin": 200},
     "cohorts.cohort_page": PUBLIC,
+    "cohorts.calendar_feed": PUBLIC,
     "cohorts.dashboard": SIGNED_IN,
     # The group's members, the cohort's trainer and admins; the demo trainer trains the demo cohort.
     "registration.registration_page": SIGNED_IN,
