@@ -112,6 +112,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
+    from app.api.views import bp as api_bp
     from app.cohorts.views import bp as cohorts_bp
     from app.courses.views import bp as courses_bp
     from app.groups.views import bp as groups_bp
@@ -122,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(accounts_bp)
     app.register_blueprint(groups_bp)
     app.register_blueprint(cohorts_bp)
+    app.register_blueprint(api_bp)
     app.register_blueprint(registration_bp)
     app.register_blueprint(health_bp)
 

@@ -47,6 +47,11 @@ EXPECTED = {
     "cohorts.edit_cohort": {"anonymous": LOGIN, "participant": 403, "coordinator": 403, "trainer": 200, "admin": 200},
     "cohorts.cohort_page": PUBLIC,
     "cohorts.calendar_feed": PUBLIC,
+    "api.courses": PUBLIC,
+    "api.course": PUBLIC,
+    "api.cohorts": PUBLIC,
+    "api.cohort": PUBLIC,
+    "api.openapi": PUBLIC,
     "cohorts.dashboard": SIGNED_IN,
     # The group's members, the cohort's trainer and admins; the demo trainer trains the demo cohort.
     "registration.registration_page": SIGNED_IN,
