@@ -260,3 +260,80 @@ def find_trainers(session: so.Session, emails: list[str]) -> list[User]:
             raise DomainError(_("No account uses %(email)s: ask them to sign up first.", email=email), field="trainers")
         trainers.append(user)
     return trainers
+
+
+# Cities on every continent, for the "find your starting time" table.
+WORLD_CITIES = [
+    ("Los Angeles", "America/Los_Angeles"),
+    ("Mexico City", "America/Mexico_City"),
+    ("New York", "America/New_York"),
+    ("Bogotá", "America/Bogota"),
+    ("São Paulo", "America/Sao_Paulo"),
+    ("London", "Europe/London"),
+    ("Lagos", "Africa/Lagos"),
+    ("Berlin", "Europe/Berlin"),
+    ("Johannesburg", "Africa/Johannesburg"),
+    ("Nairobi", "Africa/Nairobi"),
+    ("Istanbul", "Europe/Istanbul"),
+    ("Delhi", "Asia/Kolkata"),
+    ("Dhaka", "Asia/Dhaka"),
+    ("Jakarta", "Asia/Jakarta"),
+    ("Manila", "Asia/Manila"),
+    ("Tokyo", "Asia/Tokyo"),
+    ("Sydney", "Australia/Sydney"),
+    ("Auckland", "Pacific/Auckland"),
+]
+
+
+@dataclass(frozen=True)
+class CityTime:
+    city: str
+    local: datetime
+    other_day: bool  # the session falls on another calendar day there than for the host
+
+
+def starting_times(cohort: Cohort) -> list[tuple[str, list[CityTime]]]:
+    """For each city, each session's local start, flagged where the calendar day differs from the host's."""
+    rows = []
+    for city, zone in WORLD_CITIES:
+        times = []
+        for session in cohort.sessions:
+            local = to_local(session.starts_at, zone)
+            host_day = to_local(session.starts_at, cohort.host_timezone).date()
+            times.append(CityTime(city, local, local.date() != host_day))
+        rows.append((city, times))
+    return rows
+
+
+def viewer_notes(cohort: Cohort, viewer_zone: str) -> dict[int, list[str]]:
+    """Per session id, what a viewer in `viewer_zone` should notice: another calendar day than the host's,
+    or a start time that moved since the previous session because a clock changed (theirs or the host's)."""
+    notes: dict[int, list[str]] = {}
+    previous = None
+    for session in cohort.sessions:
+        mine = to_local(session.starts_at, viewer_zone)
+        host = to_local(session.starts_at, cohort.host_timezone)
+        items = []
+        if mine.date() != host.date():
+            items.append(
+                _(
+                    "%(host_day)s %(host_time)s for the host is %(my_day)s %(my_time)s for you.",
+                    host_day=host.strftime("%A"),
+                    host_time=host.strftime("%H:%M"),
+                    my_day=mine.strftime("%A"),
+                    my_time=mine.strftime("%H:%M"),
+                )
+            )
+        if previous is not None and previous.strftime("%H:%M") != mine.strftime("%H:%M"):
+            items.append(
+                _(
+                    "Note: this session starts at %(now)s your time, not %(before)s like the one before, "
+                    "because a clock changes for daylight-saving time.",
+                    now=mine.strftime("%H:%M"),
+                    before=previous.strftime("%H:%M"),
+                )
+            )
+        if items:
+            notes[session.id] = items
+        previous = mine
+    return notes

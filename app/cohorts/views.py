@@ -2,6 +2,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -148,7 +149,13 @@ def cohort_page(cohort_id: int):
         raise NotFound(_("There is no such cohort."))
     ensure_registration_closed(db.session, cohort)
     db.session.commit()
-    return render_template("cohorts/cohort.html", cohort=cohort, editable=editable)
+    return render_template(
+        "cohorts/cohort.html",
+        cohort=cohort,
+        editable=editable,
+        cities=service.starting_times(cohort),
+        notes=service.viewer_notes(cohort, str(get_timezone())),
+    )
 
 
 @bp.get("/cohorts/<int:cohort_id>/calendar.ics")

@@ -196,3 +196,30 @@ def test_a_percent_encoded_zone_cookie_is_understood(client, make_cohort):
     cohort = make_cohort(tz="Africa/Johannesburg", first=datetime(2031, 3, 1, 18, 0))
     client.set_cookie("tz", "Asia%2FManila")
     assert "(Asia/Manila)" in client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
+
+
+def test_cohort_page_says_when_the_viewers_day_differs_from_the_hosts(client, make_cohort):
+    from datetime import datetime
+
+    cohort = make_cohort(tz="Africa/Johannesburg", first=datetime(2031, 3, 1, 18, 0))
+    client.set_cookie("tz", "Asia/Manila")
+    page = client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
+    assert "Saturday 18:00 for the host is Sunday 00:00 for you." in page
+    # The starting-time table covers every continent and flags the day change.
+    assert "Find your starting time" in page
+    for city in ("Los Angeles", "São Paulo", "Lagos", "Delhi", "Tokyo", "Sydney"):
+        assert f'<th scope="row">{city}</th>' in page
+    assert 'Sun 00:00 <span class="muted">(another day than the host)</span>' in page
+
+
+def test_cohort_page_warns_when_a_clock_change_moves_the_viewers_start(client, make_cohort):
+    from datetime import datetime
+
+    # Weekly 10:00 in Los Angeles. London leaves summer time on 26 October 2031, Los Angeles on 2 November:
+    # London sees 18:00, then 17:00, then 18:00 again.
+    cohort = make_cohort(tz="America/Los_Angeles", first=datetime(2031, 10, 25, 10, 0))
+    client.set_cookie("tz", "Europe/London")
+    page = client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
+    assert page.count("because a clock changes for daylight-saving time") == 2
+    assert "starts at 17:00 your time, not 18:00 like the one before" in page
+    assert "starts at 18:00 your time, not 17:00 like the one before" in page
