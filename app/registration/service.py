@@ -458,3 +458,52 @@ def can_manage(registration: Registration, user: User) -> bool:
 
 def attestation_html(registration: Registration):
     return render_markdown(registration.evidence.attestation) if registration.evidence else ""
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    registration: Registration
+    checklist: Checklist
+
+
+def registration_board(
+    session: so.Session, trainer: User, cohort: Cohort, status: RegistrationStatus | None = None
+) -> list[BoardRow]:
+    """Every group registered for the cohort with what it still needs; for the cohort's trainers and admins."""
+    if not is_cohort_trainer(cohort, trainer):
+        raise Forbidden(_("Only this cohort's trainers see its registrations."))
+    ensure_registration_closed(session, cohort)
+    query = (
+        sa.select(Registration)
+        .where(Registration.cohort_id == cohort.id)
+        .options(
+            so.selectinload(Registration.roster)
+            .selectinload(RosterEntry.membership)
+            .selectinload(GroupMembership.user),
+            so.selectinload(Registration.group).selectinload(Group.memberships),
+            so.selectinload(Registration.evidence_history),
+        )
+        .order_by(Registration.created_at, Registration.id)
+    )
+    if status is not None:
+        query = query.where(Registration.status == status)
+    return [BoardRow(r, checklist(session, r)) for r in session.scalars(query)]
+
+
+def roster_rows(session: so.Session, trainer: User, cohort: Cohort) -> list[list[str]]:
+    """The confirmed participants, for a CSV: name, email, group, organization, time zone."""
+    rows = []
+    for row in registration_board(session, trainer, cohort, RegistrationStatus.CONFIRMED):
+        group = row.registration.group
+        for membership in row.registration.active_roster:
+            user = membership.user
+            rows.append(
+                [
+                    membership.name,
+                    user.email if user else "",
+                    group.name,
+                    group.organization,
+                    user.timezone if user else "",
+                ]
+            )
+    return rows

@@ -1,9 +1,13 @@
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+import csv
+import io
+
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from app.cohorts.models import Cohort
+from app.cohorts.service import get_cohort
 from app.extensions import db
 from app.groups.forms import ActionForm
 from app.groups.service import get_group
@@ -11,6 +15,7 @@ from app.lib.errors import DomainError, NotFound
 from app.lib.forms import flash_error, show_error
 from app.registration import service
 from app.registration.forms import AttestationForm, RegistrationForm, ReviewForm, RosterForm
+from app.registration.models import RegistrationStatus
 
 bp = Blueprint("registration", __name__, template_folder="templates")
 
@@ -140,3 +145,41 @@ def review(registration_id: int):
         ),
         _("Your decision is recorded and the group has been told."),
     )
+
+
+@bp.get("/cohorts/<int:cohort_id>/registrations")
+@login_required
+def board(cohort_id: int):
+    cohort = get_cohort(db.session, cohort_id)
+    wanted = request.args.get("status") or None
+    if wanted is not None and wanted not in {s.value for s in RegistrationStatus}:
+        wanted = None
+    rows = service.registration_board(db.session, current_user, cohort, RegistrationStatus(wanted) if wanted else None)
+    db.session.commit()
+    return render_template(
+        "registration/board.html",
+        cohort=cohort,
+        rows=rows,
+        status=wanted,
+        statuses=[s.value for s in RegistrationStatus],
+    )
+
+
+@bp.get("/cohorts/<int:cohort_id>/roster.csv")
+@login_required
+def roster_csv(cohort_id: int):
+    cohort = get_cohort(db.session, cohort_id)
+    rows = service.roster_rows(db.session, current_user, cohort)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["Name", "Email", "Group", "Organization", "Time zone"])
+    writer.writerows([[csv_safe(value) for value in row] for row in rows])
+    response = make_response(buffer.getvalue())
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="cohort-{cohort.id}-roster.csv"'
+    return response
+
+
+def csv_safe(value: str) -> str:
+    """Spreadsheets run cells that start with = + - @ as formulas: quote them so a name can never execute."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value

@@ -46,6 +46,14 @@ EXPECTED = {
     "cohorts.new_cohort": SIGNED_IN,  # lists the courses the person may schedule (none for most people)
     "cohorts.edit_cohort": {"anonymous": LOGIN, "participant": 403, "coordinator": 403, "trainer": 200, "admin": 200},
     "cohorts.cohort_page": PUBLIC,
+    "registration.board": {"anonymous": LOGIN, "participant": 403, "coordinator": 403, "trainer": 200, "admin": 200},
+    "registration.roster_csv": {
+        "anonymous": LOGIN,
+        "participant": 403,
+        "coordinator": 403,
+        "trainer": 200,
+        "admin": 200,
+    },
     "cohorts.calendar_feed": PUBLIC,
     "api.courses": PUBLIC,
     "api.course": PUBLIC,

@@ -96,3 +96,46 @@ def test_page_view_after_the_deadline_applies_it(client, make_group, make_cohort
     assert "Lapsed" in page
     db.session.refresh(registration)
     assert registration.status == "lapsed"
+
+
+def test_trainer_board_lists_groups_filters_and_exports_the_roster(app, client, make_group, make_cohort, make_user):
+    import csv
+    import io
+
+    from app.groups import service as groups
+
+    trainer = make_user(email="trainer@example.org")
+    cohort = make_cohort("organizing-fundamentals", trainers=[trainer])
+    confirmed, c1 = make_group(3, "Confirmed crew")
+    groups.add_roster_member(db.session, c1, confirmed, '=HYPERLINK("http://evil")')
+    waiting, c2 = make_group(2, "Small crew")
+    db.session.commit()
+    for group, coordinator in ((confirmed, c1), (waiting, c2)):
+        coordinator_client = app.test_client()
+        login(coordinator_client, coordinator)
+        coordinator_client.submit(f"/registrations/new/{cohort.id}", {"members": member_ids(group)})
+
+    login(client, trainer)
+    page = client.get(f"/cohorts/{cohort.id}/registrations").get_data(as_text=True)
+    assert "Confirmed crew" in page and "Small crew" in page and "4 of 3" in page and "2 of 3" in page
+    filtered = client.get(f"/cohorts/{cohort.id}/registrations?status=pending").get_data(as_text=True)
+    assert "Small crew" in filtered and "Confirmed crew" not in filtered
+
+    response = client.get(f"/cohorts/{cohort.id}/roster.csv")
+    assert response.headers["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == ["Name", "Email", "Group", "Organization", "Time zone"]
+    assert len(rows) == 1 + 4  # only the confirmed group's roster
+    assert all(row[2] == "Confirmed crew" for row in rows[1:])
+    assert '\'=HYPERLINK("http://evil")' in [row[0] for row in rows]
+
+
+def test_other_trainers_and_coordinators_cannot_see_the_board(app, client, make_group, make_cohort, make_user):
+    trainer = make_user()
+    cohort = make_cohort("organizing-fundamentals", trainers=[trainer])
+    group, coordinator = make_group(3)
+    login(client, coordinator)
+    assert client.get(f"/cohorts/{cohort.id}/registrations").status_code == 403
+    other = app.test_client()
+    login(other, make_user())
+    assert other.get(f"/cohorts/{cohort.id}/roster.csv").status_code == 403
