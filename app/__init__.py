@@ -134,8 +134,9 @@ def _register_cli(app: Flask) -> None:
     from app.courses.cli import courses_cli
     from app.demo.cli import demo_cli
     from app.notifications.cli import outbox_cli
+    from app.registration.cli import reminders_cli
 
-    for group in (users_cli, courses_cli, cohorts_cli, outbox_cli, demo_cli):
+    for group in (users_cli, courses_cli, cohorts_cli, outbox_cli, reminders_cli, demo_cli):
         app.cli.add_command(group)
 
 

@@ -5,7 +5,14 @@ from app.cohorts.models import Cohort, CohortSession, cohort_trainers
 from app.courses.models import Course, CourseSession, Reading, course_prerequisites, course_trainers, session_readings
 from app.groups.models import Group, GroupInvitation, GroupMembership
 from app.notifications.models import OutboxMessage
-from app.registration.models import Completion, PrerequisiteEvidence, Registration, RosterEntry
+from app.registration.models import (
+    Completion,
+    PreMeeting,
+    PrerequisiteEvidence,
+    Registration,
+    RosterEntry,
+    SentReminder,
+)
 
 __all__ = [
     "Cohort",
@@ -18,7 +25,9 @@ __all__ = [
     "OutboxMessage",
     "Completion",
     "PrerequisiteEvidence",
+    "PreMeeting",
     "Registration",
+    "SentReminder",
     "RosterEntry",
     "Reading",
     "User",

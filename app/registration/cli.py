@@ -1,4 +1,5 @@
 import click
+from flask.cli import AppGroup
 
 from app.extensions import db
 from app.registration.service import close_due_registrations
@@ -11,3 +12,16 @@ def close_registration_command() -> None:
     lapsed = close_due_registrations(db.session)
     db.session.commit()
     click.echo(f"{len(lapsed)} registration(s) lapsed.")
+
+
+reminders_cli = AppGroup("reminders", help="Reminders to coordinators.")
+
+
+@reminders_cli.command("send")
+def send_reminders_command() -> None:
+    """Email pre-meeting reminders that are due (7 and 2 days before session 1); never the same one twice."""
+    from app.registration.service import send_pre_meeting_reminders
+
+    sent = send_pre_meeting_reminders(db.session)
+    db.session.commit()
+    click.echo(f"{sent} reminder(s) queued.")

@@ -1,7 +1,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectMultipleField, StringField, SubmitField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms import DateField, IntegerField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 
@@ -41,3 +41,10 @@ class ReviewForm(FlaskForm):
     reason = StringField(_l("Reason (required to decline)"), validators=[Optional(), Length(max=1000)])
     approve = SubmitField(_l("Approve"))
     decline = SubmitField(_l("Decline"))
+
+
+class PreMeetingForm(FlaskForm):
+    held_on = DateField(_l("Date of the meeting"), validators=[InputRequired()])
+    attendance = IntegerField(_l("How many took part"), validators=[InputRequired(), NumberRange(1, 10_000)])
+    notes = TextAreaField(_l("Notes (optional)"), validators=[Optional(), Length(max=5000)])
+    submit = SubmitField(_l("Log the pre-meeting"))

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -58,6 +58,10 @@ class Registration(db.Model):
     )
     evidence_history: so.Mapped[list[PrerequisiteEvidence]] = so.relationship(
         back_populates="registration", cascade="all, delete-orphan", order_by="PrerequisiteEvidence.id"
+    )
+
+    pre_meeting: so.Mapped[PreMeeting | None] = so.relationship(
+        back_populates="registration", cascade="all, delete-orphan"
     )
 
     @property
@@ -122,3 +126,33 @@ class Completion(db.Model):
     completed_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now_utc)
 
     course: so.Mapped[Course] = so.relationship()
+
+
+class PreMeeting(db.Model):
+    """The group's own meeting before session 1 to discuss the course's preface and introduction."""
+
+    __tablename__ = "pre_meetings"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    registration_id: so.Mapped[int] = so.mapped_column(
+        sa.ForeignKey("registrations.id", ondelete="CASCADE"), unique=True
+    )
+    held_on: so.Mapped[date]
+    attendance: so.Mapped[int]
+    notes: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    logged_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    logged_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now_utc)
+
+    registration: so.Mapped[Registration] = so.relationship(back_populates="pre_meeting")
+
+
+class SentReminder(db.Model):
+    """A reminder that went out; the unique pair makes sending the same one twice impossible."""
+
+    __tablename__ = "sent_reminders"
+    __table_args__ = (sa.UniqueConstraint("registration_id", "kind"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    registration_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("registrations.id", ondelete="CASCADE"))
+    kind: so.Mapped[str] = so.mapped_column(sa.String(40))
+    sent_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now_utc)

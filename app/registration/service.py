@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -22,16 +23,18 @@ from app.groups.models import Group, GroupMembership, MembershipRole, Membership
 from app.groups.service import is_coordinator, require_coordinator
 from app.lib.errors import DomainError, Forbidden, NotFound
 from app.lib.markdown import render_markdown
-from app.lib.time import now_utc
+from app.lib.time import now_utc, to_local
 from app.lib.urls import external_url
 from app.notifications.service import queue_email
 from app.registration.models import (
     Completion,
     EvidenceStatus,
+    PreMeeting,
     PrerequisiteEvidence,
     Registration,
     RegistrationStatus,
     RosterEntry,
+    SentReminder,
 )
 
 HOLDING = (RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
@@ -507,3 +510,93 @@ def roster_rows(session: so.Session, trainer: User, cohort: Cohort) -> list[list
                 ]
             )
     return rows
+
+
+PRE_MEETING_REMINDER_LEADS = (timedelta(days=7), timedelta(days=2))
+
+
+def pre_meeting_required(registration: Registration) -> bool:
+    return registration.cohort.course.pre_meeting_reading is not None
+
+
+def log_pre_meeting(
+    session: so.Session,
+    coordinator: User,
+    registration: Registration,
+    *,
+    held_on: date,
+    attendance: int,
+    notes: str = "",
+) -> PreMeeting:
+    """Record (or correct) the group's pre-meeting: a date not in the future, and how many came."""
+    require_coordinator(registration.group, coordinator)
+    if not pre_meeting_required(registration):
+        raise DomainError(_("This course has no pre-meeting."))
+    if registration.status not in HOLDING:
+        raise DomainError(_("This registration is %(status)s.", status=registration.status))
+    today = to_local(now_utc(), registration.cohort.host_timezone).date()
+    if held_on > today:
+        raise DomainError(
+            _("Log the meeting once it has happened: %(day)s is in the future.", day=held_on), field="held_on"
+        )
+    if attendance < 1 or attendance > 10_000:
+        raise DomainError(_("Enter how many people took part."), field="attendance")
+    meeting = registration.pre_meeting or PreMeeting(registration=registration)
+    meeting.held_on, meeting.attendance = held_on, attendance
+    meeting.notes = (notes or "").strip()
+    meeting.logged_by_id, meeting.logged_at = coordinator.id, now_utc()
+    session.add(meeting)
+    session.flush()
+    return meeting
+
+
+def send_pre_meeting_reminders(session: so.Session, now: datetime | None = None) -> int:
+    """Email coordinators of confirmed groups that have not logged their pre-meeting, 7 and 2 days before
+    session 1. Each reminder is recorded under a unique key first, so none is ever sent twice, even by two
+    runs at once; when both are due, only the later (more urgent) one goes out."""
+    now = now or now_utc()
+    sent = 0
+    candidates = session.scalars(
+        sa.select(Registration)
+        .join(Cohort)
+        .where(Registration.status == RegistrationStatus.CONFIRMED, ~Registration.pre_meeting.has())
+        .options(so.selectinload(Registration.cohort).selectinload(Cohort.sessions))
+    )
+    for registration in candidates:
+        first = registration.cohort.first_session_at
+        if first is None or first <= now or not pre_meeting_required(registration):
+            continue
+        due = [lead for lead in PRE_MEETING_REMINDER_LEADS if now >= first - lead]
+        if not due:
+            continue
+        kinds = [f"pre-meeting-{lead.days}d" for lead in due]
+        already = set(
+            session.scalars(
+                sa.select(SentReminder.kind).where(
+                    SentReminder.registration_id == registration.id, SentReminder.kind.in_(kinds)
+                )
+            )
+        )
+        if kinds[-1] in already:
+            continue
+        try:
+            with session.begin_nested():
+                for kind in kinds:
+                    if kind not in already:
+                        session.add(SentReminder(registration_id=registration.id, kind=kind))
+        except sa.exc.IntegrityError:
+            continue  # another run recorded it first
+        _notify_coordinators(
+            session,
+            registration,
+            "pre_meeting_reminder",
+            _(
+                "Reminder: %(group)s's pre-meeting before %(course)s",
+                group=registration.group.name,
+                course=registration.cohort.course.title,
+            ),
+            days=(first - now).days,
+        )
+        sent += 1
+    session.flush()
+    return sent

@@ -14,7 +14,7 @@ from app.groups.service import get_group
 from app.lib.errors import DomainError, NotFound
 from app.lib.forms import flash_error, show_error
 from app.registration import service
-from app.registration.forms import AttestationForm, RegistrationForm, ReviewForm, RosterForm
+from app.registration.forms import AttestationForm, PreMeetingForm, RegistrationForm, ReviewForm, RosterForm
 from app.registration.models import RegistrationStatus
 
 bp = Blueprint("registration", __name__, template_folder="templates")
@@ -55,13 +55,11 @@ def new_registration(cohort_id: int):
     return render_template("registration/new.html", cohort=cohort, groups=groups, group=group, form=form), status
 
 
-@bp.get("/registrations/<int:registration_id>")
-@login_required
-def registration_page(registration_id: int):
-    registration = service.get_registration(db.session, current_user, registration_id)
-    db.session.commit()  # the deadline may just have been applied
+def _render_registration(registration, *, pre_meeting_form=None, status=200):
     roster_form = RosterForm(formdata=None, members=[m.id for m in registration.active_roster])
     roster_form.members.choices = _member_choices(registration.group)
+    meeting = registration.pre_meeting
+    pre_meeting_form = pre_meeting_form or PreMeetingForm(formdata=None, obj=meeting)
     return render_template(
         "registration/detail.html",
         registration=registration,
@@ -72,8 +70,18 @@ def registration_page(registration_id: int):
         roster_form=roster_form,
         attestation_form=AttestationForm(formdata=None),
         review_form=ReviewForm(formdata=None),
+        pre_meeting_required=service.pre_meeting_required(registration),
+        pre_meeting_form=pre_meeting_form,
         action_form=ActionForm(),
-    )
+    ), status
+
+
+@bp.get("/registrations/<int:registration_id>")
+@login_required
+def registration_page(registration_id: int):
+    registration = service.get_registration(db.session, current_user, registration_id)
+    db.session.commit()  # the deadline may just have been applied
+    return _render_registration(registration)
 
 
 def _after(registration_id: int, action, message: str):
@@ -129,6 +137,31 @@ def submit_evidence(registration_id: int):
         lambda: service.submit_attestation(db.session, current_user, registration, form.attestation.data),
         _("Sent. A trainer will review it."),
     )
+
+
+@bp.post("/registrations/<int:registration_id>/pre-meeting")
+@login_required
+def log_pre_meeting(registration_id: int):
+    registration = service.get_registration(db.session, current_user, registration_id)
+    form = PreMeetingForm()
+    if form.validate_on_submit():
+        try:
+            service.log_pre_meeting(
+                db.session,
+                current_user,
+                registration,
+                held_on=form.held_on.data,
+                attendance=form.attendance.data,
+                notes=form.notes.data,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("The pre-meeting is logged. Thank you."), "success")
+            return redirect(url_for("registration.registration_page", registration_id=registration_id))
+    return _render_registration(registration, pre_meeting_form=form, status=422)
 
 
 @bp.post("/registrations/<int:registration_id>/review")
