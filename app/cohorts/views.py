@@ -1,7 +1,8 @@
 from datetime import datetime
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
@@ -163,7 +164,9 @@ def calendar_feed(cohort_id: int):
     """Public: anyone may subscribe. No private data (no video link)."""
     cohort = service.public_cohort(db.session, cohort_id)
     url = url_for("cohorts.cohort_page", cohort_id=cohort.id, _external=True)
-    body = cohort_calendar(cohort, cohort_url=url, domain=request.host.split(":")[0] or "plenary")
+    # UIDs must not depend on the hostname a request used, or the same session would appear twice.
+    domain = urlsplit(current_app.config.get("BASE_URL") or "").hostname or "plenary"
+    body = cohort_calendar(cohort, cohort_url=url, domain=domain)
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
     response.headers["Content-Disposition"] = f'inline; filename="cohort-{cohort.id}.ics"'

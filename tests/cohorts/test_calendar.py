@@ -34,6 +34,23 @@ def test_calendar_has_one_event_per_session_at_the_right_instants(client, make_c
     assert alarm.decoded("trigger").total_seconds() == -3600
 
 
+def test_uids_do_not_depend_on_the_hostname_used(client, make_cohort):
+    cohort = make_cohort()
+    one = [
+        str(e["uid"])
+        for e in Calendar.from_ical(
+            client.get(f"/cohorts/{cohort.id}/calendar.ics", base_url="http://a.example").data
+        ).walk("VEVENT")
+    ]
+    two = [
+        str(e["uid"])
+        for e in Calendar.from_ical(
+            client.get(f"/cohorts/{cohort.id}/calendar.ics", base_url="http://b.example").data
+        ).walk("VEVENT")
+    ]
+    assert one == two and one[0].endswith("@plenary.test")
+
+
 def test_public_feed_never_contains_the_video_link(client, make_cohort):
     cohort = make_cohort()
     cohort.video_url = "https://meet.example.org/secret-room"
