@@ -8,6 +8,17 @@ def _ok(schema_ref: str) -> dict:
     return {"description": "OK", "content": {"application/json": {"schema": {"$ref": schema_ref}}}}
 
 
+_COURSE_FIELDS = {
+    "slug": {"type": "string"},
+    "title": {"type": "string"},
+    "level": {"enum": ["core", "advanced"]},
+    "summary": {"type": "string"},
+    "language": {"type": "string"},
+    "min_group_size": {"type": "integer"},
+    "prerequisites": {"type": "array", "items": {"type": "string"}},
+    "accepts_equivalent_experience": {"type": "boolean"},
+}
+
 SCHEMAS = {
     "Error": {
         "type": "object",
@@ -17,53 +28,15 @@ SCHEMAS = {
     "CourseSummary": {
         "type": "object",
         "additionalProperties": False,
-        "required": [
-            "slug",
-            "title",
-            "level",
-            "summary",
-            "language",
-            "min_group_size",
-            "prerequisites",
-            "accepts_equivalent_experience",
-            "sessions",
-        ],
-        "properties": {
-            "slug": {"type": "string"},
-            "title": {"type": "string"},
-            "level": {"enum": ["core", "advanced"]},
-            "summary": {"type": "string"},
-            "language": {"type": "string"},
-            "min_group_size": {"type": "integer"},
-            "prerequisites": {"type": "array", "items": {"type": "string"}},
-            "accepts_equivalent_experience": {"type": "boolean"},
-            "sessions": {"type": "integer"},
-        },
+        "required": [*_COURSE_FIELDS, "sessions"],
+        "properties": {**_COURSE_FIELDS, "sessions": {"type": "integer"}},
     },
     "Course": {
         "type": "object",
         "additionalProperties": False,
-        "required": [
-            "slug",
-            "title",
-            "level",
-            "summary",
-            "language",
-            "min_group_size",
-            "prerequisites",
-            "accepts_equivalent_experience",
-            "sessions",
-            "readings",
-        ],
+        "required": [*_COURSE_FIELDS, "sessions", "readings"],
         "properties": {
-            "slug": {"type": "string"},
-            "title": {"type": "string"},
-            "level": {"enum": ["core", "advanced"]},
-            "summary": {"type": "string"},
-            "language": {"type": "string"},
-            "min_group_size": {"type": "integer"},
-            "prerequisites": {"type": "array", "items": {"type": "string"}},
-            "accepts_equivalent_experience": {"type": "boolean"},
+            **_COURSE_FIELDS,
             "sessions": {
                 "type": "array",
                 "items": {

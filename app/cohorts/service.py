@@ -337,3 +337,14 @@ def viewer_notes(cohort: Cohort, viewer_zone: str) -> dict[int, list[str]]:
             notes[session.id] = items
         previous = mine
     return notes
+
+
+def schedulable_courses(session: so.Session, user: User) -> list[Course]:
+    """The courses `user` may schedule cohorts of (all of them for administrators)."""
+    courses = session.scalars(
+        sa.select(Course)
+        .where(Course.archived_at.is_(None))
+        .order_by(Course.title)
+        .options(so.selectinload(Course.trainers))
+    )
+    return [course for course in courses if can_schedule(user, course)]

@@ -76,6 +76,45 @@ def _show_error(form: CohortForm, error: DomainError) -> None:
     show_error(form, DomainError(error.message, field=aliases.get(name, name) or None))
 
 
+def _prefill_from_outline(form: CohortForm, course: Course) -> None:
+    for outline in course.sessions:
+        row = form.sessions.append_entry()
+        row.plenary_minutes.data, row.breakout_minutes.data = outline.plenary_minutes, outline.breakout_minutes
+    form.min_group_size.data, form.capacity.data = course.min_group_size, 60
+    form.trainers.data = current_user.email
+
+
+def _cohort_form(course: Course, cohort: Cohort | None):
+    """Schedule a new cohort of `course`, or edit `cohort`: one form, the same checks."""
+    form, refused = CohortForm(), False
+    if request.method == "GET":
+        form.sessions.entries.clear()
+        form.sessions.last_index = -1
+        if cohort is None:
+            _prefill_from_outline(form, course)
+        else:
+            _fill(form, service.plan_of(cohort))
+    if form.validate_on_submit():
+        try:
+            plan = _plan_from(form)
+            if cohort is None:
+                saved = service.schedule_cohort(db.session, course=course, actor=current_user, **vars(plan))
+                message = _("The cohort is scheduled.")
+            else:
+                saved = service.update_cohort(db.session, current_user, cohort, plan)
+                message = _("The cohort is saved. Calendars update their existing entries.")
+        except DomainError as error:
+            db.session.rollback()
+            _show_error(form, error)
+            refused = True
+        else:
+            db.session.commit()
+            flash(message, "success")
+            return redirect(url_for("cohorts.cohort_page", cohort_id=saved.id))
+    status = 422 if refused or form.errors else 200
+    return render_template("cohorts/form.html", form=form, course=course, cohort=cohort), status
+
+
 @bp.route("/cohorts/new", methods=["GET", "POST"])
 @login_required
 def new_cohort():
@@ -83,37 +122,12 @@ def new_cohort():
         sa.select(Course).where(Course.slug == request.args.get("course", ""), Course.archived_at.is_(None))
     )
     if course is None:
-        courses = [
-            c
-            for c in db.session.scalars(sa.select(Course).where(Course.archived_at.is_(None)).order_by(Course.title))
-            if service.can_schedule(current_user, c)
-        ]
-        return render_template("cohorts/pick_course.html", courses=courses)
+        return render_template(
+            "cohorts/pick_course.html", courses=service.schedulable_courses(db.session, current_user)
+        )
     if not service.can_schedule(current_user, course):
         raise Forbidden(_("Only this course's trainers and administrators schedule its cohorts."))
-    form, refused = CohortForm(), False
-    if request.method == "GET":
-        form.sessions.entries.clear()
-        form.sessions.last_index = -1
-        for outline in course.sessions:
-            row = form.sessions.append_entry()
-            row.plenary_minutes.data, row.breakout_minutes.data = outline.plenary_minutes, outline.breakout_minutes
-        form.min_group_size.data, form.capacity.data = course.min_group_size, 60
-        form.trainers.data = current_user.email
-    if form.validate_on_submit():
-        try:
-            plan = _plan_from(form)
-            cohort = service.schedule_cohort(db.session, course=course, actor=current_user, **vars(plan))
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error)
-            refused = True
-        else:
-            db.session.commit()
-            flash(_("The cohort is scheduled."), "success")
-            return redirect(url_for("cohorts.cohort_page", cohort_id=cohort.id))
-    status = 422 if refused or form.errors else 200
-    return render_template("cohorts/form.html", form=form, course=course, cohort=None), status
+    return _cohort_form(course, None)
 
 
 @bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
@@ -122,24 +136,7 @@ def edit_cohort(cohort_id: int):
     cohort = service.get_cohort(db.session, cohort_id)
     if not service.can_edit(current_user, cohort):
         raise Forbidden(_("Only this cohort's trainers and administrators can change it."))
-    form, refused = CohortForm(), False
-    if request.method == "GET":
-        form.sessions.entries.clear()
-        form.sessions.last_index = -1
-        _fill(form, service.plan_of(cohort))
-    if form.validate_on_submit():
-        try:
-            service.update_cohort(db.session, current_user, cohort, _plan_from(form))
-        except DomainError as error:
-            db.session.rollback()
-            _show_error(form, error)
-            refused = True
-        else:
-            db.session.commit()
-            flash(_("The cohort is saved. Calendars update their existing entries."), "success")
-            return redirect(url_for("cohorts.cohort_page", cohort_id=cohort.id))
-    status = 422 if refused or form.errors else 200
-    return render_template("cohorts/form.html", form=form, course=cohort.course, cohort=cohort), status
+    return _cohort_form(cohort.course, cohort)
 
 
 @bp.get("/cohorts/<int:cohort_id>")
@@ -187,9 +184,5 @@ def dashboard():
         .unique()
         .all()
     )
-    courses = [
-        c
-        for c in db.session.scalars(sa.select(Course).where(Course.archived_at.is_(None)))
-        if service.can_schedule(current_user, c)
-    ]
+    courses = service.schedulable_courses(db.session, current_user)
     return render_template("cohorts/dashboard.html", cohorts=cohorts, courses=courses)

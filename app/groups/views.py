@@ -7,7 +7,7 @@ from app.extensions import db
 from app.groups import service
 from app.groups.forms import ActionForm, GroupForm, InviteForm, JoinSignupForm, RosterMemberForm
 from app.lib.errors import DomainError
-from app.lib.forms import flash_error, show_error
+from app.lib.forms import flash_error, run_and_report, show_error
 
 bp = Blueprint("groups", __name__, template_folder="templates")
 
@@ -82,14 +82,7 @@ def invite(group_id: int):
 def _group_action(group_id: int, action, message: str):
     group = service.get_group(db.session, current_user, group_id)
     if ActionForm().validate_on_submit():
-        try:
-            action(group)
-        except DomainError as error:
-            db.session.rollback()
-            flash_error(error)
-        else:
-            db.session.commit()
-            flash(message, "success")
+        run_and_report(lambda: action(group), message)
     return redirect(url_for("groups.group_page", group_id=group_id))
 
 

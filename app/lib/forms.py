@@ -17,3 +17,18 @@ def show_error(form: FlaskForm, error: DomainError) -> None:
 
 def flash_error(error: DomainError) -> None:
     flash(error.message, "error")
+
+
+def run_and_report(action, success_message: str) -> bool:
+    """Run a service call for a button: commit and say so, or roll back and show the refusal's reason."""
+    from app.extensions import db
+
+    try:
+        action()
+    except DomainError as error:
+        db.session.rollback()
+        flash_error(error)
+        return False
+    db.session.commit()
+    flash(success_message, "success")
+    return True

@@ -12,7 +12,7 @@ from app.extensions import db
 from app.groups.forms import ActionForm
 from app.groups.service import get_group
 from app.lib.errors import DomainError, NotFound
-from app.lib.forms import flash_error, show_error
+from app.lib.forms import run_and_report, show_error
 from app.registration import service
 from app.registration.forms import AttestationForm, PreMeetingForm, RegistrationForm, ReviewForm, RosterForm
 from app.registration.models import RegistrationStatus
@@ -85,14 +85,7 @@ def registration_page(registration_id: int):
 
 
 def _after(registration_id: int, action, message: str):
-    try:
-        action()
-    except DomainError as error:
-        db.session.rollback()
-        flash_error(error)
-    else:
-        db.session.commit()
-        flash(message, "success")
+    run_and_report(action, message)
     return redirect(url_for("registration.registration_page", registration_id=registration_id))
 
 
