@@ -73,6 +73,8 @@ def config_from_environment(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        # Invitations sent and accepted, join links, registrations: generous for people, tight for scripts.
+        "ACTION_RATE_LIMIT": os.environ.get("ACTION_RATE_LIMIT", "30 per minute;300 per hour"),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "LANGUAGES": ["en", "es", "pt", "fr"],

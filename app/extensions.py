@@ -29,3 +29,9 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def action_limit() -> str:
+    from flask import current_app
+
+    return current_app.config["ACTION_RATE_LIMIT"]

@@ -1,7 +1,7 @@
 """Every model, imported in one place so the metadata (and Alembic's comparison) sees the whole schema."""
 
 from app.accounts.models import User
-from app.cohorts.models import Cohort, CohortSession, cohort_trainers
+from app.cohorts.models import CalendarFeed, Cohort, CohortSession, cohort_trainers
 from app.courses.models import Course, CourseSession, Reading, course_prerequisites, course_trainers, session_readings
 from app.groups.models import Group, GroupInvitation, GroupMembership
 from app.notifications.models import OutboxMessage
@@ -15,6 +15,7 @@ from app.registration.models import (
 )
 
 __all__ = [
+    "CalendarFeed",
     "Cohort",
     "CohortSession",
     "Course",

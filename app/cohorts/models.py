@@ -100,3 +100,17 @@ class CohortSession(db.Model):
     @property
     def ends_at(self) -> datetime:
         return self.starts_at + timedelta(minutes=self.plenary_minutes + self.breakout_minutes)
+
+
+class CalendarFeed(db.Model):
+    """A person's private calendar feed: a secret token in the URL stands for them (calendar apps cannot log in).
+    Resetting it replaces the token, so an old, leaked URL stops working."""
+
+    __tablename__ = "calendar_feeds"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    token: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now_utc)
+
+    user: so.Mapped[User] = so.relationship()

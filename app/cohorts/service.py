@@ -7,13 +7,15 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from babel import dates as babel_dates
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.accounts.models import User
 from app.cohorts.models import Cohort, CohortSession, CohortStatus
 from app.courses.models import Course
 from app.lib.errors import DomainError, Forbidden, NotFound
-from app.lib.time import LocalTimeError, is_valid_timezone, local_to_utc, to_local
+from app.lib.time import LocalTimeError, is_valid_timezone, local_to_utc, now_utc, to_local
 
 
 @dataclass(frozen=True)
@@ -305,9 +307,22 @@ def starting_times(cohort: Cohort) -> list[tuple[str, list[CityTime]]]:
     return rows
 
 
-def viewer_notes(cohort: Cohort, viewer_zone: str) -> dict[int, list[str]]:
-    """Per session id, what a viewer in `viewer_zone` should notice: another calendar day than the host's,
-    or a start time that moved since the previous session because a clock changed (theirs or the host's)."""
+def place_name(zone: str) -> str:
+    """A readable place for a zone: "America/Los_Angeles" -> "Los Angeles" (a city from the table when known)."""
+    for city, city_zone in WORLD_CITIES:
+        if city_zone == zone:
+            return city
+    return zone.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def _day_and_time(instant: datetime, locale) -> str:
+    return babel_dates.format_datetime(instant, "EEEE HH:mm", tzinfo=instant.tzinfo, locale=locale or "en")
+
+
+def viewer_notes(cohort: Cohort, viewer_zone: str, locale=None) -> dict[int, list[str]]:
+    """Per session id, what a viewer in `viewer_zone` should notice: another calendar day than the host's
+    ("Saturday 18:00 in Johannesburg is Sunday 00:00 in Manila"), or a start time that moved since the previous
+    session because a clock changed (theirs or the host's)."""
     notes: dict[int, list[str]] = {}
     previous = None
     for session in cohort.sessions:
@@ -317,11 +332,11 @@ def viewer_notes(cohort: Cohort, viewer_zone: str) -> dict[int, list[str]]:
         if mine.date() != host.date():
             items.append(
                 _(
-                    "%(host_day)s %(host_time)s for the host is %(my_day)s %(my_time)s for you.",
-                    host_day=host.strftime("%A"),
-                    host_time=host.strftime("%H:%M"),
-                    my_day=mine.strftime("%A"),
-                    my_time=mine.strftime("%H:%M"),
+                    "%(host_time)s in %(host_place)s is %(my_time)s in %(my_place)s.",
+                    host_time=_day_and_time(host, locale),
+                    host_place=place_name(cohort.host_timezone),
+                    my_time=_day_and_time(mine, locale),
+                    my_place=place_name(viewer_zone),
                 )
             )
         if previous is not None and previous.strftime("%H:%M") != mine.strftime("%H:%M"):
@@ -337,6 +352,25 @@ def viewer_notes(cohort: Cohort, viewer_zone: str) -> dict[int, list[str]]:
             notes[session.id] = items
         previous = mine
     return notes
+
+
+def time_left(deadline: datetime, locale=None, at: datetime | None = None) -> str:
+    """How long until `deadline`, in words ("Closes in 12 days."), or that it has passed. Days are counted
+    exactly up to two months, where "in 2 weeks" would hide a difference that matters."""
+    remaining = deadline - (at or now_utc())
+    if remaining.total_seconds() <= 0:
+        return _("The deadline has passed.")
+    if timedelta(days=2) <= remaining < timedelta(days=60):
+        return ngettext("Closes in %(num)d day.", "Closes in %(num)d days.", remaining.days)
+    return _(
+        "Closes %(when)s.",
+        when=babel_dates.format_timedelta(remaining, add_direction=True, threshold=1.5, locale=locale or "en"),
+    )
+
+
+def seats_left(cohort: Cohort) -> int:
+    """Seats still free in a cohort: its capacity less the seats held by confirmed registrations."""
+    return cohort.seats_left
 
 
 def schedulable_courses(session: so.Session, user: User) -> list[Course]:

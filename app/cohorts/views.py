@@ -1,9 +1,9 @@
 from datetime import datetime
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
-from flask_babel import get_timezone
+from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -15,6 +15,7 @@ from app.courses.models import Course
 from app.extensions import db
 from app.lib.errors import DomainError, Forbidden, NotFound
 from app.lib.forms import show_error
+from app.lib.time import all_timezones, is_valid_timezone
 from app.registration.service import ensure_registration_closed
 
 bp = Blueprint("cohorts", __name__, template_folder="templates")
@@ -139,6 +140,20 @@ def edit_cohort(cohort_id: int):
     return _cohort_form(cohort.course, cohort)
 
 
+def _viewer_zone() -> str:
+    """The zone picked on the page (?tz=, works without JavaScript), else the person's zone (profile or cookie)."""
+    picked = request.args.get("tz", "")
+    return picked if is_valid_timezone(picked) else str(get_timezone())
+
+
+def _browser_zone_offer() -> str | None:
+    """The zone the browser reported (the script's cookie) when it differs from a signed-in person's profile."""
+    if not current_user.is_authenticated:
+        return None
+    browser = unquote(request.cookies.get("tz", ""))
+    return browser if is_valid_timezone(browser) and browser != current_user.timezone else None
+
+
 @bp.get("/cohorts/<int:cohort_id>")
 def cohort_page(cohort_id: int):
     cohort = service.get_cohort(db.session, cohort_id)
@@ -147,13 +162,45 @@ def cohort_page(cohort_id: int):
         raise NotFound(_("There is no such cohort."))
     ensure_registration_closed(db.session, cohort)
     db.session.commit()
-    return render_template(
-        "cohorts/cohort.html",
-        cohort=cohort,
-        editable=editable,
-        cities=service.starting_times(cohort),
-        notes=service.viewer_notes(cohort, str(get_timezone())),
+    zone, locale = _viewer_zone(), get_locale()
+    response = make_response(
+        render_template(
+            "cohorts/cohort.html",
+            cohort=cohort,
+            editable=editable,
+            viewer_zone=zone,
+            zones=all_timezones(),
+            browser_zone=_browser_zone_offer(),
+            cities=service.starting_times(cohort),
+            notes=service.viewer_notes(cohort, zone, locale),
+            time_left=service.time_left(cohort.registration_deadline_at, locale),
+            seats_left=service.seats_left(cohort),
+        )
     )
+    if request.args.get("tz") == zone and not current_user.is_authenticated:
+        # A visitor's pick sticks for the rest of the site, as the browser's guess would.
+        response.set_cookie("tz", zone, max_age=365 * 24 * 3600, samesite="Lax")
+    return response
+
+
+@bp.post("/cohorts/<int:cohort_id>/use-browser-timezone")
+@login_required
+def use_browser_timezone(cohort_id: int):
+    """Offered on the cohort page when the browser's zone differs from the profile's: adopt it in one click."""
+    from app.accounts.service import update_profile
+
+    zone = request.form.get("timezone", "")
+    try:
+        update_profile(
+            db.session, current_user, name=current_user.name, timezone=zone, locale=current_user.locale
+        )
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        db.session.commit()
+        flash(_("Your time zone is now %(zone)s.", zone=zone.replace("_", " ")), "success")
+    return redirect(url_for("cohorts.cohort_page", cohort_id=cohort_id))
 
 
 @bp.get("/cohorts/<int:cohort_id>/calendar.ics")

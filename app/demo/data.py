@@ -187,6 +187,76 @@ def _core_cohort(session: so.Session, report: DemoReport, trainer: User) -> None
     report.lines.append(f"created open cohort {label!r} of {course.title}")
 
 
+PILOT_GROUPS = [
+    # group, organization, country, coordinator email, coordinator name, zone
+    (
+        "Market vendors' circle",
+        "Nairobi Street Vendors Alliance",
+        "KE",
+        "wanjiru@plenary.example",
+        "Wanjiru Kamau",
+        "Africa/Nairobi",
+    ),
+    (
+        "Boda riders' circle",
+        "Kampala Riders Association",
+        "UG",
+        "okello@plenary.example",
+        "Okello Mugisha",
+        "Africa/Kampala",
+    ),
+    (
+        "Waste pickers' circle",
+        "Dar es Salaam Recyclers",
+        "TZ",
+        "neema@plenary.example",
+        "Neema Mushi",
+        "Africa/Dar_es_Salaam",
+    ),
+]
+
+
+def _full_pilot_cohort(session: so.Session, report: DemoReport, trainer: User) -> None:
+    """A small, full pilot cohort: two groups confirmed, the third on the waitlist."""
+    course = session.scalar(sa.select(Course).where(Course.slug == "organizing-fundamentals"))
+    label = "East Africa pilot · Saturday mornings"
+    if course is None or session.scalar(sa.select(Cohort).where(Cohort.label == label)):
+        return
+    first = now_utc().date() + timedelta(weeks=8)
+    first += timedelta(days=(5 - first.weekday()) % 7)  # a Saturday
+    plans = [
+        SessionPlan(datetime.combine(first + timedelta(weeks=i), time(9, 0)), s.plenary_minutes, s.breakout_minutes)
+        for i, s in enumerate(course.sessions)
+    ]
+    cohort = schedule_cohort(
+        session,
+        course=course,
+        label=label,
+        host_timezone="Africa/Nairobi",
+        sessions=plans,
+        deadline_local=datetime.combine(first - timedelta(days=7), time(23, 59)),
+        capacity=6,
+        status=CohortStatus.OPEN,
+        trainers=[trainer],
+    )
+    report.lines.append(f"created open cohort {label!r} of {course.title} (6 seats)")
+    for name, organization, country, email, person, zone in PILOT_GROUPS:
+        coordinator = _person(session, report, email, person, zone)
+        group = _group(
+            session,
+            report,
+            name,
+            organization,
+            country,
+            "sw, en",
+            coordinator,
+            [],
+            [f"Member {n} of {name}" for n in (1, 2)],
+        )
+        registration = register_group(session, coordinator, group, cohort, [m.id for m in group.active_members])
+        report.lines.append(f"registered {group.name!r}: {registration.status}")
+
+
 def _registrations(session: so.Session, report: DemoReport, cohort: Cohort, groups: list[Group]) -> None:
     """The group of 11 is confirmed (six members took the core course); the group of 5 waits on its size and
     on a trainer's review of its experience."""
@@ -252,6 +322,7 @@ def load_demo(session: so.Session) -> DemoReport:
         if people["trainer"] not in course.trainers:
             course.trainers.append(people["trainer"])
     _core_cohort(session, report, people["trainer"])
+    _full_pilot_cohort(session, report, people["trainer"])
     cohort = _open_cohort(session, report, people["trainer"])
     if cohort is not None:
         _registrations(session, report, cohort, [transit_group, domestic_group])

@@ -3,7 +3,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
 from app.accounts.service import create_user
-from app.extensions import db
+from app.extensions import action_limit, db, limiter
 from app.groups import service
 from app.groups.forms import ActionForm, GroupForm, InviteForm, JoinSignupForm, RosterMemberForm
 from app.lib.errors import DomainError
@@ -60,6 +60,7 @@ def group_page(group_id: int):
 
 
 @bp.post("/groups/<int:group_id>/invitations")
+@limiter.limit(action_limit, methods=["POST"])
 @login_required
 def invite(group_id: int):
     group = service.get_group(db.session, current_user, group_id)
@@ -169,6 +170,7 @@ def _joined(group):
 
 
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
+@limiter.limit(action_limit, methods=["POST"])
 def invitation(token: str):
     try:
         found = service.find_invitation(db.session, token)
@@ -180,6 +182,7 @@ def invitation(token: str):
 
 
 @bp.post("/invitations/<token>/signup")
+@limiter.limit(action_limit, methods=["POST"])
 def invitation_signup(token: str):
     try:
         found = service.find_invitation(db.session, token)
@@ -191,6 +194,7 @@ def invitation_signup(token: str):
 
 
 @bp.route("/join/<code>", methods=["GET", "POST"])
+@limiter.limit(action_limit, methods=["POST"])
 def join(code: str):
     try:
         group = service.find_group_by_join_code(db.session, code)
@@ -202,6 +206,7 @@ def join(code: str):
 
 
 @bp.post("/join/<code>/signup")
+@limiter.limit(action_limit, methods=["POST"])
 def join_signup(code: str):
     try:
         group = service.find_group_by_join_code(db.session, code)

@@ -19,9 +19,10 @@ reminders_cli = AppGroup("reminders", help="Reminders to coordinators.")
 
 @reminders_cli.command("send")
 def send_reminders_command() -> None:
-    """Email pre-meeting reminders that are due (7 and 2 days before session 1); never the same one twice."""
-    from app.registration.service import send_pre_meeting_reminders
+    """Email the reminders that are due: registrations still incomplete 3 days before the deadline, and
+    pre-meetings not logged 7 and 2 days before session 1. Never the same one twice."""
+    from app.registration.service import send_deadline_reminders, send_pre_meeting_reminders
 
-    sent = send_pre_meeting_reminders(db.session)
+    sent = send_deadline_reminders(db.session) + send_pre_meeting_reminders(db.session)
     db.session.commit()
     click.echo(f"{sent} reminder(s) queued.")

@@ -550,6 +550,62 @@ def log_pre_meeting(
     return meeting
 
 
+def _record_once(session: so.Session, registration: Registration, kinds: list[str]) -> bool:
+    """Record that the reminders `kinds` went out; False when the last (most urgent) was already recorded.
+    The unique (registration, kind) pair makes a second, concurrent run fail here instead of sending again."""
+    already = set(
+        session.scalars(
+            sa.select(SentReminder.kind).where(
+                SentReminder.registration_id == registration.id, SentReminder.kind.in_(kinds)
+            )
+        )
+    )
+    if kinds[-1] in already:
+        return False
+    try:
+        with session.begin_nested():
+            session.add_all(SentReminder(registration_id=registration.id, kind=k) for k in kinds if k not in already)
+    except sa.exc.IntegrityError:
+        return False
+    return True
+
+
+DEADLINE_REMINDER_LEAD = timedelta(days=3)
+
+
+def send_deadline_reminders(session: so.Session, now: datetime | None = None) -> int:
+    """Three days before the deadline, tell coordinators of registrations still waiting what is missing."""
+    now = now or now_utc()
+    sent = 0
+    waiting = session.scalars(
+        sa.select(Registration)
+        .join(Cohort)
+        .where(
+            Registration.status == RegistrationStatus.PENDING,
+            Cohort.status == CohortStatus.OPEN,
+            Cohort.registration_deadline_at > now,
+            Cohort.registration_deadline_at <= now + DEADLINE_REMINDER_LEAD,
+        )
+    )
+    for registration in waiting:
+        if not _record_once(session, registration, ["deadline-3d"]):
+            continue
+        _notify_coordinators(
+            session,
+            registration,
+            "deadline_reminder",
+            _(
+                "%(group)s's registration for %(course)s is not complete yet",
+                group=registration.group.name,
+                course=registration.cohort.course.title,
+            ),
+            checklist=checklist(session, registration),
+        )
+        sent += 1
+    session.flush()
+    return sent
+
+
 def send_pre_meeting_reminders(session: so.Session, now: datetime | None = None) -> int:
     """Email coordinators of confirmed groups that have not logged their pre-meeting, 7 and 2 days before
     session 1. Each reminder is recorded under a unique key first, so none is ever sent twice, even by two
@@ -569,23 +625,8 @@ def send_pre_meeting_reminders(session: so.Session, now: datetime | None = None)
         due = [lead for lead in PRE_MEETING_REMINDER_LEADS if now >= first - lead]
         if not due:
             continue
-        kinds = [f"pre-meeting-{lead.days}d" for lead in due]
-        already = set(
-            session.scalars(
-                sa.select(SentReminder.kind).where(
-                    SentReminder.registration_id == registration.id, SentReminder.kind.in_(kinds)
-                )
-            )
-        )
-        if kinds[-1] in already:
+        if not _record_once(session, registration, [f"pre-meeting-{lead.days}d" for lead in due]):
             continue
-        try:
-            with session.begin_nested():
-                for kind in kinds:
-                    if kind not in already:
-                        session.add(SentReminder(registration_id=registration.id, kind=kind))
-        except sa.exc.IntegrityError:
-            continue  # another run recorded it first
         _notify_coordinators(
             session,
             registration,

@@ -8,7 +8,7 @@ from wtforms.fields.choices import SelectChoice
 
 from app.cohorts.models import Cohort
 from app.cohorts.service import get_cohort
-from app.extensions import db
+from app.extensions import action_limit, db, limiter
 from app.groups.forms import ActionForm
 from app.groups.service import get_group
 from app.lib.errors import DomainError, NotFound
@@ -25,6 +25,7 @@ def _member_choices(group) -> list[SelectChoice]:
 
 
 @bp.route("/registrations/new/<int:cohort_id>", methods=["GET", "POST"])
+@limiter.limit(action_limit, methods=["POST"])
 @login_required
 def new_registration(cohort_id: int):
     cohort = db.session.get(Cohort, cohort_id)

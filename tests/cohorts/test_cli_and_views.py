@@ -204,7 +204,7 @@ def test_cohort_page_says_when_the_viewers_day_differs_from_the_hosts(client, ma
     cohort = make_cohort(tz="Africa/Johannesburg", first=datetime(2031, 3, 1, 18, 0))
     client.set_cookie("tz", "Asia/Manila")
     page = client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
-    assert "Saturday 18:00 for the host is Sunday 00:00 for you." in page
+    assert "Saturday 18:00 in Johannesburg is Sunday 00:00 in Manila." in page
     # The starting-time table covers every continent and flags the day change.
     assert "Find your starting time" in page
     for city in ("Los Angeles", "São Paulo", "Lagos", "Delhi", "Tokyo", "Sydney"):
@@ -223,3 +223,59 @@ def test_cohort_page_warns_when_a_clock_change_moves_the_viewers_start(client, m
     assert page.count("because a clock changes for daylight-saving time") == 2
     assert "starts at 17:00 your time, not 18:00 like the one before" in page
     assert "starts at 18:00 your time, not 17:00 like the one before" in page
+
+
+def test_visitors_pick_a_zone_without_javascript_and_it_sticks(client, make_cohort):
+    from datetime import datetime
+
+    cohort = make_cohort(tz="Africa/Johannesburg", first=datetime(2031, 3, 1, 18, 0))
+    page = client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
+    assert '<label for="tz" class="label">Show times in</label>' in page and 'method="get"' in page
+    response = client.get(f"/cohorts/{cohort.id}?tz=Asia/Tokyo")
+    assert "Sunday 2 March 2031, 01:00 (Asia/Tokyo)" in response.get_data(as_text=True)
+    assert '<option value="Asia/Tokyo" selected>' in response.get_data(as_text=True)
+    assert "tz=Asia/Tokyo" in response.headers["Set-Cookie"]
+    # The next page, without the parameter, stays in Tokyo; a zone we do not know is ignored.
+    assert "(Asia/Tokyo)" in client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
+    assert client.get(f"/cohorts/{cohort.id}?tz=Mars/Base").status_code == 200
+
+
+def test_deadline_is_shown_in_both_zones_with_the_time_left(client, make_cohort):
+    from datetime import datetime
+
+    cohort = make_cohort(tz="America/Bogota", first=datetime(2031, 3, 1, 18, 0), deadline=datetime(2031, 2, 20, 23, 59))
+    client.set_cookie("tz", "Europe/Berlin")
+    page = client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
+    assert "Deadline: Saturday 21 February 2031, 05:59 (Europe/Berlin); " in page
+    assert "for the host, Friday 20 February 2031, 23:59 (America/Bogota)." in page
+    assert "Closes in " in page and "years" in page
+
+
+def test_time_left_counts_down_and_says_when_it_has_passed():
+    from datetime import UTC, datetime
+
+    from app.cohorts.service import time_left
+
+    deadline = datetime(2031, 2, 20, 12, 0, tzinfo=UTC)
+    assert time_left(deadline, at=datetime(2031, 2, 8, 12, 0, tzinfo=UTC)) == "Closes in 12 days."
+    assert time_left(deadline, at=datetime(2031, 2, 20, 9, 0, tzinfo=UTC)) == "Closes in 3 hours."
+    assert time_left(deadline, at=deadline) == "The deadline has passed."
+
+
+def test_signed_in_people_are_offered_their_browsers_zone(client, auth, make_cohort, make_user):
+    from app.accounts.models import User
+
+    cohort = make_cohort()
+    make_user(email="sam@example.org", timezone="Europe/London")
+    auth.login("sam@example.org")
+    assert "Your browser says" not in client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
+    client.set_cookie("tz", "America/Sao_Paulo")
+    page = client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
+    assert "Your browser says you are in America/Sao Paulo, but your profile says Europe/London." in page
+    assert "(Europe/London)" in page  # the profile still decides until they accept
+    response = client.submit(
+        f"/cohorts/{cohort.id}/use-browser-timezone", {"timezone": "America/Sao_Paulo"}, page=f"/cohorts/{cohort.id}"
+    )
+    assert response.status_code == 302
+    assert db.session.scalar(sa.select(User.timezone).where(User.email == "sam@example.org")) == "America/Sao_Paulo"
+    assert "Your browser says" not in client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)

@@ -54,7 +54,7 @@ def test_group_forms_by_email_invitation_and_confirms_at_the_threshold(journey, 
 
     # The coordinator registers from the course page, using the keyboard only.
     page.goto(live_server.url + "/courses/organizing-fundamentals")
-    register = page.get_by_role("link", name=re.compile("Register your group"))
+    register = page.get_by_role("link", name=re.compile("Register your group.*Wednesday evenings"))
     register.focus()
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Register for Organizing Fundamentals")).to_be_visible()

@@ -116,3 +116,25 @@ def test_leaving_as_the_last_coordinator_is_explained(client, auth, make_user):
     group_id = create_group(client, auth, make_user)
     response = client.submit(f"/groups/{group_id}/leave", {}, page=f"/groups/{group_id}", follow_redirects=True)
     assert "make someone else a coordinator first" in response.get_data(as_text=True)
+
+
+def test_invitation_sending_is_rate_limited(db_url, make_user):
+    from app import create_app
+    from tests.conftest import FormClient, test_config
+
+    limited = create_app(test_config(db_url, RATELIMIT_ENABLED=True, ACTION_RATE_LIMIT="3 per minute"))
+    limited.test_client_class = FormClient
+    with limited.app_context():
+        make_user(email="coord@example.org")
+        client = limited.test_client()
+        client.submit("/login", {"email": "coord@example.org", "password": "correct horse battery"})
+        client.submit("/groups/new", {"name": "G", "organization": "O"})
+        group_id = db.session.scalar(sa.select(service.Group.id))
+        statuses = [
+            client.submit(
+                f"/groups/{group_id}/invitations", {"emails": f"p{n}@example.org"}, page=f"/groups/{group_id}"
+            ).status_code
+            for n in range(4)
+        ]
+        db.engine.dispose()
+    assert statuses == [200, 200, 200, 429]

@@ -113,3 +113,24 @@ def test_pre_meeting_form_over_http_and_on_the_board(app, client, confirmed, mak
     board.submit("/login", {"email": trainer.email, "password": "correct horse battery"})
     page = board.get(f"/cohorts/{registration.cohort_id}/registrations").get_data(as_text=True)
     assert f"{date.today().isoformat()} (8)" in page
+
+
+def test_incomplete_registrations_hear_about_the_deadline_once(make_group, make_cohort):
+    cohort = make_cohort(
+        "organizing-fundamentals",
+        first=datetime.now().replace(microsecond=0) + timedelta(days=20),
+        deadline=datetime.now().replace(microsecond=0) + timedelta(days=10),
+    )
+    small, coordinator = make_group(2)
+    service.register_group(db.session, coordinator, small, cohort, member_ids(small))
+    complete, c2 = make_group(3, "Complete")
+    service.register_group(db.session, c2, complete, cohort, member_ids(complete))
+    db.session.commit()
+    deadline = cohort.registration_deadline_at
+    assert service.send_deadline_reminders(db.session, deadline - timedelta(days=4)) == 0
+    assert service.send_deadline_reminders(db.session, deadline - timedelta(days=2)) == 1
+    assert service.send_deadline_reminders(db.session, deadline - timedelta(days=1)) == 0
+    db.session.commit()
+    (message,) = [m for m in outbox_messages() if m.kind == "registration_deadline_reminder"]
+    assert message.to_address == coordinator.email
+    assert "2 of 3 members are on the roster." in message.body_text
