@@ -18,15 +18,17 @@ def session_uid(cohort: Cohort, session, domain: str) -> str:
     return f"plenary-cohort-{cohort.id}-session-{session.id}@{domain}"
 
 
-def cohort_calendar(cohort: Cohort, *, cohort_url: str, domain: str, include_video_link: bool = False) -> bytes:
-    """One event per session, in UTC, with the agenda and a reminder; the video link only on request
-    (private feeds of confirmed participants), never in the public feed."""
+def _new_calendar(name: str) -> Calendar:
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", f"{cohort.course.title}: {cohort.label}")
+    calendar.add("x-wr-calname", name)
+    return calendar
+
+
+def _add_sessions(calendar: Calendar, cohort: Cohort, *, cohort_url: str, domain: str, include_video_link: bool):
     stamp = now_utc()
     total = len(cohort.sessions)
     for number, session in enumerate(cohort.sessions, start=1):
@@ -56,4 +58,22 @@ def cohort_calendar(cohort: Cohort, *, cohort_url: str, domain: str, include_vid
         alarm.add("trigger", -REMINDER_BEFORE)
         event.add_component(alarm)
         calendar.add_component(event)
+
+
+def cohort_calendar(cohort: Cohort, *, cohort_url: str, domain: str, include_video_link: bool = False) -> bytes:
+    """One event per session, in UTC, with the agenda and a reminder; the video link only on request
+    (private feeds of confirmed participants), never in the public feed."""
+    calendar = _new_calendar(f"{cohort.course.title}: {cohort.label}")
+    _add_sessions(calendar, cohort, cohort_url=cohort_url, domain=domain, include_video_link=include_video_link)
+    return calendar.to_ical()
+
+
+def personal_calendar(entries, *, name: str, cohort_url, domain: str) -> bytes:
+    """Every session of every cohort a person takes part in. `entries` are (cohort, include_video_link) pairs;
+    `cohort_url(cohort)` gives each cohort's page. UIDs are the public feed's, so an event is never doubled."""
+    calendar = _new_calendar(name)
+    for cohort, include_video_link in entries:
+        _add_sessions(
+            calendar, cohort, cohort_url=cohort_url(cohort), domain=domain, include_video_link=include_video_link
+        )
     return calendar.to_ical()

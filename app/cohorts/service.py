@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -12,8 +13,8 @@ from flask_babel import gettext as _
 from flask_babel import ngettext
 
 from app.accounts.models import User
-from app.cohorts.models import Cohort, CohortSession, CohortStatus
-from app.courses.models import Course
+from app.cohorts.models import CalendarFeed, Cohort, CohortSession, CohortStatus, cohort_trainers
+from app.courses.models import Course, CourseSession
 from app.lib.errors import DomainError, Forbidden, NotFound
 from app.lib.time import LocalTimeError, is_valid_timezone, local_to_utc, now_utc, to_local
 
@@ -382,3 +383,72 @@ def schedulable_courses(session: so.Session, user: User) -> list[Course]:
         .options(so.selectinload(Course.trainers))
     )
     return [course for course in courses if can_schedule(user, course)]
+
+
+# Private calendar feeds ------------------------------------------------------------------------------------------
+
+TAKING_PART = ("pending", "confirmed", "waitlisted")
+
+
+def feed_token(session: so.Session, user: User) -> str:
+    """The person's private calendar token, created on first use."""
+    feed = session.scalar(sa.select(CalendarFeed).where(CalendarFeed.user_id == user.id))
+    if feed is None:
+        feed = CalendarFeed(user_id=user.id, token=secrets.token_urlsafe(32))
+        session.add(feed)
+        session.flush()
+    return feed.token
+
+
+def reset_feed_token(session: so.Session, user: User) -> str:
+    """Replace the person's token: the old feed URL stops working at once (404)."""
+    feed = session.scalar(sa.select(CalendarFeed).where(CalendarFeed.user_id == user.id))
+    if feed is None:
+        return feed_token(session, user)
+    feed.token = secrets.token_urlsafe(32)
+    session.flush()
+    return feed.token
+
+
+def user_for_feed_token(session: so.Session, token: str) -> User:
+    """The owner of a feed token; NotFound for a token that is unknown or was reset."""
+    user = session.scalar(sa.select(User).join(CalendarFeed).where(CalendarFeed.token == (token or "")))
+    if user is None:
+        raise NotFound(_("This calendar address is not valid any more. Copy the new one from Plenary."))
+    return user
+
+
+def cohorts_taken_part_in(session: so.Session, user: User) -> list[tuple[Cohort, bool]]:
+    """The cohorts `user` trains or is on the roster of (a registration pending, confirmed or waitlisted), drafts
+    excluded, each with whether they may see the video link (trainers and confirmed participants only)."""
+    from app.groups.models import GroupMembership
+    from app.registration.models import Registration, RosterEntry
+
+    confirmed: set[int] = set()
+    rostered: set[int] = set()
+    for cohort_id, status in session.execute(
+        sa.select(Registration.cohort_id, Registration.status)
+        .join(RosterEntry, RosterEntry.registration_id == Registration.id)
+        .join(GroupMembership, GroupMembership.id == RosterEntry.membership_id)
+        .where(GroupMembership.user_id == user.id, GroupMembership.status != "left")
+        .where(Registration.status.in_(TAKING_PART))
+    ):
+        rostered.add(cohort_id)
+        if status == "confirmed":
+            confirmed.add(cohort_id)
+    trained = set(session.scalars(sa.select(cohort_trainers.c.cohort_id).where(cohort_trainers.c.user_id == user.id)))
+    ids = trained | rostered
+    if not ids:
+        return []
+    cohorts = session.scalars(
+        sa.select(Cohort)
+        .where(Cohort.id.in_(ids), Cohort.status != CohortStatus.DRAFT)
+        .options(
+            so.selectinload(Cohort.sessions)
+            .selectinload(CohortSession.course_session)
+            .selectinload(CourseSession.readings),
+            so.joinedload(Cohort.course),
+        )
+    ).unique()
+    entries = [(c, c.id in trained or c.id in confirmed) for c in cohorts]
+    return sorted(entries, key=lambda e: (e[0].first_session_at is None, e[0].first_session_at, e[0].id))

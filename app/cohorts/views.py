@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.cohorts import service
-from app.cohorts.calendar import cohort_calendar
+from app.cohorts.calendar import cohort_calendar, personal_calendar
 from app.cohorts.forms import CohortForm
 from app.cohorts.models import Cohort, CohortStatus, cohort_trainers
 from app.courses.models import Course
@@ -191,9 +191,7 @@ def use_browser_timezone(cohort_id: int):
 
     zone = request.form.get("timezone", "")
     try:
-        update_profile(
-            db.session, current_user, name=current_user.name, timezone=zone, locale=current_user.locale
-        )
+        update_profile(db.session, current_user, name=current_user.name, timezone=zone, locale=current_user.locale)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
@@ -208,12 +206,58 @@ def calendar_feed(cohort_id: int):
     """Public: anyone may subscribe. No private data (no video link)."""
     cohort = service.public_cohort(db.session, cohort_id)
     url = url_for("cohorts.cohort_page", cohort_id=cohort.id, _external=True)
+    body = cohort_calendar(cohort, cohort_url=url, domain=_calendar_domain())
+    return _calendar_response(body, f"cohort-{cohort.id}.ics")
+
+
+def _calendar_domain() -> str:
     # UIDs must not depend on the hostname a request used, or the same session would appear twice.
-    domain = urlsplit(current_app.config.get("BASE_URL") or "").hostname or "plenary"
-    body = cohort_calendar(cohort, cohort_url=url, domain=domain)
+    return urlsplit(current_app.config.get("BASE_URL") or "").hostname or "plenary"
+
+
+def _calendar_response(body: bytes, filename: str):
     response = make_response(body)
     response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    response.headers["Content-Disposition"] = f'inline; filename="cohort-{cohort.id}.ics"'
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@bp.get("/calendar")
+@login_required
+def my_calendar():
+    """The person's private feed address (with video links), to paste into a calendar app, and a reset button."""
+    token = service.feed_token(db.session, current_user)
+    db.session.commit()
+    entries = service.cohorts_taken_part_in(db.session, current_user)
+    feed_url = url_for("cohorts.private_feed", token=token, _external=True)
+    return render_template("cohorts/my_calendar.html", feed_url=feed_url, entries=entries)
+
+
+@bp.post("/calendar/reset")
+@login_required
+def reset_calendar():
+    service.reset_feed_token(db.session, current_user)
+    db.session.commit()
+    flash(
+        _("Your calendar address has changed. The old one no longer works: paste the new one in your calendar."),
+        "success",
+    )
+    return redirect(url_for("cohorts.my_calendar"))
+
+
+@bp.get("/calendar/<token>.ics")
+def private_feed(token: str):
+    """Private: the token stands for the person. Every session of every cohort they take part in."""
+    user = service.user_for_feed_token(db.session, token)
+    body = personal_calendar(
+        service.cohorts_taken_part_in(db.session, user),
+        name="Plenary",
+        cohort_url=lambda c: url_for("cohorts.cohort_page", cohort_id=c.id, _external=True),
+        domain=_calendar_domain(),
+    )
+    response = _calendar_response(body, "plenary.ics")
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
     return response
 
 

@@ -74,3 +74,60 @@ def test_draft_cohorts_have_no_public_feed(client, make_cohort):
     from app.cohorts.models import CohortStatus
 
     assert client.get(f"/cohorts/{make_cohort(status=CohortStatus.DRAFT).id}/calendar.ics").status_code == 404
+
+
+def private_feed_url(client, email):
+    import re
+
+    from app.demo.data import DEMO_PASSWORD
+
+    assert client.submit("/login", {"email": email, "password": DEMO_PASSWORD}).status_code == 302
+    page = client.get("/calendar").get_data(as_text=True)
+    url = re.search(r'value="http://[^/"]+(/calendar/[^"]+\.ics)"', page).group(1)
+    client.post("/logout", data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)})
+    return url, page
+
+
+def test_private_feed_lists_the_persons_cohorts_with_the_video_link_where_they_may_see_it(app, synced_courses):
+    import sqlalchemy as sa
+
+    from app.cohorts.models import Cohort
+    from app.demo.data import load_demo
+
+    load_demo(db.session)
+    db.session.commit()
+    demo = db.session.scalar(sa.select(Cohort).where(Cohort.video_url == "https://meet.example.org/plenary-demo"))
+    # A confirmed participant (Transit group): the demo cohort, with the video link.
+    url, page = private_feed_url(app.test_client(), "jorge.medina@members.example")
+    assert demo.label in page
+    anonymous = app.test_client()
+    response = anonymous.get(url)  # no login: the token is the credential
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "private, no-store"
+    parsed = events(Calendar.from_ical(response.data))
+    assert [e.decoded("dtstart") for e in parsed] == [s.starts_at for s in demo.sessions]
+    assert all("Video call: https://meet.example.org/plenary-demo" in str(e["description"]) for e in parsed)
+    public_uids = [str(e["uid"]) for e in events(feed(anonymous, demo))]
+    assert [str(e["uid"]) for e in parsed] == public_uids  # the same event, never a duplicate
+    # A member of a group still waiting (pending): the sessions, but not the link.
+    url, _page = private_feed_url(app.test_client(), "priya@plenary.example")
+    text = anonymous.get(url).data
+    assert b"BEGIN:VEVENT" in text and b"meet.example.org" not in text
+    # The trainer sees all the cohorts they train, with links.
+    url, _page = private_feed_url(app.test_client(), "trainer@plenary.example")
+    trained = events(Calendar.from_ical(anonymous.get(url).data))
+    assert len(trained) == sum(len(c.sessions) for c in db.session.scalars(sa.select(Cohort)))
+
+
+def test_resetting_the_private_feed_retires_the_old_address(client, auth, make_user):
+    import re
+
+    make_user(email="kim@example.org")
+    auth.login("kim@example.org")
+    page = client.get("/calendar").get_data(as_text=True)
+    old = re.search(r'(/calendar/[^"]+\.ics)"', page).group(1)
+    assert old in client.get("/calendar").get_data(as_text=True)  # stable until reset
+    assert client.get(old).status_code == 200 and b"BEGIN:VCALENDAR" in client.get(old).data
+    assert client.submit("/calendar/reset", page="/calendar").status_code == 302
+    new = re.search(r'(/calendar/[^"]+\.ics)"', client.get("/calendar").get_data(as_text=True)).group(1)
+    assert new != old
+    assert client.get(old).status_code == 404 and client.get(new).status_code == 200

@@ -61,6 +61,8 @@ EXPECTED = {
     "api.cohort": PUBLIC,
     "api.openapi": PUBLIC,
     "cohorts.dashboard": SIGNED_IN,
+    "cohorts.my_calendar": SIGNED_IN,
+    "cohorts.private_feed": {role: 404 for role in ROLES},  # a token nobody holds
     # The group's members, the cohort's trainer and admins; the demo trainer trains the demo cohort.
     "registration.registration_page": SIGNED_IN,
 }
@@ -78,6 +80,7 @@ def url_arguments(endpoint: str) -> dict:
     by_endpoint = {
         "accounts.reset_password": {"token": make_reset_token(participant)},
         "groups.invitation": {"token": "not-a-real-invitation"},
+        "cohorts.private_feed": {"token": "not-a-real-feed-token"},
     }
     registration = db.session.scalar(sa.select(Registration).where(Registration.group_id == transit.id))
     common = {
