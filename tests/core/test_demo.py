@@ -30,8 +30,11 @@ def test_demo_load_creates_every_role_and_an_open_future_cohort(runner, synced_c
     assert [t.email for t in cohort.trainers] == ["trainer@plenary.example"]
     statuses = {r.group.name: r.status for r in db.session.scalars(sa.select(Registration))}
     assert statuses == {
-        "Transit Workers Local 12 study circle": "confirmed",
-        "Chennai domestic workers' forum": "pending",
+        "Transit Workers Local 12 study circle": "confirmed",  # six members took the core course
+        "Chennai domestic workers' forum": "pending",  # 5 of 10, and its experience awaits review
+        "Market vendors' circle": "confirmed",
+        "Boda riders' circle": "confirmed",
+        "Waste pickers' circle": "waitlisted",  # the pilot cohort is full
     }
 
 
