@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import secrets
+import zoneinfo
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -452,3 +453,128 @@ def cohorts_taken_part_in(session: so.Session, user: User) -> list[tuple[Cohort,
     ).unique()
     entries = [(c, c.id in trained or c.id in confirmed) for c in cohorts]
     return sorted(entries, key=lambda e: (e[0].first_session_at is None, e[0].first_session_at, e[0].id))
+
+
+# Time-zone-fair start times ---------------------------------------------------------------------------------------
+
+EARLIEST_MINUTE = 7 * 60  # 07:00 local
+LATEST_MINUTE = 22 * 60  # 22:00 local
+
+
+@dataclass(frozen=True)
+class StartOption:
+    """A candidate start time of day in the host zone, and how many people it suits."""
+
+    host_start: datetime  # aware, in the host zone, on the reference date
+    fits: int
+    total: int
+
+    @property
+    def share(self) -> float:
+        return self.fits / self.total if self.total else 0.0
+
+
+def fair_start_times(
+    zones: list[str], *, host_timezone: str, on: date, minutes: int, step_minutes: int = 30
+) -> list[StartOption]:
+    """For every start time of day in the host zone (every `step_minutes` on the date `on`, so that day's clock
+    rules apply), how many of the people in `zones` (one entry per person) would have the whole session between
+    07:00 and 22:00 their time. Best first; ties in time-of-day order. Local times that do not exist or happen
+    twice on that date in the host zone are left out."""
+    host = zoneinfo.ZoneInfo(host_timezone)
+    people = [zoneinfo.ZoneInfo(z) for z in zones]
+    options = []
+    for offset in range(0, 24 * 60, step_minutes):
+        local = datetime.combine(on, time(offset // 60, offset % 60))
+        try:
+            instant = local_to_utc(local, host_timezone)
+        except LocalTimeError:
+            continue
+        fits = 0
+        for zone in people:
+            start = instant.astimezone(zone)
+            first_minute = start.hour * 60 + start.minute
+            if first_minute >= EARLIEST_MINUTE and first_minute + minutes <= LATEST_MINUTE:
+                fits += 1
+        options.append(StartOption(instant.astimezone(host), fits, len(people)))
+    return sorted(options, key=lambda o: -o.fits)
+
+
+def parse_zone_list(text: str) -> list[str]:
+    """Zones a trainer pastes, one per line, each optionally followed by a head count ("Asia/Manila 12").
+    Raises DomainError naming the first line it cannot read."""
+    zones: list[str] = []
+    for number, line in enumerate((text or "").splitlines(), start=1):
+        parts = line.replace(",", " ").replace(";", " ").split()
+        if not parts:
+            continue
+        name, count = parts[0], parts[1] if len(parts) > 1 else "1"
+        if not is_valid_timezone(name) or not count.isdigit() or len(parts) > 2 or not 0 < int(count) <= 10_000:
+            raise DomainError(
+                _(
+                    "Line %(n)s, “%(line)s”: write a time zone such as Asia/Manila, then a number of people if more "
+                    "than one.",
+                    n=number,
+                    line=line.strip(),
+                ),
+                field="zones",
+            )
+        zones.extend([name] * int(count))
+    if not zones:
+        raise DomainError(_("Paste at least one time zone."), field="zones")
+    return zones
+
+
+def participant_zones(session: so.Session, cohort: Cohort) -> tuple[list[str], int]:
+    """The profile zones of the people on the rosters of the cohort's live registrations (pending, confirmed,
+    waitlisted), and how many rostered people have no account (so no known zone)."""
+    from app.groups.models import GroupMembership
+    from app.registration.models import Registration, RosterEntry
+
+    rows = session.execute(
+        sa.select(User.timezone)
+        .select_from(RosterEntry)
+        .join(Registration, Registration.id == RosterEntry.registration_id)
+        .join(GroupMembership, GroupMembership.id == RosterEntry.membership_id)
+        .outerjoin(User, User.id == GroupMembership.user_id)
+        .where(Registration.cohort_id == cohort.id, Registration.status.in_(TAKING_PART))
+    ).all()
+    zones = [zone for (zone,) in rows if zone and is_valid_timezone(zone)]
+    return zones, len(rows) - len(zones)
+
+
+# Trainer dashboard -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DashboardRow:
+    cohort: Cohort
+    groups: int  # live registrations: pending, confirmed or waitlisted
+    next_session: CohortSession | None  # None once every session has started
+
+
+def trainer_dashboard(session: so.Session, user: User, at: datetime | None = None) -> list[DashboardRow]:
+    """The cohorts `user` trains, soonest next session first (finished ones last), in three queries whatever
+    their number."""
+    from app.registration.models import Registration
+
+    at = at or now_utc()
+    cohorts = session.scalars(
+        sa.select(Cohort)
+        .join(cohort_trainers)
+        .where(cohort_trainers.c.user_id == user.id)
+        .options(so.selectinload(Cohort.sessions), so.joinedload(Cohort.course))
+    ).unique()
+    cohorts = list(cohorts)
+    groups = dict(
+        session.execute(
+            sa.select(Registration.cohort_id, sa.func.count(Registration.id))
+            .where(Registration.cohort_id.in_([c.id for c in cohorts]), Registration.status.in_(TAKING_PART))
+            .group_by(Registration.cohort_id)
+        ).all()
+    )
+    rows = [
+        DashboardRow(c, groups.get(c.id, 0), next((s for s in c.sessions if s.starts_at > at), None)) for c in cohorts
+    ]
+    far = datetime.max.replace(tzinfo=at.tzinfo)
+    return sorted(rows, key=lambda r: (r.next_session is None, r.next_session.starts_at if r.next_session else far))

@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from app.cohorts import service
 from app.cohorts.calendar import cohort_calendar, personal_calendar
 from app.cohorts.forms import CohortForm
-from app.cohorts.models import Cohort, CohortStatus, cohort_trainers
+from app.cohorts.models import Cohort, CohortStatus
 from app.courses.models import Course
 from app.extensions import db
 from app.lib.errors import DomainError, Forbidden, NotFound
@@ -261,19 +261,51 @@ def private_feed(token: str):
     return response
 
 
+@bp.get("/cohorts/<int:cohort_id>/fair-times")
+@login_required
+def fair_times(cohort_id: int):
+    """For trainers: which start time of day suits the most people, from the registered participants' zones or
+    from a list of zones pasted in (a GET form: it changes nothing)."""
+    cohort = service.get_cohort(db.session, cohort_id)
+    if not service.can_edit(current_user, cohort):
+        raise Forbidden(_("Only this cohort's trainers and administrators can see this."))
+    pasted = request.args.get("zones", "")
+    error, unknown = None, 0
+    try:
+        if pasted.strip():
+            zones = service.parse_zone_list(pasted)
+        else:
+            zones, unknown = service.participant_zones(db.session, cohort)
+    except DomainError as refused:
+        error, zones = refused.message, []
+    first = cohort.sessions[0] if cohort.sessions else None
+    options = []
+    if zones and first is not None:
+        options = service.fair_start_times(
+            zones,
+            host_timezone=cohort.host_timezone,
+            on=service.to_local(first.starts_at, cohort.host_timezone).date(),
+            minutes=first.plenary_minutes + first.breakout_minutes,
+        )
+    current = service.to_local(first.starts_at, cohort.host_timezone).strftime("%H:%M") if first else None
+    return render_template(
+        "cohorts/fair_times.html",
+        cohort=cohort,
+        options=options,
+        people=len(zones),
+        unknown=unknown,
+        pasted=pasted,
+        error=error,
+        current=current,
+    ), (400 if error else 200)
+
+
 @bp.get("/trainer")
 @login_required
 def dashboard():
-    cohorts = (
-        db.session.scalars(
-            sa.select(Cohort)
-            .join(cohort_trainers)
-            .where(cohort_trainers.c.user_id == current_user.id)
-            .options(sa.orm.selectinload(Cohort.sessions), sa.orm.joinedload(Cohort.course))
-            .order_by(Cohort.registration_deadline_at.desc())
-        )
-        .unique()
-        .all()
+    """The cohorts the person trains: status, seats taken, groups, next session in their zone."""
+    return render_template(
+        "cohorts/dashboard.html",
+        rows=service.trainer_dashboard(db.session, current_user),
+        courses=service.schedulable_courses(db.session, current_user),
     )
-    courses = service.schedulable_courses(db.session, current_user)
-    return render_template("cohorts/dashboard.html", cohorts=cohorts, courses=courses)

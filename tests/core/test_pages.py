@@ -62,6 +62,7 @@ EXPECTED = {
     "api.openapi": PUBLIC,
     "cohorts.dashboard": SIGNED_IN,
     "cohorts.my_calendar": SIGNED_IN,
+    "cohorts.fair_times": {"anonymous": LOGIN, "participant": 403, "coordinator": 403, "trainer": 200, "admin": 200},
     "cohorts.private_feed": {role: 404 for role in ROLES},  # a token nobody holds
     # The group's members, the cohort's trainer and admins; the demo trainer trains the demo cohort.
     "registration.registration_page": SIGNED_IN,

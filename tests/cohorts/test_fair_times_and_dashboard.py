@@ -1,0 +1,116 @@
+"""Time-zone-fair start times for trainers, and the trainer dashboard."""
+
+import re
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from app.cohorts import service
+from app.cohorts.models import Cohort
+from app.demo.data import DEMO_PASSWORD, load_demo
+from app.extensions import db
+from app.lib.errors import DomainError
+
+# Early October 2026: Los Angeles is UTC-7, Berlin UTC+2, Manila UTC+8 (no daylight-saving time).
+PEOPLE = ["America/Los_Angeles"] * 3 + ["Europe/Berlin"] * 2 + ["Asia/Manila"]
+
+
+def test_fair_start_times_count_who_has_the_whole_session_between_7_and_22():
+    options = service.fair_start_times(PEOPLE, host_timezone="UTC", on=date(2026, 10, 3), minutes=120)
+    assert len(options) == 48 and all(o.total == 6 for o in options)
+    # Los Angeles and Berlin both fit from 14:00 UTC (07:00 / 16:00) to 18:00 UTC (11:00 / 20:00, ends 22:00).
+    best = [o.host_start.strftime("%H:%M") for o in options if o.fits == 5]
+    assert best == ["14:00", "14:30", "15:00", "15:30", "16:00", "16:30", "17:00", "17:30", "18:00"]
+    assert options[0].host_start.strftime("%H:%M") == "14:00"
+    by_time = {o.host_start.strftime("%H:%M"): o.fits for o in options}
+    assert by_time["00:00"] == 4  # 17:00 in Los Angeles, 08:00 in Manila, 02:00 in Berlin
+    assert by_time["18:30"] == 3  # Berlin would end at 22:30
+    assert [o.fits for o in options] == sorted((o.fits for o in options), reverse=True)
+
+
+def test_fair_start_times_follow_the_host_zones_clock_on_that_date():
+    # New York on the day its clocks skip 02:00-03:00: those start times are left out, and 10:00 is UTC-4.
+    options = service.fair_start_times(
+        ["Europe/London"], host_timezone="America/New_York", on=date(2027, 3, 14), minutes=60
+    )
+    times = {o.host_start.strftime("%H:%M") for o in options}
+    assert len(options) == 46 and "02:00" not in times and "02:30" not in times
+    fits = {o.host_start.strftime("%H:%M"): o.fits for o in options}
+    assert fits["17:00"] == 1 and fits["17:30"] == 0  # 21:00-22:00 in London (still GMT), then too late
+
+
+def test_pasted_zone_lists_take_head_counts_and_name_the_bad_line():
+    assert service.parse_zone_list("Asia/Manila 12\n\nEurope/Berlin\nAfrica/Lagos, 2\n") == (
+        ["Asia/Manila"] * 12 + ["Europe/Berlin"] + ["Africa/Lagos"] * 2
+    )
+    with pytest.raises(DomainError) as caught:
+        service.parse_zone_list("Asia/Manila\nAtlantis/Capital 3")
+    assert caught.value.field == "zones" and "Line 2, “Atlantis/Capital 3”" in caught.value.message
+    with pytest.raises(DomainError):
+        service.parse_zone_list("Asia/Manila lots")
+    with pytest.raises(DomainError):
+        service.parse_zone_list("  \n")
+
+
+@pytest.fixture
+def demo(app, synced_courses):
+    load_demo(db.session)
+    db.session.commit()
+    return db.session.scalar(sa.select(Cohort).where(Cohort.video_url == "https://meet.example.org/plenary-demo"))
+
+
+def login(client, email):
+    assert client.submit("/login", {"email": email, "password": DEMO_PASSWORD}).status_code == 302
+
+
+def test_trainer_sees_fair_times_for_registered_participants_or_pasted_zones(client, demo):
+    login(client, "trainer@plenary.example")
+    page = client.get(f"/cohorts/{demo.id}/fair-times").get_data(as_text=True)
+    zones, unknown = service.participant_zones(db.session, demo)
+    assert len(zones) >= 10 and unknown >= 1  # the Transit group's roster includes people with no account
+    assert f"Based on {len(zones)} people." in page and "<svg" in page
+    assert page.count('<th scope="row">') == 48
+    pasted = client.get(
+        f"/cohorts/{demo.id}/fair-times", query_string={"zones": "America/Los_Angeles 3\nEurope/Berlin 2\nAsia/Manila"}
+    )
+    text = pasted.get_data(as_text=True)
+    assert pasted.status_code == 200 and "Based on 6 people." in text and "5 of 6" in text
+    first_row = re.search(r'<th scope="row">(\d\d:\d\d)', text).group(1)
+    # London host, 3 October-ish: whatever the date, the best row is the one that suits the most people.
+    assert first_row in {
+        o.host_start.strftime("%H:%M")
+        for o in service.fair_start_times(
+            service.parse_zone_list("America/Los_Angeles 3\nEurope/Berlin 2\nAsia/Manila"),
+            host_timezone=demo.host_timezone,
+            on=service.to_local(demo.sessions[0].starts_at, demo.host_timezone).date(),
+            minutes=demo.sessions[0].plenary_minutes + demo.sessions[0].breakout_minutes,
+        )[:1]
+    }
+    bad = client.get(f"/cohorts/{demo.id}/fair-times", query_string={"zones": "Nowhere/Special"})
+    assert bad.status_code == 400 and 'id="zones-error"' in bad.get_data(as_text=True)
+    assert "Nowhere/Special" in bad.get_data(as_text=True)  # what they typed is kept
+
+
+def test_people_who_do_not_train_the_cohort_cannot_see_fair_times(client, demo):
+    login(client, "lucia@plenary.example")
+    assert client.get(f"/cohorts/{demo.id}/fair-times").status_code == 403
+
+
+def test_dashboard_lists_the_trainers_cohorts_with_groups_and_next_session(client, demo):
+    from app.accounts.models import User
+
+    trainer = db.session.scalar(sa.select(User).where(User.email == "trainer@plenary.example"))
+    rows = service.trainer_dashboard(db.session, trainer)
+    assert {r.cohort.id for r in rows} == {c.id for c in db.session.scalars(sa.select(Cohort))}
+    row = next(r for r in rows if r.cohort.id == demo.id)
+    assert row.groups == 2 and row.next_session.id == demo.sessions[0].id
+    starts = [r.next_session.starts_at for r in rows]
+    assert starts == sorted(starts)
+    # After the first session has begun, the next one is the second.
+    later = service.trainer_dashboard(db.session, trainer, at=demo.sessions[0].starts_at)
+    assert next(r for r in later if r.cohort.id == demo.id).next_session.id == demo.sessions[1].id
+    login(client, "trainer@plenary.example")
+    page = client.get("/trainer").get_data(as_text=True)
+    assert demo.label in page and f"/cohorts/{demo.id}/fair-times" in page
+    assert "(Africa/Lagos)" in page  # the trainer's own zone
