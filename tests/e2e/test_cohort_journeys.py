@@ -55,6 +55,27 @@ def test_trainer_schedules_a_cohort_seen_in_another_time_zone(journey, live_serv
     expect(first_row).to_contain_text(re.compile(r"0[23]:00 \(Asia/Tokyo\)"))
     expect(first_row).to_contain_text("10:00 (America/Los Angeles)")
     visitor.check("cohort seen from Tokyo")
+    # The zone picker is a plain form: it works the same without JavaScript, and the choice sticks.
+    visitor_page.get_by_label("Show times in").select_option("Asia/Manila")
+    visitor_page.get_by_role("button", name="Show", exact=True).click()
+    expect(visitor_page.locator("table.times tbody tr").first).to_contain_text(re.compile(r"0[12]:00 \(Asia/Manila\)"))
+    expect(visitor_page.get_by_text("Closes in")).to_be_visible()
+    visitor.check("cohort seen from Manila")
+
+    # Back to the trainer: which start time would suit a mostly Asian and African audience?
+    page.goto(cohort_url + "/fair-times")
+    page.get_by_label("Time zones of the people you expect (optional)").fill(
+        "Asia/Manila 12\nAfrica/Nairobi 8\nAmerica/Los_Angeles 2"
+    )
+    page.get_by_role("button", name="Compare start times").click()
+    expect(page.get_by_text("Based on 22 people.")).to_be_visible()
+    expect(page.locator("table.fair-times tbody tr").first).to_contain_text("of 22")
+    trainer.check("fair start times")
+    page.get_by_role("link", name="Your cohorts").click()
+    expect(page.get_by_role("link", name=re.compile("Autumn circle"))).to_be_visible()
+    page.get_by_role("link", name="Your private calendar").click()
+    expect(page.get_by_label("Calendar address (keep it to yourself)")).to_have_value(re.compile(r"/calendar/.+\.ics$"))
+    trainer.check("private calendar")
     trainer.assert_accessible()
     visitor.assert_accessible()
     trainer.assert_light()
