@@ -26,6 +26,25 @@ def _local(value: str, option: str) -> datetime:
         ) from None
 
 
+OPTIONS = {
+    "host_timezone": "--tz",
+    "label": "--label",
+    "deadline": "--deadline",
+    "opens": "--opens",
+    "capacity": "--capacity",
+    "min_group_size": "--min-group-size",
+    "trainers": "--trainer",
+    "sessions": "--session",
+}
+
+
+def _option_for(field: str) -> str:
+    """The command-line option a service error is about: "sessions-2" is the third --session."""
+    if field.startswith("sessions-") and field[9:].isdigit():
+        return f"--session #{int(field[9:]) + 1}"
+    return OPTIONS.get(field, field)
+
+
 @cohorts_cli.command("schedule")
 @click.option("--course", "course_slug", required=True, help="Course slug, e.g. power-and-participation.")
 @click.option("--label", required=True, help='How people will know this run, e.g. "October 2026".')
@@ -88,7 +107,8 @@ def schedule_command(
             video_url=video_url,
         )
     except DomainError as error:
-        where = f" ({error.field})" if error.field else ""
-        raise click.ClickException(f"{error.message}{where}") from None
+        raise click.ClickException(
+            f"{_option_for(error.field)}: {error.message}" if error.field else error.message
+        ) from None
     db.session.commit()
     click.echo(cohort.id)

@@ -205,9 +205,15 @@ def use_browser_timezone(cohort_id: int):
 def calendar_feed(cohort_id: int):
     """Public: anyone may subscribe. No private data (no video link)."""
     cohort = service.public_cohort(db.session, cohort_id)
-    url = url_for("cohorts.cohort_page", cohort_id=cohort.id, _external=True)
+    url = _external_url("cohorts.cohort_page", cohort_id=cohort.id)
     body = cohort_calendar(cohort, cohort_url=url, domain=_calendar_domain())
     return _calendar_response(body, f"cohort-{cohort.id}.ics")
+
+
+def _external_url(endpoint: str, **values) -> str:
+    """An absolute link for calendars: on BASE_URL when it is set (the public address), else the request's host."""
+    base = (current_app.config.get("BASE_URL") or "").rstrip("/")
+    return base + url_for(endpoint, **values) if base else url_for(endpoint, _external=True, **values)
 
 
 def _calendar_domain() -> str:
@@ -229,7 +235,7 @@ def my_calendar():
     token = service.feed_token(db.session, current_user)
     db.session.commit()
     entries = service.cohorts_taken_part_in(db.session, current_user)
-    feed_url = url_for("cohorts.private_feed", token=token, _external=True)
+    feed_url = _external_url("cohorts.private_feed", token=token)
     return render_template("cohorts/my_calendar.html", feed_url=feed_url, entries=entries)
 
 
@@ -252,7 +258,7 @@ def private_feed(token: str):
     body = personal_calendar(
         service.cohorts_taken_part_in(db.session, user),
         name="Plenary",
-        cohort_url=lambda c: url_for("cohorts.cohort_page", cohort_id=c.id, _external=True),
+        cohort_url=lambda c: _external_url("cohorts.cohort_page", cohort_id=c.id),
         domain=_calendar_domain(),
     )
     response = _calendar_response(body, "plenary.ics")

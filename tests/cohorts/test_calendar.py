@@ -49,6 +49,9 @@ def test_uids_do_not_depend_on_the_hostname_used(client, make_cohort):
         ).walk("VEVENT")
     ]
     assert one == two and one[0].endswith("@plenary.test")
+    # Links point at the public address (BASE_URL), not at whatever host the request named.
+    data = client.get(f"/cohorts/{cohort.id}/calendar.ics", base_url="http://a.example").data
+    assert f"URL:http://plenary.test/cohorts/{cohort.id}".encode() in data and b"a.example" not in data
 
 
 def test_public_feed_never_contains_the_video_link(client, make_cohort):

@@ -67,7 +67,7 @@ def test_schedule_command_explains_each_error_and_exits_1(runner, synced_courses
         ]
     )
     assert skipped.exit_code == 1
-    assert "2027-03-28 01:30 does not exist in Europe/London" in skipped.output
+    assert "--session #1: 2027-03-28 01:30 does not exist in Europe/London" in skipped.output
     unknown = runner.invoke(
         args=[
             "cohorts",
