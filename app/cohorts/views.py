@@ -148,8 +148,8 @@ def _viewer_zone() -> str:
 
 def _browser_zone_offer() -> str | None:
     """The zone the browser reported (the script's cookie) when it differs from a signed-in person's profile."""
-    if not current_user.is_authenticated:
-        return None
+    if not current_user.is_authenticated or request.cookies.get("tz_chosen"):
+        return None  # with a zone picked by hand, the cookie is no longer the browser's
     browser = unquote(request.cookies.get("tz", ""))
     return browser if is_valid_timezone(browser) and browser != current_user.timezone else None
 
@@ -169,6 +169,7 @@ def cohort_page(cohort_id: int):
             cohort=cohort,
             editable=editable,
             viewer_zone=zone,
+            current_timezone=zone,  # the footer names the zone this page is shown in
             zones=all_timezones(),
             browser_zone=_browser_zone_offer(),
             cities=service.starting_times(cohort),
@@ -178,8 +179,9 @@ def cohort_page(cohort_id: int):
         )
     )
     if request.args.get("tz") == zone and not current_user.is_authenticated:
-        # A visitor's pick sticks for the rest of the site, as the browser's guess would.
-        response.set_cookie("tz", zone, max_age=365 * 24 * 3600, samesite="Lax")
+        # A visitor's pick sticks for the rest of the site; "tz_chosen" tells the script not to put its guess back.
+        for name, value in (("tz", zone), ("tz_chosen", "1")):
+            response.set_cookie(name, value, max_age=365 * 24 * 3600, samesite="Lax")
     return response
 
 

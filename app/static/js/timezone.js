@@ -6,7 +6,9 @@
   if (!zone) { return; }
   // Visitors who are not logged in see times in this zone (the server reads the cookie).
   // IANA names only use letters, digits, "/", "_", "+" and "-": safe in a cookie as they are.
-  if (/^[A-Za-z0-9\/_+-]+$/.test(zone) && document.cookie.indexOf("tz=" + zone) === -1) {
+  // A zone picked on a page ("tz_chosen") wins over the guess.
+  var chosen = document.cookie.indexOf("tz_chosen=") !== -1;
+  if (!chosen && /^[A-Za-z0-9\/_+-]+$/.test(zone) && document.cookie.indexOf("tz=" + zone) === -1) {
     document.cookie = "tz=" + zone + "; path=/; max-age=31536000; SameSite=Lax";
   }
   document.addEventListener("DOMContentLoaded", function () {
