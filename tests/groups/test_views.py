@@ -136,5 +136,6 @@ def test_invitation_sending_is_rate_limited(db_url, make_user):
             ).status_code
             for n in range(4)
         ]
+        db.session.remove()  # give the connection back before closing the pool, or it leaks (PostgreSQL)
         db.engine.dispose()
     assert statuses == [200, 200, 200, 429]
