@@ -114,3 +114,38 @@ def test_dashboard_lists_the_trainers_cohorts_with_groups_and_next_session(clien
     page = client.get("/trainer").get_data(as_text=True)
     assert demo.label in page and f"/cohorts/{demo.id}/fair-times" in page
     assert "(Africa/Lagos)" in page  # the trainer's own zone
+
+
+def count_queries(action) -> int:
+    statements = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        action()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+    return len(statements)
+
+
+def test_dashboard_and_private_feed_take_the_same_queries_for_one_cohort_or_many(client, auth, make_user, make_cohort):
+    trainer = make_user(email="t@example.org")
+    make_cohort(trainers=[trainer])
+    db.session.commit()
+    auth.login("t@example.org")
+    feed = re.search(r'(/calendar/[^"]+\.ics)"', client.get("/calendar").get_data(as_text=True)).group(1)
+
+    def pages():
+        assert client.get("/trainer").status_code == 200
+        assert client.get(feed).status_code == 200
+        assert client.get("/calendar").status_code == 200
+
+    pages()  # warm caches
+    one = count_queries(pages)
+    for n in range(4):
+        make_cohort(label=f"More {n}", trainers=[trainer])
+    db.session.commit()
+    db.session.expire_all()
+    assert count_queries(pages) == one
