@@ -8,7 +8,8 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.cohorts.models import Cohort, CohortStatus
-from app.courses.models import Course, CourseSession
+from app.courses.models import Course
+from app.courses.service import get_course_by_slug, list_catalogue
 from app.lib.errors import DomainError, NotFound
 
 PUBLIC_STATUSES = (CohortStatus.OPEN, CohortStatus.CLOSED, CohortStatus.RUNNING)
@@ -74,27 +75,14 @@ def cohort_document(cohort: Cohort) -> dict:
 
 
 def list_courses(session: so.Session) -> list[dict]:
-    courses = session.scalars(
-        sa.select(Course)
-        .where(Course.archived_at.is_(None))
-        .order_by(Course.title)
-        .options(so.selectinload(Course.sessions), so.selectinload(Course.prerequisites))
-    )
-    return [course_document(c) for c in courses]
+    return [course_document(c) for c in list_catalogue(session)]
 
 
 def get_course(session: so.Session, slug: str) -> dict:
-    course = session.scalar(
-        sa.select(Course)
-        .where(Course.slug == slug, Course.archived_at.is_(None))
-        .options(
-            so.selectinload(Course.sessions).selectinload(CourseSession.readings),
-            so.selectinload(Course.readings),
-            so.selectinload(Course.prerequisites),
-        )
-    )
-    if course is None:
-        raise NotFound(f"No course has the slug {slug!r}.")
+    try:
+        course = get_course_by_slug(session, slug)
+    except NotFound:
+        raise NotFound(f"No course has the slug {slug!r}.") from None
     return course_document(course, full=True)
 
 

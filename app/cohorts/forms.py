@@ -65,6 +65,17 @@ class CohortForm(FlaskForm):
         description=_l("Shown only to confirmed participants."),
     )
     status = SelectField(
-        _l("Status"), choices=[SelectChoice(s.value, str(label)) for s, label in STATUS_LABELS.items()]
+        _l("Status"), choices=lambda: [SelectChoice(s.value, str(label)) for s, label in STATUS_LABELS.items()]
     )
     submit = SubmitField(_l("Save the cohort"))
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        # An opening date without a time (or the reverse) would be silently ignored: ask for both.
+        if bool(self.opens_date.data) != bool(self.opens_time.data):
+            self.opens_time.errors = [
+                *self.opens_time.errors,
+                _l("Give both the date and the time registration opens, or neither."),
+            ]
+            valid = False
+        return valid

@@ -281,3 +281,12 @@ def test_signed_in_people_are_offered_their_browsers_zone(client, auth, make_coh
     assert response.status_code == 302
     assert db.session.scalar(sa.select(User.timezone).where(User.email == "sam@example.org")) == "America/Sao_Paulo"
     assert "Your browser says" not in client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
+
+
+def test_an_opening_date_without_a_time_is_not_silently_dropped(client, auth, synced_courses, make_user):
+    make_user(email="admin@example.org", is_admin=True)
+    auth.login("admin@example.org")
+    response = client.submit("/cohorts/new?course=organizing-fundamentals", form_data(opens_date="2027-03-01"))
+    assert response.status_code == 422
+    assert "Give both the date and the time registration opens" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count(Cohort.id))) == 0
