@@ -113,10 +113,14 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.api.views import bp as api_bp
+    from app.attendance.views import bp as attendance_bp
+    from app.breakouts.views import bp as breakouts_bp
     from app.cohorts.views import bp as cohorts_bp
     from app.courses.views import bp as courses_bp
     from app.groups.views import bp as groups_bp
     from app.health import bp as health_bp
+    from app.learning.views import bp as learning_bp
+    from app.notes.views import bp as notes_bp
     from app.registration.views import bp as registration_bp
 
     app.register_blueprint(courses_bp)
@@ -126,6 +130,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(registration_bp)
     app.register_blueprint(health_bp)
+    for learning_part in (learning_bp, breakouts_bp, notes_bp, attendance_bp):
+        app.register_blueprint(learning_part)
 
 
 def _register_cli(app: Flask) -> None:

@@ -75,6 +75,11 @@ def config_from_environment(instance_path: str) -> dict:
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
         # Invitations sent and accepted, join links, registrations: generous for people, tight for scripts.
         "ACTION_RATE_LIMIT": os.environ.get("ACTION_RATE_LIMIT", "30 per minute;300 per hour"),
+        # Confirmed participants see the cohort's video link from this many minutes before a session until it ends.
+        "VIDEO_LINK_OPENS_MINUTES": _env_int("VIDEO_LINK_OPENS_MINUTES", 30),
+        # A per-room meeting link for video tools without breakout pre-assignment, e.g. a self-hosted Jitsi:
+        # "https://meet.example.org/plenary-{cohort_id}-{room_slug}". Empty: no per-room links.
+        "ROOM_MEETING_URL_TEMPLATE": os.environ.get("ROOM_MEETING_URL_TEMPLATE", ""),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "LANGUAGES": ["en", "es", "pt", "fr"],

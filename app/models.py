@@ -1,9 +1,13 @@
 """Every model, imported in one place so the metadata (and Alembic's comparison) sees the whole schema."""
 
 from app.accounts.models import User
+from app.attendance.models import Attendance
+from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember
 from app.cohorts.models import CalendarFeed, Cohort, CohortSession, cohort_trainers
 from app.courses.models import Course, CourseSession, Reading, course_prerequisites, course_trainers, session_readings
 from app.groups.models import Group, GroupInvitation, GroupMembership
+from app.learning.models import Commitment, ReadingProgress
+from app.notes.models import BreakoutNote, NoteRevision, RoomRoles
 from app.notifications.models import OutboxMessage
 from app.registration.models import (
     Completion,
@@ -15,6 +19,15 @@ from app.registration.models import (
 )
 
 __all__ = [
+    "Attendance",
+    "BreakoutNote",
+    "BreakoutPlan",
+    "BreakoutRoom",
+    "Commitment",
+    "NoteRevision",
+    "ReadingProgress",
+    "RoomMember",
+    "RoomRoles",
     "CalendarFeed",
     "Cohort",
     "CohortSession",

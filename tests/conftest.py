@@ -254,3 +254,108 @@ def outbox_messages():
     from app.notifications.models import OutboxMessage
 
     return list(db.session.scalars(sa.select(OutboxMessage).order_by(OutboxMessage.id)))
+
+
+@pytest.fixture
+def make_running_cohort(make_cohort, make_user):
+    """A cohort whose groups are confirmed, so its rostered members are participants.
+
+    `group_sizes` gives each group's size (the coordinator included; all with accounts unless `roster_only` adds
+    people by name alone to each group). With `started_days_ago`, the cohort is moved back in time after
+    registering (deadline and sessions shift together) and marked running.
+    """
+    from datetime import timedelta
+    from types import SimpleNamespace
+
+    from app.cohorts.models import CohortStatus
+    from app.groups import service as groups
+    from app.learning.participants import cohort_participants
+    from app.lib.time import now_utc
+    from app.registration.models import RegistrationStatus
+    from app.registration.service import register_group
+
+    counter = iter(range(1, 10_000))
+
+    def make(
+        group_sizes=(4, 4),
+        *,
+        course_slug: str = "organizing-fundamentals",
+        trainer=None,
+        organizations=None,
+        countries=None,
+        languages=None,
+        zones=None,
+        roster_only: int = 0,
+        started_days_ago: int | None = None,
+        capacity: int = 5000,
+    ):
+        trainer = trainer or make_user(name="Trainer", email=f"trainer{next(counter)}@example.org")
+        cohort = make_cohort(course_slug, trainers=[trainer], capacity=capacity)
+        made = []
+        for index, size in enumerate(group_sizes):
+            n = next(counter)
+            zone = zones[index] if zones else "UTC"
+            coordinator = make_user(name=f"Coordinator {n}", email=f"coordinator{n}@example.org", timezone=zone)
+            organization = organizations[index] if organizations else f"Organization {n}"
+            group = groups.create_group(
+                db.session,
+                coordinator,
+                name=f"Group {n}",
+                organization=organization,
+                country=countries[index] if countries else None,
+                languages=languages[index] if languages else None,
+            )
+            members = [coordinator]
+            for _ in range(size - 1):
+                member = make_user(timezone=zone)
+                groups.join_with_code(db.session, member, group.join_code)
+                members.append(member)
+            for k in range(roster_only):
+                groups.add_roster_member(db.session, coordinator, group, f"Roster-only {n}.{k + 1}")
+            db.session.flush()
+            registration = register_group(db.session, coordinator, group, cohort, [m.id for m in group.active_members])
+            assert registration.status == RegistrationStatus.CONFIRMED, registration.status
+            made.append(
+                SimpleNamespace(group=group, coordinator=coordinator, members=members, registration=registration)
+            )
+        if started_days_ago is not None:
+            shift = now_utc() - timedelta(days=started_days_ago) - cohort.sessions[0].starts_at
+            for cohort_session in cohort.sessions:
+                cohort_session.starts_at += shift
+            cohort.registration_deadline_at += shift
+            cohort.status = CohortStatus.RUNNING
+        db.session.commit()
+        return SimpleNamespace(
+            cohort=cohort, trainer=trainer, groups=made, participants=cohort_participants(db.session, cohort)
+        )
+
+    return make
+
+
+class QueryCounter:
+    def __init__(self):
+        self.statements: list[str] = []
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@contextmanager
+def counted_queries() -> Iterator[QueryCounter]:
+    """Count the SQL statements run inside the block (tests assert counts, not times)."""
+    counter = QueryCounter()
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        counter.statements.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        yield counter
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def count_queries():
+    return counted_queries

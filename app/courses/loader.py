@@ -42,6 +42,7 @@ class ReadingData:
     attribution: str
     body: str
     path: Path
+    discussion_questions: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -54,6 +55,7 @@ class SessionData:
     reading_slugs: list[str]
     body: str
     path: Path
+    breakout_prompts: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -281,7 +283,8 @@ def _load_readings(folder: Path, problems: list[Problem]) -> list[ReadingData]:
         doc = _read(path, problems)
         values = doc and _check_fields(doc, READING_FIELDS, path, problems)
         if doc and values:
-            readings.append(ReadingData(slug=slug, body=doc.body, path=path, **values))
+            questions = section_items(doc.body, "Discussion questions")
+            readings.append(ReadingData(slug=slug, body=doc.body, path=path, discussion_questions=questions, **values))
     return readings
 
 
@@ -336,13 +339,44 @@ def _load_sessions(folder: Path, reading_slugs: set[str], problems: list[Problem
                 reading_slugs=values.get("readings", []),
                 body=doc.body,
                 path=path,
+                breakout_prompts=section_items(doc.body, "Breakout prompts"),
             )
         )
     return sessions
 
 
+_HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+_LIST_ITEM_RE = re.compile(r"^(?:[-*+]|\d+[.)])\s+(.*)$")
+
+
+def section_items(body: str, heading: str) -> list[str]:
+    """The list items under a heading (e.g. "## Discussion questions"), continuation lines joined; [] if absent."""
+    items: list[str] = []
+    level = 0
+    for line in body.splitlines():
+        heading_match = _HEADING_RE.match(line)
+        if heading_match:
+            if level and len(heading_match.group(1)) <= level:
+                break
+            if not level and heading_match.group(2).strip().lower() == heading.lower():
+                level = len(heading_match.group(1))
+            continue
+        if not level or not line.strip():
+            continue
+        item = _LIST_ITEM_RE.match(line.strip())
+        if item and not line.startswith((" ", "\t")):
+            items.append(item.group(1).strip())
+        elif items and line.startswith((" ", "\t")):
+            items[-1] = f"{items[-1]} {line.strip()}"
+    return items
+
+
+# Bumped when the loader starts reading something new from unchanged files, so `sync` applies it once.
+LOADER_VERSION = b"2"
+
+
 def _content_hash(folder: Path) -> str:
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(LOADER_VERSION)
     for path in sorted(p for p in folder.rglob("*") if p.is_file()):
         digest.update(str(path.relative_to(folder)).encode())
         digest.update(b"\0")

@@ -110,6 +110,8 @@ class CourseSession(db.Model):
     plenary_minutes: so.Mapped[int]
     breakout_minutes: so.Mapped[int]
     body_html: so.Mapped[str] = so.mapped_column(sa.Text)
+    # The items under the session's "Breakout prompts" heading: each room's notes start from them.
+    breakout_prompts: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list, server_default="[]")
 
     course: so.Mapped[Course] = so.relationship(back_populates="sessions")
     readings: so.Mapped[list[Reading]] = so.relationship(secondary=session_readings, order_by="Reading.id")
@@ -132,5 +134,7 @@ class Reading(db.Model):
     body_html: so.Mapped[str] = so.mapped_column(sa.Text)
     toc_html: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     is_pre_meeting: so.Mapped[bool] = so.mapped_column(default=False)
+    # The items under the reading's "Discussion questions" heading.
+    discussion_questions: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list, server_default="[]")
 
     course: so.Mapped[Course] = so.relationship(back_populates="readings")

@@ -62,6 +62,7 @@ def _apply_readings(course: Course, data: CourseData) -> dict[str, Reading]:
         reading.body_html = str(document.html)
         reading.toc_html = str(document.toc) if document.headings >= 3 else ""
         reading.is_pre_meeting = item.slug == data.pre_meeting_reading
+        reading.discussion_questions = item.discussion_questions
         by_slug[item.slug] = reading
     return by_slug
 
@@ -89,6 +90,7 @@ def _apply_sessions(course: Course, data: CourseData, readings: dict[str, Readin
         session.breakout_minutes = item.breakout_minutes
         session.body_html = str(render_document(item.body).html)
         session.readings = [readings[slug] for slug in item.reading_slugs]
+        session.breakout_prompts = item.breakout_prompts
 
 
 def _apply_course(course: Course, data: CourseData) -> None:

@@ -123,9 +123,13 @@ class Completion(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     course_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"), index=True)
+    # The cohort it was earned in (its certificate page); NULL for completions recorded before or outside the platform.
+    cohort_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("cohorts.id", ondelete="SET NULL"), index=True)
     completed_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now_utc)
 
     course: so.Mapped[Course] = so.relationship()
+    cohort: so.Mapped[Cohort | None] = so.relationship()
+    user: so.Mapped[User] = so.relationship()
 
 
 class PreMeeting(db.Model):

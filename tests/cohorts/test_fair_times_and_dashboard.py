@@ -11,6 +11,7 @@ from app.cohorts.models import Cohort
 from app.demo.data import DEMO_PASSWORD, load_demo
 from app.extensions import db
 from app.lib.errors import DomainError
+from tests.conftest import counted_queries
 
 # Early October 2026: Los Angeles is UTC-7, Berlin UTC+2, Manila UTC+8 (no daylight-saving time).
 PEOPLE = ["America/Los_Angeles"] * 3 + ["Europe/Berlin"] * 2 + ["Asia/Manila"]
@@ -117,17 +118,9 @@ def test_dashboard_lists_the_trainers_cohorts_with_groups_and_next_session(clien
 
 
 def count_queries(action) -> int:
-    statements = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", record)
-    try:
+    with counted_queries() as counter:
         action()
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", record)
-    return len(statements)
+    return counter.count
 
 
 def test_dashboard_and_private_feed_take_the_same_queries_for_one_cohort_or_many(client, auth, make_user, make_cohort):

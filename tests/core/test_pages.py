@@ -4,6 +4,8 @@ The expected status of each page for each role is written down here: a new page 
 so nobody adds a route without deciding who may see it.
 """
 
+import importlib
+
 import pytest
 import sqlalchemy as sa
 
@@ -69,6 +71,15 @@ EXPECTED = {
 }
 
 
+# Each learning area keeps its pages' expectations beside its tests: tests/<area>/pages.py defines EXPECTED
+# (same shape as above) and url_arguments() -> dict of sample values for its URL parameters, from the demo world.
+AREA_PAGES = [
+    importlib.import_module(f"tests.{area}.pages") for area in ("learning", "breakouts", "notes", "attendance")
+]
+for _area in AREA_PAGES:
+    EXPECTED.update(_area.EXPECTED)
+
+
 @pytest.fixture
 def demo_world(app, synced_courses):
     load_demo(db.session)
@@ -92,7 +103,10 @@ def url_arguments(endpoint: str) -> dict:
         "cohort_id": registration.cohort_id,
         "registration_id": registration.id,
     }
-    return {**common, **by_endpoint.get(endpoint, {})}
+    area_arguments = {}
+    for area in AREA_PAGES:
+        area_arguments.update(area.url_arguments())
+    return {**common, **area_arguments, **by_endpoint.get(endpoint, {})}
 
 
 def get_routes(app):

@@ -1,0 +1,1 @@
+"""Attendance per session, completion of a cohort, and certificates."""

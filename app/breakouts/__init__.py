@@ -1,0 +1,1 @@
+"""Breakout rooms: generation, the trainer's assignment page, exports and meeting links."""

@@ -1,0 +1,107 @@
+"""Who takes part in a cohort, shared by every learning page: home, readings, rooms, notes, attendance.
+
+A participant is an active member of a group, named on the roster of that group's confirmed registration for the
+cohort. Roster-only members (no account, no email) are participants too: they are placed in rooms and their
+attendance is recorded, but they cannot sign in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import gettext as _
+
+from app.accounts.models import User
+from app.cohorts.models import Cohort
+from app.groups.models import Group, GroupMembership, MembershipRole, MembershipStatus
+from app.lib.errors import Forbidden, NotFound
+from app.registration.models import Registration, RegistrationStatus, RosterEntry
+from app.registration.service import is_cohort_trainer
+
+
+@dataclass(frozen=True)
+class Participant:
+    membership: GroupMembership
+    registration: Registration
+
+    @property
+    def user(self) -> User | None:
+        return self.membership.user
+
+    @property
+    def name(self) -> str:
+        return self.membership.name
+
+    @property
+    def email(self) -> str | None:
+        return self.membership.user.email if self.membership.user else None
+
+    @property
+    def group(self) -> Group:
+        return self.registration.group
+
+
+def _confirmed_roster_query(cohort_id: int) -> sa.Select:
+    return (
+        sa.select(RosterEntry)
+        .join(Registration, RosterEntry.registration_id == Registration.id)
+        .join(GroupMembership, RosterEntry.membership_id == GroupMembership.id)
+        .where(
+            Registration.cohort_id == cohort_id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+            GroupMembership.status == MembershipStatus.ACTIVE,
+        )
+        .options(
+            so.contains_eager(RosterEntry.membership).selectinload(GroupMembership.user),
+            so.selectinload(RosterEntry.registration).selectinload(Registration.group),
+        )
+        .order_by(Registration.created_at, Registration.id, RosterEntry.id)
+    )
+
+
+def cohort_participants(session: so.Session, cohort: Cohort) -> list[Participant]:
+    """Every participant of the cohort, in registration order, loaded in a constant number of queries."""
+    entries = session.scalars(_confirmed_roster_query(cohort.id)).unique()
+    return [Participant(e.membership, e.registration) for e in entries]
+
+
+def participation(session: so.Session, user: User, cohort: Cohort) -> Participant | None:
+    """The user's place in the cohort, or None when no confirmed registration names them."""
+    if not user.is_authenticated:
+        return None
+    entry = session.scalars(_confirmed_roster_query(cohort.id).where(GroupMembership.user_id == user.id)).first()
+    return Participant(entry.membership, entry.registration) if entry else None
+
+
+def can_teach(user: User, cohort: Cohort) -> bool:
+    """The cohort's trainers and administrators."""
+    return user.is_authenticated and is_cohort_trainer(cohort, user)
+
+
+def require_trainer(user: User, cohort: Cohort) -> None:
+    if not can_teach(user, cohort):
+        raise Forbidden(_("Only this cohort's trainers can do this."))
+
+
+def require_participant(session: so.Session, user: User, cohort: Cohort) -> Participant:
+    """The user's participation; Forbidden for anyone not on a confirmed roster of the cohort."""
+    found = participation(session, user, cohort)
+    if found is None:
+        raise Forbidden(_("This page is for the cohort's confirmed participants."))
+    return found
+
+
+def coordinates(user: User, group: Group) -> bool:
+    return any(
+        m.user_id == user.id and m.role == MembershipRole.COORDINATOR and m.status == MembershipStatus.ACTIVE
+        for m in group.memberships
+    )
+
+
+def load_cohort(session: so.Session, cohort_id: int) -> Cohort:
+    cohort = session.get(Cohort, cohort_id)
+    if cohort is None:
+        raise NotFound(_("There is no such cohort."))
+    return cohort

@@ -1,0 +1,1 @@
+"""Shared breakout notes with revisions, the room's roles and the report-back board."""
