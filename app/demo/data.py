@@ -24,6 +24,8 @@ from app.lib.time import now_utc
 from app.registration.models import Completion, Registration
 from app.registration.service import register_group
 
+# The demo cohort that is under way: rooms, notes, commitments and attendance live here.
+RUNNING_LABEL = "Autumn circle · running"
 DEMO_PASSWORD = "plenary-demo"  # noqa: S105 - printed for people trying the demo
 
 PEOPLE = [
