@@ -18,10 +18,11 @@ from app.accounts.service import create_user, find_user_by_email
 from app.cohorts.models import Cohort, CohortStatus
 from app.cohorts.service import SessionPlan, schedule_cohort
 from app.courses.models import Course
+from app.demo.learning import completed_core_cohort, running_cohort
 from app.groups.models import Group, GroupInvitation, GroupMembership, MembershipRole
 from app.groups.service import INVITATION_LIFETIME
 from app.lib.time import now_utc
-from app.registration.models import Completion, Registration
+from app.registration.models import Registration
 from app.registration.service import register_group
 
 # The demo cohort that is under way: rooms, notes, commitments and attendance live here.
@@ -259,31 +260,19 @@ def _full_pilot_cohort(session: so.Session, report: DemoReport, trainer: User) -
         report.lines.append(f"registered {group.name!r}: {registration.status}")
 
 
-def _registrations(session: so.Session, report: DemoReport, cohort: Cohort, groups: list[Group]) -> None:
-    """The group of 11 is confirmed (six members took the core course); the group of 5 waits on its size and
-    on a trainer's review of its experience."""
-    transit, domestic = groups
+def _pending_registration(session: so.Session, report: DemoReport, cohort: Cohort, domestic: Group) -> None:
+    """The group of 5 waits on its size and on a trainer's review of its experience."""
     if session.scalar(sa.select(Registration).where(Registration.cohort_id == cohort.id)) is not None:
         return
-    core = cohort.course.prerequisites[0] if cohort.course.prerequisites else None
-    if core is not None:
-        for membership in [m for m in transit.active_members if m.user_id][:6]:
-            if (
-                session.scalar(
-                    sa.select(Completion).where(
-                        Completion.user_id == membership.user_id, Completion.course_id == core.id
-                    )
-                )
-                is None
-            ):
-                session.add(Completion(user_id=membership.user_id, course_id=core.id))
-    session.flush()
-    for group, attestation in ((transit, None), (domestic, DOMESTIC_ATTESTATION)):
-        coordinator = group.coordinators[0].user
-        registration = register_group(
-            session, coordinator, group, cohort, [m.id for m in group.active_members], attestation=attestation
-        )
-        report.lines.append(f"registered {group.name!r}: {registration.status}")
+    registration = register_group(
+        session,
+        domestic.coordinators[0].user,
+        domestic,
+        cohort,
+        [m.id for m in domestic.active_members],
+        attestation=DOMESTIC_ATTESTATION,
+    )
+    report.lines.append(f"registered {domestic.name!r}: {registration.status}")
 
 
 def load_demo(session: so.Session) -> DemoReport:
@@ -323,11 +312,21 @@ def load_demo(session: so.Session) -> DemoReport:
     for course in session.scalars(sa.select(Course)):
         if people["trainer"] not in course.trainers:
             course.trainers.append(people["trainer"])
-    _core_cohort(session, report, people["trainer"])
-    _full_pilot_cohort(session, report, people["trainer"])
-    cohort = _open_cohort(session, report, people["trainer"])
+    trainer = people["trainer"]
+
+    def make_person(name: str, zone: str) -> User:
+        return _person(session, report, _email_for(name), name, zone)
+
+    def make_group(name, organization, country, languages, coordinator, members) -> Group:
+        return _group(session, report, name, organization, country, languages, coordinator, members)
+
+    completed_core_cohort(session, report, trainer, transit_group)
+    running_cohort(session, report, trainer, transit_group, make_person, make_group)
+    _core_cohort(session, report, trainer)
+    _full_pilot_cohort(session, report, trainer)
+    cohort = _open_cohort(session, report, trainer)
     if cohort is not None:
-        _registrations(session, report, cohort, [transit_group, domestic_group])
+        _pending_registration(session, report, cohort, domestic_group)
     session.flush()
     if not report.lines:
         report.lines.append("The demo data is already loaded: nothing to do.")

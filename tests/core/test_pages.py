@@ -11,7 +11,8 @@ import sqlalchemy as sa
 
 from app.accounts.models import User
 from app.accounts.service import make_reset_token
-from app.demo.data import DEMO_PASSWORD, load_demo
+from app.cohorts.models import Cohort
+from app.demo.data import DEMO_PASSWORD, RUNNING_LABEL, load_demo
 from app.extensions import db
 from app.groups.models import Group
 from app.registration.models import Registration
@@ -94,7 +95,10 @@ def url_arguments(endpoint: str) -> dict:
         "groups.invitation": {"token": "not-a-real-invitation"},
         "cohorts.private_feed": {"token": "not-a-real-feed-token"},
     }
-    registration = db.session.scalar(sa.select(Registration).where(Registration.group_id == transit.id))
+    running = db.session.scalar(sa.select(Cohort).where(Cohort.label == RUNNING_LABEL))
+    registration = db.session.scalar(
+        sa.select(Registration).where(Registration.group_id == transit.id, Registration.cohort_id == running.id)
+    )
     common = {
         "slug": "power-and-participation",
         "reading_slug": "preface-and-introduction",

@@ -1,0 +1,202 @@
+"""Demo cohorts that have already begun: a completed core cohort and an advanced cohort under way.
+
+Registration only happens before a deadline, so these cohorts are scheduled in the future, registered the way a
+coordinator would, and then moved back in time as a whole (deadline and sessions together).
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+
+from app.accounts.models import User
+from app.cohorts.models import Cohort, CohortStatus
+from app.cohorts.service import SessionPlan, schedule_cohort
+from app.courses.models import Course
+from app.groups.models import Group
+from app.lib.time import now_utc
+from app.registration.service import log_pre_meeting, register_group, review_evidence
+
+COMPLETED_LABEL = "Spring circle · completed"
+
+# Two more groups in the running cohort, from other organizations, countries and languages.
+RUNNING_GROUPS = [
+    # group, organization, country, languages, zone, coordinator name, members
+    (
+        "Hotel housekeepers' committee",
+        "Hospitality Workers United, Local 11",
+        "US",
+        "en, es",
+        "America/Los_Angeles",
+        "Maribel Ortega",
+        [
+            "Grace Kim",
+            "Teresa Gutiérrez",
+            "Nadia Haddad",
+            "Luz Herrera",
+            "Bich Ngoc Tran",
+            "Sandra Flores",
+            "Amina Yusuf",
+            "Rosa Elena Díaz",
+            "Joy Santos",
+        ],
+    ),
+    (
+        "Garment workers' study group",
+        "Sommilito Garment Sramik Federation",
+        "BD",
+        "bn, en",
+        "Asia/Dhaka",
+        "Shirin Akter",
+        [
+            "Rahima Begum",
+            "Nasima Khatun",
+            "Taslima Akter",
+            "Jesmin Ara",
+            "Kulsum Begum",
+            "Farzana Islam",
+            "Morium Khatun",
+            "Shahana Parvin",
+            "Ruma Das",
+        ],
+    ),
+]
+RUNNING_ATTESTATIONS = {
+    "Hotel housekeepers' committee": (
+        "Our committee organized the **housekeepers of four hotels** in 2023–24: one-on-ones in every department, "
+        "a committee of fourteen, and a campaign that won panic buttons and a room quota."
+    ),
+    "Garment workers' study group": (
+        "Since 2021 our federation has built factory committees in Ashulia through house visits and study circles; "
+        "this group led the 2024 campaign for the back wages of 600 workers."
+    ),
+}
+
+
+def _schedule(
+    session: so.Session, course: Course, label: str, zone: str, trainer: User, first: date, hour: time, **extra
+) -> Cohort:
+    plans = [
+        SessionPlan(datetime.combine(first + timedelta(weeks=i), hour), s.plenary_minutes, s.breakout_minutes)
+        for i, s in enumerate(course.sessions)
+    ]
+    return schedule_cohort(
+        session,
+        course=course,
+        label=label,
+        host_timezone=zone,
+        sessions=plans,
+        deadline_local=datetime.combine(first - timedelta(days=7), time(23, 59)),
+        capacity=extra.pop("capacity", 60),
+        status=CohortStatus.OPEN,
+        trainers=[trainer],
+        **extra,
+    )
+
+
+def _move_back(cohort: Cohort, days_ago: int, status: CohortStatus) -> None:
+    """Move the cohort so that its first session was `days_ago` days ago, at the same time of day."""
+    shift = timedelta(days=(now_utc().date() - timedelta(days=days_ago) - cohort.sessions[0].starts_at.date()).days)
+    for cohort_session in cohort.sessions:
+        cohort_session.starts_at += shift
+    cohort.registration_deadline_at += shift
+    if cohort.registration_opens_at is not None:
+        cohort.registration_opens_at += shift
+    cohort.status = status
+
+
+def _area_step(module: str, function: str) -> Callable | None:
+    """A learning area's demo step (each area keeps its demo state beside its service)."""
+    try:
+        return getattr(importlib.import_module(module), function)
+    except (ImportError, AttributeError):
+        return None
+
+
+def completed_core_cohort(session: so.Session, report, trainer: User, transit: Group) -> Cohort | None:
+    """Last spring's core cohort: the Transit circle took part, attendance was recorded, completions followed."""
+    course = session.scalar(sa.select(Course).where(Course.slug == "organizing-fundamentals"))
+    if course is None or session.scalar(sa.select(Cohort).where(Cohort.label == COMPLETED_LABEL)):
+        return None
+    first = now_utc().date() + timedelta(weeks=3)
+    cohort = _schedule(session, course, COMPLETED_LABEL, "America/Mexico_City", trainer, first, time(18, 0))
+    register_group(session, transit.coordinators[0].user, transit, cohort, [m.id for m in transit.active_members])
+    session.flush()
+    _move_back(cohort, 200, CohortStatus.RUNNING)
+    session.flush()
+    report.lines.append(f"created completed cohort {COMPLETED_LABEL!r} of {course.title}")
+    complete = _area_step("app.attendance.demo", "populate_completed")
+    if complete is not None:
+        complete(session, cohort, report)
+    return cohort
+
+
+def running_cohort(
+    session: so.Session, report, trainer: User, transit: Group, make_person: Callable, make_group: Callable
+) -> Cohort | None:
+    """The advanced course under way: session 1 was nine days ago, session 2 two days ago, session 3 is next."""
+    from app.demo.data import RUNNING_LABEL
+
+    course = session.scalar(sa.select(Course).where(Course.slug == "power-and-participation"))
+    if course is None or session.scalar(sa.select(Cohort).where(Cohort.label == RUNNING_LABEL)):
+        return None
+    groups = [transit]
+    for name, organization, country, languages, zone, coordinator_name, members in RUNNING_GROUPS:
+        coordinator = make_person(coordinator_name, zone)
+        people = [make_person(member, zone) for member in members]
+        groups.append(make_group(name, organization, country, languages, coordinator, people))
+    first = now_utc().date() + timedelta(weeks=3)
+    cohort = _schedule(
+        session,
+        course,
+        RUNNING_LABEL,
+        "America/Mexico_City",
+        trainer,
+        first,
+        time(9, 0),
+        video_url="https://meet.example.org/plenary-autumn-circle",
+    )
+    for group in groups:
+        coordinator = group.coordinators[0].user
+        registration = register_group(
+            session,
+            coordinator,
+            group,
+            cohort,
+            [m.id for m in group.active_members],
+            attestation=RUNNING_ATTESTATIONS.get(group.name),
+        )
+        if registration.evidence is not None:
+            review_evidence(session, trainer, registration, approve=True)
+        session.flush()
+        log_pre_meeting(
+            session,
+            coordinator,
+            registration,
+            held_on=now_utc().date() - timedelta(days=1),
+            attendance=len(group.active_members) - 1,
+            notes="We read the preface together and agreed what we want from the course.",
+        )
+        report.lines.append(f"registered {group.name!r} in the running cohort: {registration.status}")
+    session.flush()
+    _move_back(cohort, 9, CohortStatus.RUNNING)
+    for registration_cohort_meeting in cohort_pre_meetings(session, cohort):
+        registration_cohort_meeting.held_on = (cohort.sessions[0].starts_at - timedelta(days=5)).date()
+    session.flush()
+    report.lines.append(f"created running cohort {RUNNING_LABEL!r} of {course.title}")
+    for module in ("app.breakouts.demo", "app.learning.demo", "app.notes.demo", "app.attendance.demo"):
+        step = _area_step(module, "populate")
+        if step is not None:
+            step(session, cohort, report)
+            session.flush()
+    return cohort
+
+
+def cohort_pre_meetings(session: so.Session, cohort: Cohort):
+    from app.registration.models import PreMeeting, Registration
+
+    return session.scalars(sa.select(PreMeeting).join(Registration).where(Registration.cohort_id == cohort.id))
