@@ -98,25 +98,37 @@ def _notify_coordinators(
         )
 
 
-def prerequisites_of(session: so.Session, registration: Registration) -> Prerequisites:
-    """Automatic when enough rostered members completed a prerequisite course; else the attestation decides."""
+def completion_holders(session: so.Session, course: Course, user_ids: Iterable[int]) -> set[int]:
+    """Which of these people hold a completion of one of the course's prerequisite courses (one query)."""
+    user_ids = list(user_ids)
+    if not user_ids or not course.prerequisites:
+        return set()
+    return set(
+        session.scalars(
+            sa.select(Completion.user_id)
+            .distinct()
+            .where(
+                Completion.user_id.in_(user_ids),
+                Completion.course_id.in_([p.id for p in course.prerequisites]),
+            )
+        )
+    )
+
+
+def prerequisites_of(session: so.Session, registration: Registration, holders: set[int] | None = None) -> Prerequisites:
+    """Automatic when enough rostered members completed a prerequisite course; else the attestation decides.
+
+    `holders` (from completion_holders) lets a page that shows many registrations look completions up once.
+    """
     course: Course = registration.cohort.course
     if not course.prerequisites:
         return Prerequisites("none")
-    user_ids = [m.user_id for m in registration.active_roster if m.user_id is not None]
+    user_ids = {m.user_id for m in registration.active_roster if m.user_id is not None}
     roster_size = len(registration.active_roster)
     needed = max(1, math.ceil(round(course.prerequisite_share * roster_size, 6)))
-    completed = 0
-    if user_ids:
-        completed = (
-            session.scalar(
-                sa.select(sa.func.count(sa.distinct(Completion.user_id))).where(
-                    Completion.user_id.in_(user_ids),
-                    Completion.course_id.in_([p.id for p in course.prerequisites]),
-                )
-            )
-            or 0
-        )
+    if holders is None:
+        holders = completion_holders(session, course, user_ids)
+    completed = len(user_ids & holders)
     if roster_size and completed >= needed:
         return Prerequisites("met", completed, needed)
     evidence = registration.evidence
@@ -128,11 +140,11 @@ def prerequisites_of(session: so.Session, registration: Registration) -> Prerequ
     return Prerequisites(state, completed, needed)
 
 
-def checklist(session: so.Session, registration: Registration) -> Checklist:
+def checklist(session: so.Session, registration: Registration, holders: set[int] | None = None) -> Checklist:
     return Checklist(
         members=len(registration.active_roster),
         threshold=registration.cohort.min_group_size,
-        prerequisites=prerequisites_of(session, registration),
+        prerequisites=prerequisites_of(session, registration, holders),
         seats_left=registration.cohort.seats_left,
     )
 
@@ -485,12 +497,16 @@ def registration_board(
             .selectinload(GroupMembership.user),
             so.selectinload(Registration.group).selectinload(Group.memberships),
             so.selectinload(Registration.evidence_history),
+            so.selectinload(Registration.pre_meeting),
         )
         .order_by(Registration.created_at, Registration.id)
     )
     if status is not None:
         query = query.where(Registration.status == status)
-    return [BoardRow(r, checklist(session, r)) for r in session.scalars(query)]
+    registrations = list(session.scalars(query))
+    roster_users = {m.user_id for r in registrations for m in r.active_roster if m.user_id is not None}
+    holders = completion_holders(session, cohort.course, roster_users)
+    return [BoardRow(r, checklist(session, r, holders)) for r in registrations]
 
 
 def roster_rows(session: so.Session, trainer: User, cohort: Cohort) -> list[list[str]]:

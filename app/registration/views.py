@@ -181,8 +181,9 @@ def board(cohort_id: int):
     wanted = request.args.get("status") or None
     if wanted is not None and wanted not in {s.value for s in RegistrationStatus}:
         wanted = None
+    service.ensure_registration_closed(db.session, cohort)
+    db.session.commit()  # before loading the rows: a commit would expire them and the page would load each again
     rows = service.registration_board(db.session, current_user, cohort, RegistrationStatus(wanted) if wanted else None)
-    db.session.commit()
     return render_template(
         "registration/board.html",
         cohort=cohort,

@@ -139,3 +139,30 @@ def test_other_trainers_and_coordinators_cannot_see_the_board(app, client, make_
     other = app.test_client()
     login(other, make_user())
     assert other.get(f"/cohorts/{cohort.id}/roster.csv").status_code == 403
+
+
+def test_board_and_roster_take_the_same_queries_for_two_groups_or_six(
+    client, make_group, make_cohort, make_user, count_queries
+):
+    from app.registration.service import register_group
+
+    trainer = make_user(email="trainer@example.org")
+    counts = []
+    for number_of_groups in (2, 6):
+        cohort = make_cohort("power-and-participation", trainers=[trainer], label=f"{number_of_groups} groups")
+        for n in range(number_of_groups):
+            group, coordinator = make_group(10, f"Crew {number_of_groups}.{n}")
+            register_group(db.session, coordinator, group, cohort, member_ids(group), attestation="We organize.")
+        db.session.commit()
+        counts.append(cohort.id)
+    login(client, trainer)
+    measured = []
+    for cohort_id in counts:
+        db.session.expire_all()
+        with count_queries() as board:
+            page = client.get(f"/cohorts/{cohort_id}/registrations")
+        with count_queries() as roster:
+            client.get(f"/cohorts/{cohort_id}/roster.csv")
+        assert page.status_code == 200 and page.get_data(as_text=True).count("waiting for your review") in (2, 6)
+        measured.append((board.count, roster.count))
+    assert measured[0] == measured[1]
