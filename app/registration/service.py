@@ -185,17 +185,21 @@ def evaluate(session: so.Session, registration: Registration) -> RegistrationSta
         return registration.status
     if _take_seats(session, registration.cohort, size):
         registration.seats = size
+        was_waiting = registration.status == RegistrationStatus.WAITLISTED
         _set_status(registration, RegistrationStatus.CONFIRMED)
-        _notify_coordinators(
-            session,
-            registration,
-            "confirmed",
-            _(
+        if was_waiting:
+            subject = _(
+                "A seat freed up: %(group)s is confirmed for %(course)s",
+                group=registration.group.name,
+                course=registration.cohort.course.title,
+            )
+        else:
+            subject = _(
                 "%(group)s is confirmed for %(course)s",
                 group=registration.group.name,
                 course=registration.cohort.course.title,
-            ),
-        )
+            )
+        _notify_coordinators(session, registration, "promoted" if was_waiting else "confirmed", subject)
     elif registration.status != RegistrationStatus.WAITLISTED:
         _set_status(registration, RegistrationStatus.WAITLISTED)
         _notify_coordinators(

@@ -83,6 +83,12 @@ def test_a_full_cohort_waitlists_and_a_withdrawal_promotes_first_come_first_serv
     assert r2.status == S.WITHDRAWN and r2.seats == 0
     assert r3.status == S.CONFIRMED
     assert core_cohort.seats_taken == 9
+    promoted = [m for m in outbox_messages() if m.kind == "registration_promoted"]
+    assert [m.to_address for m in promoted] == [c3.email]
+    assert (
+        "A seat freed up: Third is confirmed" in promoted[0].subject
+        and "moved from the waitlist" in promoted[0].body_text
+    )
 
 
 def test_shrinking_a_confirmed_roster_frees_seats_for_the_waitlist(make_group, core_cohort):
