@@ -513,6 +513,29 @@ def registration_board(
     return [BoardRow(r, checklist(session, r, holders)) for r in registrations]
 
 
+def review_queue(session: so.Session, trainer: User) -> list[Registration]:
+    """Attestations waiting for a decision in every cohort the person trains (every cohort for an admin),
+    oldest first, so nobody's evidence is forgotten on a board they did not open."""
+    query = (
+        sa.select(Registration)
+        .join(Cohort, Registration.cohort_id == Cohort.id)
+        .where(
+            Registration.status == RegistrationStatus.PENDING,
+            Cohort.status.in_([CohortStatus.OPEN, CohortStatus.CLOSED]),
+        )
+        .options(
+            so.selectinload(Registration.evidence_history),
+            so.selectinload(Registration.group),
+            so.selectinload(Registration.cohort).selectinload(Cohort.course),
+        )
+        .order_by(Registration.created_at, Registration.id)
+    )
+    if not trainer.is_admin:
+        query = query.where(Cohort.trainers.any(User.id == trainer.id))
+    waiting = [r for r in session.scalars(query) if r.evidence and r.evidence.status == EvidenceStatus.PENDING]
+    return sorted(waiting, key=lambda r: (r.evidence.created_at, r.id))
+
+
 def roster_rows(session: so.Session, trainer: User, cohort: Cohort) -> list[list[str]]:
     """The confirmed participants, for a CSV: name, email, group, organization, time zone."""
     rows = []

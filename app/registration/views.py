@@ -193,6 +193,12 @@ def board(cohort_id: int):
     )
 
 
+@bp.get("/reviews")
+@login_required
+def review_queue():
+    return render_template("registration/reviews.html", registrations=service.review_queue(db.session, current_user))
+
+
 @bp.get("/cohorts/<int:cohort_id>/roster.csv")
 @login_required
 def roster_csv(cohort_id: int):

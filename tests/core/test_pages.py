@@ -69,6 +69,7 @@ EXPECTED = {
     "cohorts.private_feed": {role: 404 for role in ROLES},  # a token nobody holds
     # The group's members, the cohort's trainer and admins; the demo trainer trains the demo cohort.
     "registration.registration_page": SIGNED_IN,
+    "registration.review_queue": SIGNED_IN,  # everyone signed in; people who train nothing see an empty queue
 }
 
 

@@ -166,3 +166,34 @@ def test_board_and_roster_take_the_same_queries_for_two_groups_or_six(
         assert page.status_code == 200 and page.get_data(as_text=True).count("waiting for your review") in (2, 6)
         measured.append((board.count, roster.count))
     assert measured[0] == measured[1]
+
+
+def test_review_queue_lists_waiting_attestations_of_the_trainers_own_cohorts(
+    app, client, make_group, make_cohort, make_user
+):
+    from app.registration.service import register_group, review_evidence
+
+    trainer, other_trainer = make_user(email="trainer@example.org"), make_user(email="other@example.org")
+    mine = make_cohort("power-and-participation", trainers=[trainer], label="Mine")
+    theirs = make_cohort("power-and-participation", trainers=[other_trainer], label="Theirs")
+    waiting, c1 = make_group(10, "Waiting crew")
+    decided, c2 = make_group(10, "Decided crew")
+    elsewhere, c3 = make_group(10, "Elsewhere crew")
+    register_group(db.session, c1, waiting, mine, member_ids(waiting), attestation="We ran a campaign.")
+    done = register_group(db.session, c2, decided, mine, member_ids(decided), attestation="We organize.")
+    register_group(db.session, c3, elsewhere, theirs, member_ids(elsewhere), attestation="We organize too.")
+    review_evidence(db.session, trainer, done, approve=True)
+    db.session.commit()
+
+    login(client, trainer)
+    page = client.get("/reviews").get_data(as_text=True)
+    assert "Waiting crew" in page and "Decided crew" not in page and "Elsewhere crew" not in page
+    assert "/reviews" in client.get("/trainer").get_data(as_text=True)
+    admin = make_user(email="admin@example.org", is_admin=True)
+    admin_client = app.test_client()
+    login(admin_client, admin)
+    everything = admin_client.get("/reviews").get_data(as_text=True)
+    assert "Waiting crew" in everything and "Elsewhere crew" in everything
+    member_client = app.test_client()
+    login(member_client, c1)
+    assert "Nothing is waiting for your review." in member_client.get("/reviews").get_data(as_text=True)
