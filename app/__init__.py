@@ -101,10 +101,12 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
 
     from app.accounts.service import load_user_from_cookie
+    from app.accounts.sessions import current_session_is_open
 
     @login_manager.user_loader
     def load_user(cookie_id: str):
-        return load_user_from_cookie(db.session, cookie_id)
+        user = load_user_from_cookie(db.session, cookie_id)
+        return user if user is not None and current_session_is_open(db.session, user) else None
 
     with app.app_context():
         configure_sqlite(db.engine)

@@ -61,6 +61,11 @@ def config_from_environment(instance_path: str) -> dict:
         # Werkzeug's default (scrypt) in production; the test suite uses a cheaper setting to stay fast.
         "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
         "SESSION_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", production),
+        # The __Host- prefix (secure cookies only) stops a sibling subdomain from setting or shadowing the cookie.
+        "SESSION_COOKIE_NAME": "__Host-plenary" if _env_bool("SESSION_COOKIE_SECURE", production) else "plenary",
+        # A signed-in browser is signed out after this long without a request, and after this long in any case.
+        "SESSION_IDLE_MINUTES": _env_int("SESSION_IDLE_MINUTES", 12 * 60),
+        "SESSION_MAX_HOURS": _env_int("SESSION_MAX_HOURS", 14 * 24),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", production),

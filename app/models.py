@@ -1,6 +1,6 @@
 """Every model, imported in one place so the metadata (and Alembic's comparison) sees the whole schema."""
 
-from app.accounts.models import User
+from app.accounts.models import User, UserSession
 from app.attendance.models import Attendance
 from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember
 from app.cohorts.models import CalendarFeed, Cohort, CohortSession, cohort_trainers
@@ -45,6 +45,7 @@ __all__ = [
     "RosterEntry",
     "Reading",
     "User",
+    "UserSession",
     "cohort_trainers",
     "course_prerequisites",
     "course_trainers",

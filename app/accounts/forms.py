@@ -87,3 +87,13 @@ class ChangePasswordForm(FlaskForm):
         validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
     )
     submit = SubmitField(_l("Change password"))
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField(_l("New email address"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(
+        _l("Your password"),
+        validators=[DataRequired(), Length(max=PASSWORD_MAX)],
+        description=_l("We ask for it again so that nobody can take over your account from an open browser."),
+    )
+    submit = SubmitField(_l("Change email"))

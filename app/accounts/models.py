@@ -44,3 +44,17 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email}>"
+
+
+class UserSession(db.Model):
+    """One signed-in browser. The cookie holds a random token whose hash is stored here, so logging out, an idle
+    or absolute timeout, or a password change ends that session on the server: a copied cookie stops working."""
+
+    __tablename__ = "user_sessions"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now_utc)
+    last_seen_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now_utc)
+    ended_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from functools import cache
+from pathlib import Path
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -26,11 +28,23 @@ def find_user_by_email(session: so.Session, email: str) -> User | None:
     return session.scalar(sa.select(User).where(User.email == normalise_email(email)))
 
 
+@cache
+def common_passwords() -> frozenset[str]:
+    """The shipped list of passwords attackers try first (see the file's header for its source)."""
+    text = (Path(__file__).with_name("common_passwords.txt")).read_text(encoding="utf-8")
+    return frozenset(line.strip().lower() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
 def check_password_rules(password: str, *, field: str = "password") -> None:
+    """Length only (no composition rules), and none of the most common passwords."""
     if len(password or "") < PASSWORD_MIN:
         raise DomainError(_("Use at least %(n)s characters.", n=PASSWORD_MIN), field=field)
     if len(password) > PASSWORD_MAX:
         raise DomainError(_("Use at most %(n)s characters.", n=PASSWORD_MAX), field=field)
+    if password.strip().lower() in common_passwords():
+        raise DomainError(
+            _("This is one of the most common passwords, the first ones attackers try. Choose another."), field=field
+        )
 
 
 def _check_timezone(name: str) -> str:
@@ -148,6 +162,61 @@ def change_password(session: so.Session, user: User, current_password: str, new_
     user.set_password(new_password)
     user.session_version += 1
     session.flush()
+
+
+def change_email(session: so.Session, user: User, password: str, new_email: str) -> str:
+    """Move the account to a new email after checking the password; the old address is told, in case it was
+    not its owner who did it. Returns the old address."""
+    if not user.check_password(password or ""):
+        raise DomainError(_("Your password is not right."), field="password")
+    email = normalise_email(new_email)
+    if not email or "@" not in email or len(email) > 254:
+        raise DomainError(_("Enter an email address."), field="email")
+    if email == user.email:
+        raise DomainError(_("This is already your email address."), field="email")
+    if find_user_by_email(session, email):
+        raise DomainError(_("Another account uses this email address."), field="email")
+    old = user.email
+    user.email = email
+    session.flush()
+    queue_email(
+        session,
+        to=old,
+        subject=_("Your Plenary account now uses another email address"),
+        template="accounts/email/email_changed",
+        kind="email_changed",
+        user=user,
+        new_email=email,
+        undo_link=external_url("accounts.undo_email_change", token=_undo_serializer().dumps([user.id, old, email])),
+        days=EMAIL_UNDO_DAYS,
+    )
+    return old
+
+
+EMAIL_UNDO_DAYS = 14
+
+
+def _undo_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="email-change-undo")
+
+
+def undo_email_change(session: so.Session, token: str) -> User:
+    """Put the old address back from the link sent to it, sign the account out everywhere and send the old
+    address a password reset link: whoever changed the email knew the password."""
+    try:
+        user_id, old, new = _undo_serializer().loads(token, max_age=EMAIL_UNDO_DAYS * 24 * 3600)
+    except (BadSignature, ValueError, TypeError):
+        raise DomainError(_("This link is not valid or has expired.")) from None
+    user = session.get(User, user_id)
+    if user is None or user.email != new:
+        raise DomainError(_("This change was already undone or replaced by another one."))
+    if find_user_by_email(session, old):
+        raise DomainError(_("Another account now uses your old address. Please write to the administrators."))
+    user.email = old
+    user.session_version += 1
+    session.flush()
+    request_password_reset(session, old)
+    return user
 
 
 def update_profile(session: so.Session, user: User, *, name: str, timezone: str, locale: str) -> None:

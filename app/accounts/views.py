@@ -1,9 +1,10 @@
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, login_required
 
 from app.accounts import service
 from app.accounts.forms import (
+    ChangeEmailForm,
     ChangePasswordForm,
     LoginForm,
     ProfileForm,
@@ -11,9 +12,10 @@ from app.accounts.forms import (
     ResetRequestForm,
     SignupForm,
 )
+from app.accounts.sessions import end_other_sessions, end_session, start_session
 from app.extensions import db, limiter
 from app.lib.errors import DomainError
-from app.lib.forms import show_error
+from app.lib.forms import ActionForm, show_error
 from app.lib.urls import is_safe_redirect
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
@@ -45,8 +47,8 @@ def signup():
         except DomainError as error:
             show_error(form, error)
         else:
+            start_session(db.session, user)
             db.session.commit()
-            login_user(user)
             flash(_("Welcome to Plenary, %(name)s.", name=user.name), "success")
             return _redirect_after_login(form.next.data)
     return render_template("accounts/signup.html", form=form), 422 if form.errors else 200
@@ -64,15 +66,16 @@ def login():
         except DomainError as error:
             show_error(form, error)
         else:
+            start_session(db.session, user)
             db.session.commit()
-            login_user(user)
             return _redirect_after_login(form.next.data)
     return render_template("accounts/login.html", form=form), 422 if form.errors or form.form_errors else 200
 
 
 @bp.post("/logout")
 def logout():
-    logout_user()
+    end_session(db.session)
+    db.session.commit()
     flash(_("You are logged out."), "success")
     return redirect(url_for("courses.catalogue"))
 
@@ -104,9 +107,10 @@ def reset_password(token: str):
         except DomainError as error:
             show_error(form, error)
         else:
+            end_session(db.session)
+            start_session(db.session, user)
+            end_other_sessions(db.session, user)
             db.session.commit()
-            logout_user()
-            login_user(user)
             flash(_("Your password is changed. You are signed out everywhere else."), "success")
             return redirect(url_for("courses.catalogue"))
     return render_template("accounts/reset_password.html", form=form), 422 if form.errors else 200
@@ -129,7 +133,33 @@ def profile():
             flash(_("Your profile is saved."), "success")
             return redirect(url_for("accounts.profile"))
     status = 422 if form.errors or form.form_errors else 200
-    return render_template("accounts/profile.html", form=form, password_form=password_form), status
+    return _profile_page(form=form, password_form=password_form, status=status)
+
+
+def _profile_page(*, form=None, password_form=None, email_form=None, status: int = 200):
+    return render_template(
+        "accounts/profile.html",
+        form=form or ProfileForm(obj=current_user, formdata=None),
+        password_form=password_form or ChangePasswordForm(prefix="pw", formdata=None),
+        email_form=email_form or ChangeEmailForm(prefix="em", formdata=None),
+    ), status
+
+
+@bp.post("/profile/email")
+@login_required
+def change_email():
+    email_form = ChangeEmailForm(prefix="em")
+    if email_form.validate_on_submit():
+        try:
+            service.change_email(db.session, current_user, email_form.password.data, email_form.email.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_error(email_form, error)
+        else:
+            db.session.commit()
+            flash(_("Your email address is changed. We told your old address too."), "success")
+            return redirect(url_for("accounts.profile"))
+    return _profile_page(email_form=email_form, status=422)
 
 
 @bp.post("/profile/password")
@@ -145,8 +175,38 @@ def change_password():
         except DomainError as error:
             show_error(password_form, error)
         else:
+            start_session(db.session, current_user._get_current_object())  # a new cookie with the new version
+            end_other_sessions(db.session, current_user)
             db.session.commit()
-            login_user(current_user._get_current_object())  # the cookie must carry the new session version
             flash(_("Your password is changed. You are signed out everywhere else."), "success")
             return redirect(url_for("accounts.profile"))
-    return render_template("accounts/profile.html", form=form, password_form=password_form), 422
+    return _profile_page(form=form, password_form=password_form, status=422)
+
+
+@bp.get("/account/undo-email-change/<token>")
+def undo_email_change(token: str):
+    """Opened from the email sent to the old address; a GET must not change anything, so it asks first."""
+    return render_template("accounts/undo_email.html", form=ActionForm(), token=token)
+
+
+@bp.post("/account/undo-email-change/<token>")
+@limiter.limit(_login_limit)
+def confirm_undo_email_change(token: str):
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("accounts.undo_email_change", token=token))
+    try:
+        user = service.undo_email_change(db.session, token)
+    except DomainError as error:
+        db.session.rollback()
+        return render_template("accounts/reset_invalid.html", message=error.message), 400
+    end_other_sessions(db.session, user)
+    end_session(db.session)
+    db.session.commit()
+    flash(
+        _(
+            "Your old address is back and every session is signed out. "
+            "Choose a new password from the email we just sent."
+        ),
+        "success",
+    )
+    return redirect(url_for("accounts.login"))

@@ -4,6 +4,7 @@ from wtforms import EmailField, PasswordField, StringField, SubmitField, TextAre
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.accounts.forms import TimezoneField, password_validators
+from app.lib.forms import ActionForm  # noqa: F401 - re-exported for the group pages
 
 
 class GroupForm(FlaskForm):
@@ -40,10 +41,6 @@ class RosterMemberForm(FlaskForm):
         description=_l("For members without email who take part around a shared screen."),
     )
     submit = SubmitField(_l("Add to roster"))
-
-
-class ActionForm(FlaskForm):
-    """A button that changes something: it carries only the CSRF token."""
 
 
 class JoinSignupForm(FlaskForm):

@@ -1,8 +1,9 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_required
 
 from app.accounts.service import create_user
+from app.accounts.sessions import start_session
 from app.extensions import action_limit, db, limiter
 from app.groups import service
 from app.groups.forms import ActionForm, GroupForm, InviteForm, JoinSignupForm, RosterMemberForm
@@ -232,7 +233,7 @@ def _signup_and_join(group, join, *, token=None, code=None, email=None):
             db.session.rollback()
             show_error(form, error)
         else:
+            start_session(db.session, user)
             db.session.commit()
-            login_user(user)
             return _joined(group)
     return _join_page(group, token=token, code=code, email=email, form=form, status=422)

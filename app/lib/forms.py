@@ -32,3 +32,7 @@ def run_and_report(action, success_message: str) -> bool:
     db.session.commit()
     flash(success_message, "success")
     return True
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: it carries only the CSRF token."""

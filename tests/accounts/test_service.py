@@ -98,3 +98,15 @@ def test_reset_and_password_change_sign_out_other_sessions(make_user):
     service.change_password(db.session, user, "correct horse battery", "a different password")
     assert service.load_user_from_cookie(db.session, old_cookie) is None
     assert service.load_user_from_cookie(db.session, user.get_id()).id == user.id
+
+
+@pytest.mark.parametrize("password", ["password1", "Iloveyou", "qwertyuiop", "12345678", "  sunshine "])
+def test_the_most_common_passwords_are_refused_whatever_their_case(app, password):
+    with pytest.raises(DomainError, match="most common passwords"):
+        service.create_user(db.session, email="ana@example.org", name="Ana", password=password)
+
+
+def test_long_passphrases_without_composition_rules_are_welcome(app):
+    phrase = "the bus drivers of line twelve meet on thursdays at the depot " * 2
+    user = service.create_user(db.session, email="ana@example.org", name="Ana", password=phrase.strip())
+    assert user.check_password(phrase.strip())

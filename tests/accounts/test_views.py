@@ -209,3 +209,48 @@ def test_users_create_command_reports_errors_with_exit_1(runner, make_user):
     )
     assert result.exit_code == 1
     assert "already exists" in result.output
+
+
+def test_signup_with_a_common_password_says_why_next_to_the_field_and_keeps_the_rest(client):
+    response = client.submit("/signup", {**SIGNUP, "password": "iloveyou1"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert "most common passwords" in page and 'value="Ana Lima"' in page
+    assert db.session.scalar(sa.select(User).where(User.email == SIGNUP["email"])) is None
+
+
+def change_email(client, password: str, email: str):
+    return client.submit("/profile/email", {"em-email": email, "em-password": password}, page="/profile")
+
+
+def test_changing_email_asks_for_the_password_again(client, auth, make_user):
+    make_user(email="ana@example.org")
+    auth.login("ana@example.org")
+    refused = change_email(client, "not my password", "ana@new.example")
+    assert refused.status_code == 422 and "Your password is not right." in refused.get_data(as_text=True)
+    assert 'value="ana@new.example"' in refused.get_data(as_text=True)
+    assert db.session.scalar(sa.select(User.email)) == "ana@example.org"
+    taken = change_email(client, "correct horse battery", "ana@example.org")
+    assert "already your email address" in taken.get_data(as_text=True)
+
+
+def test_the_old_address_can_undo_an_email_change_and_everyone_is_signed_out(app, client, auth, make_user):
+    make_user(email="ana@example.org")
+    auth.login("ana@example.org")
+    assert change_email(client, "correct horse battery", "Mallory@Evil.example").status_code == 302
+    assert db.session.scalar(sa.select(User.email)) == "mallory@evil.example"
+    notice = [m for m in outbox_messages() if m.kind == "email_changed"]
+    assert [m.to_address for m in notice] == ["ana@example.org"]
+    undo = re.search(r"http://plenary.test(/account/undo-email-change/\S+)", notice[0].body_text).group(1)
+
+    owner = app.test_client()
+    assert owner.get(undo).status_code == 200
+    assert db.session.scalar(sa.select(User.email)) == "mallory@evil.example"  # opening the link changes nothing
+    response = owner.submit(undo, page=undo)
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(User.email)) == "ana@example.org"
+    assert client.get("/profile").status_code == 302  # the browser that made the change is signed out
+    assert [m.to_address for m in outbox_messages() if m.kind == "password_reset"] == ["ana@example.org"]
+    again = owner.submit(undo, page=undo)
+    assert again.status_code == 400 and "already undone" in again.get_data(as_text=True)

@@ -39,6 +39,7 @@ EXPECTED = {
     "accounts.request_reset": PUBLIC,
     "accounts.reset_password": PUBLIC,
     "accounts.profile": SIGNED_IN,
+    "accounts.undo_email_change": PUBLIC,  # a confirmation page; only its POST (with a valid token) changes anything
     "health.healthz": PUBLIC,
     "groups.my_groups": SIGNED_IN,
     "groups.new_group": SIGNED_IN,
@@ -95,6 +96,7 @@ def url_arguments(endpoint: str) -> dict:
         "accounts.reset_password": {"token": make_reset_token(participant)},
         "groups.invitation": {"token": "not-a-real-invitation"},
         "cohorts.private_feed": {"token": "not-a-real-feed-token"},
+        "accounts.undo_email_change": {"token": "not-a-real-token"},
     }
     running = db.session.scalar(sa.select(Cohort).where(Cohort.label == RUNNING_LABEL))
     registration = db.session.scalar(
