@@ -66,6 +66,8 @@ def config_from_environment(instance_path: str) -> dict:
         # A signed-in browser is signed out after this long without a request, and after this long in any case.
         "SESSION_IDLE_MINUTES": _env_int("SESSION_IDLE_MINUTES", 12 * 60),
         "SESSION_MAX_HOURS": _env_int("SESSION_MAX_HOURS", 14 * 24),
+        # Trainers and administrators must turn on two-step sign-in (TOTP) before using the site.
+        "REQUIRE_TWO_FACTOR_FOR_STAFF": _env_bool("REQUIRE_TWO_FACTOR_FOR_STAFF", False),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_SECURE": _env_bool("SESSION_COOKIE_SECURE", production),

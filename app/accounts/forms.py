@@ -97,3 +97,23 @@ class ChangeEmailForm(FlaskForm):
         description=_l("We ask for it again so that nobody can take over your account from an open browser."),
     )
     submit = SubmitField(_l("Change email"))
+
+
+class CodeForm(FlaskForm):
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=32)],
+        description=_l("The 6-digit code from your authenticator app, or one of your recovery codes."),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autocapitalize": "off"},
+    )
+    submit = SubmitField(_l("Continue"))
+
+
+class DisableTwoFactorForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+    code = StringField(_l("A code from your app"), validators=[DataRequired(), Length(max=32)])
+    submit = SubmitField(_l("Turn off two-step sign-in"))
+
+
+class StartTwoFactorForm(FlaskForm):
+    submit = SubmitField(_l("Set up two-step sign-in"))

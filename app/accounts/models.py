@@ -31,6 +31,12 @@ class User(UserMixin, db.Model):
     session_version: so.Mapped[int] = so.mapped_column(default=1)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now_utc)
     last_login_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # Two-step sign-in (TOTP): the shared secret, set while setting up and kept once confirmed; the last time step
+    # accepted, so a code cannot be replayed; hashes of the one-time recovery codes.
+    totp_secret: so.Mapped[str | None] = so.mapped_column(sa.String(64))
+    totp_enabled_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    totp_last_step: so.Mapped[int | None]
+    recovery_code_hashes: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list, server_default="[]")
 
     def set_password(self, password: str) -> None:
         method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
@@ -38,6 +44,10 @@ class User(UserMixin, db.Model):
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)
+
+    @property
+    def has_two_factor(self) -> bool:
+        return self.totp_enabled_at is not None
 
     def get_id(self) -> str:
         return f"{self.id}:{self.session_version}"

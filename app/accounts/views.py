@@ -1,17 +1,23 @@
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+import time
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.accounts import service
+from app.accounts import service, two_factor
 from app.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
+    CodeForm,
+    DisableTwoFactorForm,
+    StartTwoFactorForm,
     LoginForm,
     ProfileForm,
     ResetPasswordForm,
     ResetRequestForm,
     SignupForm,
 )
+from app.accounts.models import User
 from app.accounts.sessions import end_other_sessions, end_session, start_session
 from app.extensions import db, limiter
 from app.lib.errors import DomainError
@@ -66,10 +72,103 @@ def login():
         except DomainError as error:
             show_error(form, error)
         else:
+            if user.has_two_factor:
+                session.clear()
+                session[_PENDING] = {"uid": user.id, "at": int(time.time()), "next": form.next.data or ""}
+                return redirect(url_for("accounts.login_code"))
             start_session(db.session, user)
             db.session.commit()
             return _redirect_after_login(form.next.data)
     return render_template("accounts/login.html", form=form), 422 if form.errors or form.form_errors else 200
+
+
+_PENDING = "two_factor_pending"
+_PENDING_SECONDS = 300
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login_code():
+    """The second step of signing in, for people who turned two-step sign-in on."""
+    pending = session.get(_PENDING)
+    user = db.session.get(User, pending["uid"]) if isinstance(pending, dict) else None
+    if user is None or time.time() - pending.get("at", 0) > _PENDING_SECONDS:
+        session.pop(_PENDING, None)
+        flash(_("Please sign in again."), "error")
+        return redirect(url_for("accounts.login"))
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            two_factor.verify(db.session, user, form.code.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            start_session(db.session, user)
+            db.session.commit()
+            return _redirect_after_login(pending.get("next"))
+    return render_template("accounts/login_code.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/account/two-factor", methods=["GET", "POST"])
+@login_required
+def two_factor_page():
+    user = current_user._get_current_object()
+    confirm_form, disable_form = CodeForm(prefix="confirm"), DisableTwoFactorForm(prefix="off")
+    status = 200
+    start_form = StartTwoFactorForm(prefix="start")
+    if start_form.submit.data and not user.has_two_factor and start_form.validate_on_submit():
+        two_factor.begin_setup(db.session, user)
+        db.session.commit()
+    elif confirm_form.submit.data and confirm_form.validate_on_submit():
+        try:
+            codes = two_factor.confirm_setup(db.session, user, confirm_form.code.data)
+        except DomainError as error:
+            show_error(confirm_form, error)
+            status = 422
+        else:
+            db.session.commit()
+            return render_template("accounts/recovery_codes.html", codes=codes)
+    elif disable_form.submit.data and disable_form.validate_on_submit():
+        try:
+            two_factor.disable(db.session, user, disable_form.password.data, disable_form.code.data)
+        except DomainError as error:
+            db.session.rollback()
+            show_error(disable_form, error)
+            status = 422
+        else:
+            db.session.commit()
+            flash(_("Two-step sign-in is off."), "success")
+            return redirect(url_for("accounts.two_factor_page"))
+    setting_up = not user.has_two_factor and user.totp_secret is not None
+    return render_template(
+        "accounts/two_factor.html",
+        user=user,
+        setting_up=setting_up,
+        qr_code=two_factor.qr_code_svg(user) if setting_up else None,
+        start_form=start_form,
+        confirm_form=confirm_form,
+        disable_form=disable_form,
+        required=current_app.config["REQUIRE_TWO_FACTOR_FOR_STAFF"] and two_factor.is_staff(db.session, user),
+    ), status
+
+
+_ALLOWED_BEFORE_TWO_FACTOR = {"accounts.two_factor_page", "accounts.logout", "static", "health.healthz"}
+
+
+@bp.before_app_request
+def require_two_factor_for_staff():
+    """When the deployment asks for it, trainers and administrators set up two-step sign-in before anything else."""
+    if (
+        not current_app.config["REQUIRE_TWO_FACTOR_FOR_STAFF"]
+        or request.endpoint in _ALLOWED_BEFORE_TWO_FACTOR
+        or not current_user.is_authenticated
+        or current_user.has_two_factor
+        or not two_factor.is_staff(db.session, current_user)
+    ):
+        return None
+    flash(_("Trainers and administrators must turn on two-step sign-in first."), "error")
+    return redirect(url_for("accounts.two_factor_page"))
 
 
 @bp.post("/logout")

@@ -39,6 +39,8 @@ EXPECTED = {
     "accounts.request_reset": PUBLIC,
     "accounts.reset_password": PUBLIC,
     "accounts.profile": SIGNED_IN,
+    "accounts.two_factor_page": SIGNED_IN,
+    "accounts.login_code": {role: 302 for role in ROLES},  # without a password step first: back to the login page
     "accounts.undo_email_change": PUBLIC,  # a confirmation page; only its POST (with a valid token) changes anything
     "health.healthz": PUBLIC,
     "groups.my_groups": SIGNED_IN,
