@@ -116,6 +116,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.accounts.views import bp as accounts_bp
     from app.api.views import bp as api_bp
     from app.attendance.views import bp as attendance_bp
+    from app.audit.views import bp as audit_bp
     from app.breakouts.views import bp as breakouts_bp
     from app.cohorts.views import bp as cohorts_bp
     from app.courses.views import bp as courses_bp
@@ -132,6 +133,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(registration_bp)
     app.register_blueprint(health_bp)
+    app.register_blueprint(audit_bp)
     for learning_part in (learning_bp, breakouts_bp, notes_bp, attendance_bp):
         app.register_blueprint(learning_part)
 

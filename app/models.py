@@ -2,6 +2,7 @@
 
 from app.accounts.models import User, UserSession
 from app.attendance.models import Attendance
+from app.audit.models import AuditEvent
 from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember
 from app.cohorts.models import CalendarFeed, Cohort, CohortSession, cohort_trainers
 from app.courses.models import Course, CourseSession, Reading, course_prerequisites, course_trainers, session_readings
@@ -20,6 +21,7 @@ from app.registration.models import (
 
 __all__ = [
     "Attendance",
+    "AuditEvent",
     "BreakoutNote",
     "BreakoutPlan",
     "BreakoutRoom",

@@ -2,6 +2,7 @@ import click
 from flask.cli import AppGroup
 
 from app.accounts.service import create_user
+from app.audit.service import record
 from app.extensions import db
 from app.lib.errors import DomainError
 
@@ -21,5 +22,7 @@ def create_command(email: str, name: str, password: str, timezone: str, admin: b
     except DomainError as error:
         click.echo(f"Error: {error.message}", err=True)
         raise SystemExit(1) from None
+    if admin:
+        record(db.session, None, "user.admin_granted", f"user {user.id}", email=user.email, via="flask users create")
     db.session.commit()
     click.echo(f"Created {'administrator' if admin else 'user'} {user.email} (id {user.id}).")

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.accounts.models import User, normalise_email
+from app.audit import service as audit
 from app.lib.errors import DomainError
 from app.lib.time import is_valid_timezone, now_utc
 from app.lib.urls import external_url
@@ -179,6 +180,7 @@ def change_email(session: so.Session, user: User, password: str, new_email: str)
     old = user.email
     user.email = email
     session.flush()
+    audit.record(session, user, "account.email_changed", f"user {user.id}", old=old, new=email)
     queue_email(
         session,
         to=old,

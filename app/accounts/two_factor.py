@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from app.accounts.models import User
+from app.audit import service as audit
 from app.lib.errors import DomainError
 from app.lib.time import now_utc
 
@@ -84,6 +85,7 @@ def confirm_setup(session: so.Session, user: User, code: str, at: float | None =
     user.recovery_code_hashes = [_hash_code(c) for c in codes]
     user.totp_enabled_at = now_utc()
     session.flush()
+    audit.record(session, user, "account.two_factor_changed", f"user {user.id}", state="on")
     return codes
 
 
@@ -110,6 +112,7 @@ def disable(session: so.Session, user: User, password: str, code: str) -> None:
     user.totp_last_step = None
     user.recovery_code_hashes = []
     session.flush()
+    audit.record(session, user, "account.two_factor_changed", f"user {user.id}", state="off")
 
 
 def is_staff(session: so.Session, user: User) -> bool:

@@ -10,12 +10,12 @@ from app.accounts.forms import (
     ChangePasswordForm,
     CodeForm,
     DisableTwoFactorForm,
-    StartTwoFactorForm,
     LoginForm,
     ProfileForm,
     ResetPasswordForm,
     ResetRequestForm,
     SignupForm,
+    StartTwoFactorForm,
 )
 from app.accounts.models import User
 from app.accounts.sessions import end_other_sessions, end_session, start_session

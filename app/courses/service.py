@@ -217,5 +217,9 @@ def add_course_trainer(session: so.Session, course_slug: str, email: str):
         raise DomainError(f"no account uses {email}")
     if user not in course.trainers:
         course.trainers.append(user)
+        session.flush()
+        from app.audit.service import record
+
+        record(session, None, "course.trainer_added", f"course {course.slug}", trainer=user.email)
     session.flush()
     return course, user

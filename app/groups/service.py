@@ -14,6 +14,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
 from app.accounts.models import User, normalise_email
+from app.audit import service as audit
 from app.groups.models import Group, GroupInvitation, GroupMembership, MembershipRole, MembershipStatus
 from app.lib.errors import DomainError, Forbidden, NotFound
 from app.lib.time import now_utc
@@ -307,6 +308,9 @@ def remove_member(session: so.Session, coordinator: User, group: Group, membersh
     _check_not_last_coordinator(group, membership)
     membership.status = MembershipStatus.LEFT
     session.flush()
+    audit.record(
+        session, coordinator, "group.member_removed", f"group {group.id}", group=group.name, member=membership.name
+    )
 
 
 def make_coordinator(session: so.Session, coordinator: User, group: Group, membership_id: int) -> None:
@@ -316,6 +320,9 @@ def make_coordinator(session: so.Session, coordinator: User, group: Group, membe
         raise DomainError(_("Only members with an account can coordinate the group."))
     membership.role = MembershipRole.COORDINATOR
     session.flush()
+    audit.record(
+        session, coordinator, "group.coordinator_added", f"group {group.id}", group=group.name, member=membership.name
+    )
 
 
 def leave_group(session: so.Session, user: User, group: Group) -> None:

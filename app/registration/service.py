@@ -17,6 +17,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app.accounts.models import User
+from app.audit import service as audit
 from app.cohorts.models import Cohort, CohortStatus
 from app.courses.models import Course
 from app.groups.models import Group, GroupMembership, MembershipRole, MembershipStatus
@@ -375,6 +376,15 @@ def review_evidence(
     evidence.decided_by_id = trainer.id
     evidence.decided_at = now_utc()
     session.flush()
+    audit.record(
+        session,
+        trainer,
+        "prerequisite.approved" if approve else "prerequisite.declined",
+        f"registration {registration.id}",
+        group=registration.group.name,
+        cohort=registration.cohort.label,
+        reason=evidence.reason,
+    )
     if approve:
         evaluate(session, registration)
     else:

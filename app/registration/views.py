@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from app.audit.service import record
 from app.cohorts.models import Cohort
 from app.cohorts.service import get_cohort
 from app.extensions import action_limit, db, limiter
@@ -204,6 +205,8 @@ def review_queue():
 def roster_csv(cohort_id: int):
     cohort = get_cohort(db.session, cohort_id)
     rows = service.roster_rows(db.session, current_user, cohort)
+    record(db.session, current_user, "export.roster_csv", f"cohort {cohort.id}", rows=len(rows))
+    db.session.commit()
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["Name", "Email", "Group", "Organization", "Time zone"])

@@ -1,0 +1,56 @@
+"""Recording sensitive actions, and reading them back for administrators."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import has_request_context, request
+from flask_babel import gettext as _
+
+from app.accounts.models import User
+from app.audit.models import AuditEvent
+from app.lib.errors import Forbidden
+
+# The actions recorded, with how the log page names them.
+ACTIONS = {
+    "prerequisite.approved": "Prerequisite evidence approved",
+    "prerequisite.declined": "Prerequisite evidence declined",
+    "group.coordinator_added": "Made a group coordinator",
+    "group.member_removed": "Removed a group member",
+    "course.trainer_added": "Made a course trainer",
+    "user.admin_granted": "Made an administrator",
+    "export.roster_csv": "Downloaded a cohort roster",
+    "export.breakouts_csv": "Downloaded a breakout assignment",
+    "export.attendance_csv": "Downloaded attendance",
+    "export.personal_data": "Downloaded their own data",
+    "account.deleted": "Deleted their account",
+    "account.email_changed": "Changed their email address",
+    "account.two_factor_changed": "Turned two-step sign-in on or off",
+}
+
+
+def record(session: so.Session, actor: User | None, action: str, subject: str = "", **details) -> AuditEvent:
+    """Write one audit event in the same transaction as the action, so one never exists without the other."""
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}")
+    event = AuditEvent(
+        actor_id=actor.id if actor is not None else None,
+        actor_name=actor.name if actor is not None else "",
+        action=action,
+        subject=subject,
+        details={k: v for k, v in details.items() if v is not None},
+        ip_address=request.remote_addr if has_request_context() else None,
+    )
+    session.add(event)
+    session.flush()
+    return event
+
+
+def recent_events(session: so.Session, admin: User, *, action: str | None = None, limit: int = 200) -> list[AuditEvent]:
+    """The latest events, newest first, for administrators only."""
+    if not admin.is_admin:
+        raise Forbidden(_("Only administrators can read the audit log."))
+    query = sa.select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(limit)
+    if action in ACTIONS:
+        query = query.where(AuditEvent.action == action)
+    return list(session.scalars(query))

@@ -1,0 +1,15 @@
+from flask import Blueprint, render_template, request
+from flask_login import current_user, login_required
+
+from app.audit import service
+from app.extensions import db
+
+bp = Blueprint("audit", __name__, template_folder="templates")
+
+
+@bp.get("/admin/audit")
+@login_required
+def audit_log():
+    action = request.args.get("action") or None
+    events = service.recent_events(db.session, current_user, action=action)
+    return render_template("audit/log.html", events=events, actions=service.ACTIONS, action=action)
