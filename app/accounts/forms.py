@@ -117,3 +117,9 @@ class DisableTwoFactorForm(FlaskForm):
 
 class StartTwoFactorForm(FlaskForm):
     submit = SubmitField(_l("Set up two-step sign-in"))
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+    confirmation = StringField(_l("Type your email address to confirm"), validators=[DataRequired(), Length(max=254)])
+    submit = SubmitField(_l("Delete my account"))
