@@ -1,6 +1,6 @@
 """Every model, imported in one place so the metadata (and Alembic's comparison) sees the whole schema."""
 
-from app.accounts.models import User, UserSession
+from app.accounts.models import PendingSignup, User, UserSession
 from app.attendance.models import Attendance
 from app.audit.models import AuditEvent
 from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember
@@ -39,6 +39,7 @@ __all__ = [
     "GroupInvitation",
     "GroupMembership",
     "OutboxMessage",
+    "PendingSignup",
     "Completion",
     "PrerequisiteEvidence",
     "PreMeeting",

@@ -68,3 +68,20 @@ class UserSession(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now_utc)
     last_seen_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now_utc)
     ended_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+
+
+class PendingSignup(db.Model):
+    """A sign-up waiting for its email to be confirmed. The account is created only from the emailed link, so the
+    sign-up form answers the same whether or not the address already has an account."""
+
+    __tablename__ = "pending_signups"
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    token_hash: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    email: so.Mapped[str] = so.mapped_column(sa.String(254), index=True)
+    name: so.Mapped[str] = so.mapped_column(sa.String(120))
+    password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
+    timezone: so.Mapped[str] = so.mapped_column(sa.String(64))
+    next_url: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now_utc)
+    expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)

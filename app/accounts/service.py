@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 
@@ -12,11 +14,11 @@ from flask import current_app
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from app.accounts.models import User, normalise_email
+from app.accounts.models import PendingSignup, User, normalise_email
 from app.audit import service as audit
 from app.lib.errors import DomainError
 from app.lib.time import is_valid_timezone, now_utc
-from app.lib.urls import external_url
+from app.lib.urls import external_url, is_safe_redirect
 from app.notifications.service import queue_email
 
 PASSWORD_MIN = 8
@@ -88,6 +90,99 @@ def create_user(
     session.add(user)
     session.flush()
     return user
+
+
+SIGNUP_LINK_HOURS = 48
+
+
+def _validate_new_account(email: str, name: str, password: str, timezone: str) -> str:
+    """Checks that reveal nothing about other accounts; returns the normalised email."""
+    email = normalise_email(email)
+    if not email or "@" not in email or len(email) > 254:
+        raise DomainError(_("Enter an email address."), field="email")
+    if not (name or "").strip():
+        raise DomainError(_("Enter your name."), field="name")
+    check_password_rules(password)
+    _check_timezone(timezone)
+    return email
+
+
+def request_signup(
+    session: so.Session, *, email: str, name: str, password: str, timezone: str = "UTC", next_url: str = ""
+) -> None:
+    """Start a sign-up: email a link that creates the account, or, when the address already has an account, an
+    email saying so. The caller answers the same in both cases, so the form does not reveal who has an account."""
+    email = _validate_new_account(email, name, password, timezone)
+    existing = find_user_by_email(session, email)
+    if existing is not None:
+        queue_email(
+            session,
+            to=email,
+            subject=_("You already have a Plenary account"),
+            template="accounts/email/already_registered",
+            kind="signup_existing",
+            user=existing,
+            login_link=external_url("accounts.login"),
+            reset_link=external_url("accounts.request_reset"),
+        )
+        return
+    token = secrets.token_urlsafe(32)
+    pending = PendingSignup(
+        token_hash=_token_hash(token),
+        email=email,
+        name=name.strip(),
+        password_hash="",
+        timezone=timezone,
+        next_url=next_url if is_safe_redirect(next_url) else "",
+        expires_at=now_utc() + timedelta(hours=SIGNUP_LINK_HOURS),
+    )
+    holder = User(email=email)
+    holder.set_password(password)
+    pending.password_hash = holder.password_hash
+    session.add(pending)
+    session.flush()
+    queue_email(
+        session,
+        to=email,
+        subject=_("Confirm your email to finish joining Plenary"),
+        template="accounts/email/confirm_signup",
+        kind="signup_confirm",
+        name=pending.name,
+        hours=SIGNUP_LINK_HOURS,
+        link=external_url("accounts.confirm_signup", token=token),
+    )
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256((token or "").encode()).hexdigest()
+
+
+def find_pending_signup(session: so.Session, token: str) -> PendingSignup:
+    pending = session.scalar(sa.select(PendingSignup).where(PendingSignup.token_hash == _token_hash(token)))
+    if pending is None:
+        raise DomainError(_("This link is not valid or was already used. Sign up again."))
+    if pending.expires_at <= now_utc():
+        raise DomainError(_("This link has expired. Sign up again."))
+    return pending
+
+
+def complete_signup(session: so.Session, token: str) -> tuple[User, str]:
+    """Create the account from a confirmed sign-up link (it works once); returns the user and where to go next."""
+    pending = find_pending_signup(session, token)
+    if find_user_by_email(session, pending.email):
+        raise DomainError(_("An account with this email already exists. Log in, or reset your password."))
+    user = User(
+        email=pending.email,
+        name=pending.name,
+        password_hash=pending.password_hash,
+        timezone=pending.timezone,
+        locale="en",
+    )
+    session.add(user)
+    next_url = pending.next_url
+    session.execute(sa.delete(PendingSignup).where(PendingSignup.email == pending.email))
+    session.flush()
+    return user, next_url
 
 
 def authenticate(session: so.Session, email: str, password: str) -> User:

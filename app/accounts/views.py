@@ -18,7 +18,7 @@ from app.accounts.forms import (
     SignupForm,
     StartTwoFactorForm,
 )
-from app.accounts.models import User
+from app.accounts.models import User, normalise_email
 from app.accounts.sessions import end_other_sessions, end_session, start_session
 from app.extensions import db, limiter
 from app.lib.errors import DomainError
@@ -44,21 +44,42 @@ def signup():
     form = SignupForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         try:
-            user = service.create_user(
+            service.request_signup(
                 db.session,
                 email=form.email.data,
                 name=form.name.data,
                 password=form.password.data,
                 timezone=form.timezone.data,
+                next_url=form.next.data or "",
             )
         except DomainError as error:
             show_error(form, error)
         else:
-            start_session(db.session, user)
             db.session.commit()
-            flash(_("Welcome to Plenary, %(name)s.", name=user.name), "success")
-            return _redirect_after_login(form.next.data)
+            return render_template("accounts/check_email.html", email=normalise_email(form.email.data))
     return render_template("accounts/signup.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/signup/confirm/<token>", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def confirm_signup(token: str):
+    """Opened from the emailed link. GET only asks; the POST creates the account (a link preview must not)."""
+    try:
+        pending = service.find_pending_signup(db.session, token)
+    except DomainError as error:
+        return render_template("accounts/reset_invalid.html", message=error.message), 400
+    form = ActionForm()
+    if form.validate_on_submit():
+        try:
+            user, next_url = service.complete_signup(db.session, token)
+        except DomainError as error:
+            db.session.rollback()
+            return render_template("accounts/reset_invalid.html", message=error.message), 400
+        start_session(db.session, user)
+        db.session.commit()
+        flash(_("Welcome to Plenary, %(name)s.", name=user.name), "success")
+        return _redirect_after_login(next_url)
+    return render_template("accounts/confirm_signup.html", pending=pending, form=form)
 
 
 @bp.route("/login", methods=["GET", "POST"])

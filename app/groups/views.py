@@ -2,7 +2,8 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.accounts.service import create_user
+from app.accounts.models import normalise_email
+from app.accounts.service import create_user, request_signup
 from app.accounts.sessions import start_session
 from app.extensions import action_limit, db, limiter
 from app.groups import service
@@ -217,22 +218,42 @@ def join_signup(code: str):
 
 
 def _signup_and_join(group, join, *, token=None, code=None, email=None):
-    """Someone without an account signs up on the way and lands in the group, in one step."""
+    """Someone without an account signs up on the way and lands in the group.
+
+    When they sign up with the address the invitation was sent to, that address is proven: the account is created
+    and joins in one step. Otherwise (a shared join link, another address) the address is confirmed by email first,
+    and the link in that email brings them back here to join.
+    """
     form = JoinSignupForm()
     if form.validate_on_submit():
+        proven = token is not None and normalise_email(form.email.data) == email
         try:
-            user = create_user(
-                db.session,
-                email=form.email.data,
-                name=form.name.data,
-                password=form.password.data,
-                timezone=form.timezone.data,
-            )
-            join(user)
+            if proven:
+                user = create_user(
+                    db.session,
+                    email=form.email.data,
+                    name=form.name.data,
+                    password=form.password.data,
+                    timezone=form.timezone.data,
+                )
+                join(user)
+            else:
+                back = url_for("groups.invitation", token=token) if token else url_for("groups.join", code=code)
+                request_signup(
+                    db.session,
+                    email=form.email.data,
+                    name=form.name.data,
+                    password=form.password.data,
+                    timezone=form.timezone.data,
+                    next_url=back,
+                )
         except DomainError as error:
             db.session.rollback()
             show_error(form, error)
         else:
+            if not proven:
+                db.session.commit()
+                return render_template("accounts/check_email.html", email=normalise_email(form.email.data))
             start_session(db.session, user)
             db.session.commit()
             return _joined(group)

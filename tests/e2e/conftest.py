@@ -163,3 +163,14 @@ def journey(browser, live_server, request) -> Iterator:
     yield start
     for context in contexts:
         context.close()
+
+
+def finish_signup(page, live_server: LiveServer, email: str) -> None:
+    """After the sign-up form: open the emailed confirmation link (from the SMTP sink) and create the account."""
+    from playwright.sync_api import expect
+
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    message = live_server.sink.wait_for(email, subject_contains="Confirm your email", timeout=20)
+    link = re.search(r"https?://\S+/signup/confirm/\S+", live_server.sink.body_text(message)).group(0)
+    page.goto(link)
+    page.get_by_role("button", name="Create my account").click()

@@ -5,9 +5,10 @@ import re
 from playwright.sync_api import expect
 
 from app.demo.data import DEMO_PASSWORD
+from tests.e2e.conftest import finish_signup
 
 
-def test_newcomer_signs_up_with_their_zone_guessed_and_reads_a_course(journey):
+def test_newcomer_signs_up_with_their_zone_guessed_and_reads_a_course(journey, live_server):
     person = journey(timezone_id="Asia/Tokyo")
     page = person.goto("/")
     expect(page.get_by_role("heading", name="Courses", level=1)).to_be_visible()
@@ -27,6 +28,8 @@ def test_newcomer_signs_up_with_their_zone_guessed_and_reads_a_course(journey):
 
     page.get_by_label("Password").fill("many rivers meet")
     page.get_by_role("button", name="Create account").click()
+    person.check("check your email")
+    finish_signup(page, live_server, "keiko@example.org")
     expect(page.get_by_text("Welcome to Plenary, Keiko Tanaka.")).to_be_visible()
 
     page.get_by_role("link", name="Power and Participation").click()
@@ -95,6 +98,7 @@ def test_pages_work_without_javascript(browser, live_server):
     page.get_by_label("Password").fill("plain html works")
     page.get_by_label("Your time zone").select_option("Africa/Nairobi")
     page.get_by_role("button", name="Create account").click()
+    finish_signup(page, live_server, "noscript@example.org")
     expect(page.get_by_text("Welcome to Plenary, No Script.")).to_be_visible()
     page.goto(live_server.url + "/courses/power-and-participation")
     expect(page.locator(".session-times").first).to_contain_text("(Africa/Nairobi)")

@@ -5,6 +5,8 @@ import re
 
 from playwright.sync_api import expect
 
+from tests.e2e.conftest import finish_signup
+
 
 def invitation_link(live_server, email: str) -> str:
     message = live_server.sink.wait_for(email, subject_contains="invites you", timeout=20)
@@ -18,6 +20,7 @@ def test_group_forms_by_email_invitation_and_confirms_at_the_threshold(journey, 
     page.get_by_label("Email").fill("marta@riders.example")
     page.get_by_label("Password").fill("riders united now")
     page.get_by_role("button", name="Create account").click()
+    finish_signup(page, live_server, "marta@riders.example")
 
     page.get_by_role("link", name="Groups").click()
     coordinator.check("my groups, empty")
