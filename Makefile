@@ -28,7 +28,9 @@ run: install
 	$(FLASK) db upgrade
 	$(FLASK) courses sync
 	$(FLASK) demo load
-	$(FLASK) run --host $(HOST) --port $(PORT)
+	@# The outbox worker runs beside the server, so emails (written to the log without MAIL_SERVER) go out.
+	@$(FLASK) outbox send --loop & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(FLASK) run --host $(HOST) --port $(PORT)
 
 ## serve-prod: gunicorn with several workers (needs SECRET_KEY and DATABASE_URL; see README)
 serve-prod: install
