@@ -74,8 +74,8 @@ EXPECTED = {
     "cohorts.private_feed": {role: 404 for role in ROLES},  # a token nobody holds
     # The group's members, the cohort's trainer and admins; the demo trainer trains the demo cohort.
     "registration.registration_page": SIGNED_IN,
-    "registration.review_queue": SIGNED_IN,
-    "audit.audit_log": {"anonymous": LOGIN, "participant": 403, "coordinator": 403, "trainer": 403, "admin": 200},  # everyone signed in; people who train nothing see an empty queue
+    "registration.review_queue": SIGNED_IN,  # everyone signed in; people who train nothing see an empty queue
+    "audit.audit_log": {"anonymous": LOGIN, "participant": 403, "coordinator": 403, "trainer": 403, "admin": 200},
 }
 
 
