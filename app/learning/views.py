@@ -1,3 +1,170 @@
-from flask import Blueprint
+"""Participant home, cohort reading pages, reading progress for trainers, commitments."""
+
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from werkzeug.routing import BuildError
+
+from app.extensions import db
+from app.learning import service
+from app.learning.forms import CheckInForm, CommitmentForm, MarkReadForm, MarkUnreadForm
+from app.learning.participants import load_cohort
+from app.lib.errors import DomainError, Forbidden, NotFound
+from app.lib.forms import show_error
 
 bp = Blueprint("learning", __name__, template_folder="templates")
+
+
+def _commitment_prefix(cohort_id: int) -> str:
+    return f"commit-{cohort_id}"
+
+
+def _check_in_prefix(commitment_id: int) -> str:
+    return f"checkin-{commitment_id}"
+
+
+def _notes_url(home: service.CohortHome) -> str | None:
+    """The room's shared notes for the session, when the notes pages are there."""
+    if home.room is None or home.session is None:
+        return None
+    try:
+        return url_for("notes.note_page", cohort_id=home.cohort.id, session_id=home.session.id, room_id=home.room.id)
+    except BuildError:
+        return None
+
+
+def _render_home(*, commitment_form=None, check_in_form=None, status=200):
+    home = service.participant_home(db.session, current_user)
+    commitment_forms = {
+        h.cohort.id: CommitmentForm(formdata=None, prefix=_commitment_prefix(h.cohort.id)) for h in home.cohorts
+    }
+    check_in_forms = {
+        item.commitment.id: CheckInForm(formdata=None, prefix=_check_in_prefix(item.commitment.id))
+        for h in home.cohorts
+        for item in h.commitments
+    }
+    if commitment_form is not None:
+        commitment_forms[commitment_form[0]] = commitment_form[1]
+    if check_in_form is not None:
+        check_in_forms[check_in_form[0]] = check_in_form[1]
+    return render_template(
+        "learning/home.html",
+        home=home,
+        commitment_forms=commitment_forms,
+        check_in_forms=check_in_forms,
+        notes_url=_notes_url,
+        video_opens_minutes=service.video_opens_minutes(),
+    ), status
+
+
+@bp.get("/home")
+@login_required
+def home():
+    return _render_home()
+
+
+@bp.post("/cohorts/<int:cohort_id>/commitments")
+@login_required
+def record_commitment(cohort_id: int):
+    cohort = load_cohort(db.session, cohort_id)
+    form = CommitmentForm(prefix=_commitment_prefix(cohort_id))
+    if form.validate_on_submit():
+        try:
+            service.record_commitment(db.session, current_user, cohort, form.text.data)
+        except (Forbidden, NotFound):
+            raise
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Your commitment is saved. Your home page will ask how it went at the next session."), "success")
+            return redirect(url_for("learning.home", _anchor=f"cohort-{cohort_id}"))
+    return _render_home(commitment_form=(cohort_id, form), status=422)
+
+
+@bp.post("/commitments/<int:commitment_id>/check-in")
+@login_required
+def check_in(commitment_id: int):
+    commitment = service.own_commitment(db.session, current_user, commitment_id)
+    form = CheckInForm(prefix=_check_in_prefix(commitment_id))
+    if form.validate_on_submit():
+        try:
+            service.check_in(db.session, current_user, commitment.id, form.status.data, form.reflection.data)
+        except (Forbidden, NotFound):
+            raise
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Thank you for checking in."), "success")
+            return redirect(url_for("learning.home", _anchor=f"cohort-{commitment.cohort_id}"))
+    return _render_home(check_in_form=(commitment_id, form), status=422)
+
+
+def _render_reading(cohort_id: int, reading_slug: str, *, read_form=None, status=200):
+    page = service.reading_page(db.session, current_user, cohort_id, reading_slug)
+    if read_form is None:
+        read_form = MarkReadForm(formdata=None, comment=page.progress.comment if page.progress else None)
+    return render_template(
+        "learning/reading.html",
+        page=page,
+        read_form=read_form,
+        unread_form=MarkUnreadForm(formdata=None, prefix="unread"),
+    ), status
+
+
+@bp.get("/cohorts/<int:cohort_id>/readings/<reading_slug>")
+@login_required
+def reading(cohort_id: int, reading_slug: str):
+    return _render_reading(cohort_id, reading_slug)
+
+
+@bp.post("/cohorts/<int:cohort_id>/readings/<reading_slug>/read")
+@login_required
+def mark_read(cohort_id: int, reading_slug: str):
+    cohort = load_cohort(db.session, cohort_id)
+    reading = service.cohort_reading(db.session, cohort, reading_slug)
+    form = MarkReadForm()
+    if form.validate_on_submit():
+        try:
+            service.mark_read(db.session, current_user, cohort, reading, form.comment.data)
+        except (Forbidden, NotFound):
+            raise
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Marked as read."), "success")
+            return redirect(url_for("learning.reading", cohort_id=cohort_id, reading_slug=reading_slug))
+    return _render_reading(cohort_id, reading_slug, read_form=form, status=422)
+
+
+@bp.post("/cohorts/<int:cohort_id>/readings/<reading_slug>/unread")
+@login_required
+def mark_unread(cohort_id: int, reading_slug: str):
+    cohort = load_cohort(db.session, cohort_id)
+    reading = service.cohort_reading(db.session, cohort, reading_slug)
+    if MarkUnreadForm(prefix="unread").validate_on_submit():
+        service.mark_unread(db.session, current_user, cohort, reading)
+        db.session.commit()
+        flash(_("Marked as unread."), "success")
+    return redirect(url_for("learning.reading", cohort_id=cohort_id, reading_slug=reading_slug))
+
+
+@bp.get("/cohorts/<int:cohort_id>/readings")
+@login_required
+def reading_progress(cohort_id: int):
+    cohort = load_cohort(db.session, cohort_id)
+    stats = service.cohort_reading_stats(db.session, current_user, cohort)
+    return render_template("learning/progress.html", stats=stats)
+
+
+@bp.get("/cohorts/<int:cohort_id>/groups/<int:group_id>/commitments")
+@login_required
+def group_commitments(cohort_id: int, group_id: int):
+    cohort, group = service.load_group_in_cohort(db.session, cohort_id, group_id)
+    summary = service.commitments_summary(db.session, current_user, cohort, group)
+    return render_template("learning/commitments_summary.html", summary=summary)

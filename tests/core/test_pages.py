@@ -43,7 +43,8 @@ EXPECTED = {
     "accounts.my_data": SIGNED_IN,
     "accounts.my_data_json": SIGNED_IN,
     "accounts.login_code": {role: 302 for role in ROLES},  # without a password step first: back to the login page
-    "accounts.undo_email_change": PUBLIC,  # a confirmation page; only its POST (with a valid token) changes anything
+    "accounts.undo_email_change": PUBLIC,
+    "accounts.confirm_signup": {role: 400 for role in ROLES},  # a link nobody was sent  # a confirmation page; only its POST (with a valid token) changes anything
     "health.healthz": PUBLIC,
     "groups.my_groups": SIGNED_IN,
     "groups.new_group": SIGNED_IN,
@@ -102,6 +103,7 @@ def url_arguments(endpoint: str) -> dict:
         "groups.invitation": {"token": "not-a-real-invitation"},
         "cohorts.private_feed": {"token": "not-a-real-feed-token"},
         "accounts.undo_email_change": {"token": "not-a-real-token"},
+        "accounts.confirm_signup": {"token": "not-a-real-token"},
     }
     running = db.session.scalar(sa.select(Cohort).where(Cohort.label == RUNNING_LABEL))
     registration = db.session.scalar(

@@ -1,0 +1,626 @@
+"""A participant's home page, reading progress and personal commitments.
+
+Commitments are private: every function that returns a commitment's text loads it by the acting user's own id;
+coordinators get counts for their group (no names, no texts) and trainers get nothing.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import current_app
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from markupsafe import Markup
+
+from app.accounts.models import User
+from app.breakouts import service as breakouts
+from app.breakouts.models import BreakoutRoom, RoomMember
+from app.cohorts.models import Cohort, CohortSession, CohortStatus
+from app.courses.models import Course, CourseSession, Reading
+from app.groups.models import Group, GroupMembership, MembershipStatus
+from app.learning.models import Commitment, CommitmentStatus, ReadingProgress
+from app.learning.participants import (
+    Participant,
+    can_teach,
+    cohort_participants,
+    coordinates,
+    load_cohort,
+    participation,
+    require_participant,
+    require_trainer,
+)
+from app.lib.errors import DomainError, Forbidden, NotFound
+from app.lib.markdown import render_markdown
+from app.lib.time import now_utc
+from app.registration.models import Registration, RegistrationStatus, RosterEntry
+
+COMMENT_MAX_LENGTH = 500
+COMMITMENT_MAX_LENGTH = 1000
+REFLECTION_MAX_LENGTH = 300
+# A cohort stays on its participants' home page this long after its last session, so they can look back at it.
+SHOWN_AFTER_LAST_SESSION = timedelta(days=7)
+CHECK_IN_STATUSES = (CommitmentStatus.DONE, CommitmentStatus.IN_PROGRESS, CommitmentStatus.DROPPED)
+
+
+# Time in words -------------------------------------------------------------------------------------------------
+
+
+def duration_words(remaining: timedelta) -> str:
+    """'2 days, 3 hours', '5 hours, 10 minutes', '12 minutes': the two largest units, in the viewer's language."""
+    minutes_total = max(int(remaining.total_seconds() // 60), 0)
+    days, rest = divmod(minutes_total, 24 * 60)
+    hours, minutes = divmod(rest, 60)
+
+    def unit(n: int, kind: str) -> str:
+        if kind == "day":
+            return ngettext("%(num)d day", "%(num)d days", n)
+        if kind == "hour":
+            return ngettext("%(num)d hour", "%(num)d hours", n)
+        return ngettext("%(num)d minute", "%(num)d minutes", n)
+
+    if days:
+        larger, smaller = unit(days, "day"), (unit(hours, "hour") if hours else None)
+    elif hours:
+        larger, smaller = unit(hours, "hour"), (unit(minutes, "minute") if minutes else None)
+    else:
+        larger, smaller = unit(max(minutes, 1), "minute"), None
+    return _("%(larger)s, %(smaller)s", larger=larger, smaller=smaller) if smaller else larger
+
+
+def countdown(starts_at: datetime, at: datetime) -> str:
+    """'Starts in 2 days, 3 hours.' (the same words the page's script keeps up to date)."""
+    return _("Starts in %(time)s.", time=duration_words(starts_at - at))
+
+
+# The participant's home ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class ReadingItem:
+    reading: Reading
+    read: bool
+
+
+@dataclass
+class CommitmentItem:
+    """One of the owner's own commitments, with its text rendered (only ever built for its owner)."""
+
+    commitment: Commitment
+    html: Markup
+    due: bool  # made at a session before the latest one: time to check in
+
+
+@dataclass
+class CohortHome:
+    cohort: Cohort
+    participant: Participant
+    session: CohortSession | None  # the session in progress, else the next one; None when all have taken place
+    number: int  # the session's number in the cohort, from 1
+    in_progress: bool
+    countdown: str
+    video_url: str | None  # only inside the window around the session
+    video_opens_at: datetime | None
+    readings: list[ReadingItem]
+    room: BreakoutRoom | None
+    room_members: list[RoomMember]
+    room_url: str | None
+    latest_started: CohortSession | None  # commitments are recorded for this session
+    commitments: list[CommitmentItem]  # open ones, to check in on
+    recent: list[CommitmentItem]  # already checked in on
+    coordinates_group: bool
+
+    @property
+    def readings_read(self) -> int:
+        return sum(item.read for item in self.readings)
+
+
+@dataclass
+class Home:
+    cohorts: list[CohortHome] = field(default_factory=list)
+
+
+def _cohort_options():
+    return (
+        so.selectinload(Cohort.sessions)
+        .selectinload(CohortSession.course_session)
+        .selectinload(CourseSession.readings),
+        so.selectinload(Cohort.course).selectinload(Course.readings),
+    )
+
+
+def _my_roster_entries(session: so.Session, user: User) -> list[RosterEntry]:
+    return list(
+        session.scalars(
+            sa.select(RosterEntry)
+            .join(Registration, RosterEntry.registration_id == Registration.id)
+            .join(GroupMembership, RosterEntry.membership_id == GroupMembership.id)
+            .join(Cohort, Registration.cohort_id == Cohort.id)
+            .where(
+                GroupMembership.user_id == user.id,
+                GroupMembership.status == MembershipStatus.ACTIVE,
+                Registration.status == RegistrationStatus.CONFIRMED,
+                Cohort.status.not_in([CohortStatus.COMPLETED, CohortStatus.CANCELLED]),
+            )
+            .options(
+                so.contains_eager(RosterEntry.membership),
+                so.selectinload(RosterEntry.registration).options(
+                    so.selectinload(Registration.group).selectinload(Group.memberships),
+                    so.selectinload(Registration.cohort).options(*_cohort_options()),
+                ),
+            )
+            .order_by(Registration.cohort_id, RosterEntry.id)
+        ).unique()
+    )
+
+
+def session_state(cohort: Cohort, at: datetime) -> tuple[CohortSession | None, bool]:
+    """The session in progress at `at` (and True), else the next one to start (and False); None after the last."""
+    for cohort_session in cohort.sessions:
+        if cohort_session.starts_at <= at < cohort_session.ends_at:
+            return cohort_session, True
+        if at < cohort_session.starts_at:
+            return cohort_session, False
+    return None, False
+
+
+def latest_started_session(cohort: Cohort, at: datetime) -> CohortSession | None:
+    started = [s for s in cohort.sessions if s.starts_at <= at]
+    return started[-1] if started else None
+
+
+def readings_due(cohort: Cohort, cohort_session: CohortSession) -> list[Reading]:
+    """The session's course readings; before session 1 also the pre-meeting reading, which groups discuss first."""
+    readings = list(cohort_session.course_session.readings) if cohort_session.course_session else []
+    if cohort.sessions and cohort.sessions[0].id == cohort_session.id:
+        pre_meeting = cohort.course.pre_meeting_reading
+        if pre_meeting is not None and pre_meeting not in readings:
+            readings.insert(0, pre_meeting)
+    return readings
+
+
+def video_opens_minutes() -> int:
+    return int(current_app.config.get("VIDEO_LINK_OPENS_MINUTES", 30))
+
+
+def video_link_window(cohort_session: CohortSession) -> tuple[datetime, datetime]:
+    """Confirmed participants see the cohort's video link from VIDEO_LINK_OPENS_MINUTES before the session
+    starts until it ends."""
+    opens = cohort_session.starts_at - timedelta(minutes=video_opens_minutes())
+    return opens, cohort_session.ends_at
+
+
+def _web_link(url: str | None) -> str | None:
+    """Only http(s) links are shown as links (never javascript: or data:)."""
+    return url if url and url.strip().lower().startswith(("https://", "http://")) else None
+
+
+def _room_members(session: so.Session, room: BreakoutRoom) -> list[RoomMember]:
+    return list(
+        session.scalars(
+            sa.select(RoomMember)
+            .where(RoomMember.room_id == room.id)
+            .options(so.joinedload(RoomMember.membership).joinedload(GroupMembership.user))
+            .order_by(RoomMember.position, RoomMember.id)
+        )
+    )
+
+
+def _commitment_item(commitment: Commitment, latest: CohortSession | None) -> CommitmentItem:
+    due = latest is not None and commitment.cohort_session.starts_at < latest.starts_at
+    return CommitmentItem(commitment, render_markdown(commitment.text), due)
+
+
+def participant_home(session: so.Session, user: User, at: datetime | None = None) -> Home:
+    """What a person needs between and during sessions, for each cohort they take part in that is not finished:
+    the session in progress or the next one, the video link near it, the readings due and which they read, their
+    breakout room, and their own commitments. Loaded in a constant number of queries per cohort, whatever its size.
+    Cohorts without a confirmed place for the person are not shown (an empty Home for everyone else)."""
+    at = at or now_utc()
+    if not user.is_authenticated:
+        return Home()
+    places: dict[int, RosterEntry] = {}
+    for entry in _my_roster_entries(session, user):
+        cohort = entry.registration.cohort
+        if cohort.sessions and cohort.sessions[-1].ends_at + SHOWN_AFTER_LAST_SESSION > at:
+            places.setdefault(cohort.id, entry)
+    if not places:
+        return Home()
+    read = {
+        (cohort_id, reading_id)
+        for cohort_id, reading_id in session.execute(
+            sa.select(ReadingProgress.cohort_id, ReadingProgress.reading_id).where(
+                ReadingProgress.user_id == user.id, ReadingProgress.cohort_id.in_(places)
+            )
+        )
+    }
+    commitments: dict[int, list[Commitment]] = defaultdict(list)
+    for commitment in session.scalars(
+        sa.select(Commitment)
+        .where(Commitment.user_id == user.id, Commitment.cohort_id.in_(places))
+        .order_by(Commitment.created_at, Commitment.id)
+    ):
+        commitments[commitment.cohort_id].append(commitment)
+
+    homes = []
+    for cohort_id, entry in places.items():
+        cohort = entry.registration.cohort
+        participant = Participant(entry.membership, entry.registration)
+        current, in_progress = session_state(cohort, at)
+        latest = latest_started_session(cohort, at)
+        video_url = opens = None
+        readings: list[ReadingItem] = []
+        room, members, room_url = None, [], None
+        if current is not None:
+            opens, closes = video_link_window(current)
+            if opens <= at < closes:
+                video_url = _web_link(cohort.video_url)
+            readings = [ReadingItem(r, (cohort_id, r.id) in read) for r in readings_due(cohort, current)]
+            room = breakouts.room_of(session, cohort, current, entry.membership.id)
+            if room is not None:
+                members = _room_members(session, room)
+                room_url = _web_link(breakouts.meeting_url(room, cohort_id=cohort.id))
+        mine = [_commitment_item(c, latest) for c in commitments[cohort_id]]
+        homes.append(
+            CohortHome(
+                cohort=cohort,
+                participant=participant,
+                session=current,
+                number=cohort.sessions.index(current) + 1 if current is not None else 0,
+                in_progress=in_progress,
+                countdown=countdown(current.starts_at, at) if current is not None and not in_progress else "",
+                video_url=video_url,
+                video_opens_at=opens,
+                readings=readings,
+                room=room,
+                room_members=members,
+                room_url=room_url,
+                latest_started=latest,
+                commitments=[item for item in mine if item.commitment.status == CommitmentStatus.OPEN],
+                recent=[item for item in mine if item.commitment.status != CommitmentStatus.OPEN],
+                coordinates_group=coordinates(user, participant.group),
+            )
+        )
+    far_future = at + timedelta(days=100_000)
+    homes.sort(key=lambda h: (h.session.starts_at if h.session else far_future, h.cohort.id))
+    return Home(homes)
+
+
+# Readings ------------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class ReadingPage:
+    cohort: Cohort
+    reading: Reading
+    participant: Participant | None  # None for trainers and administrators who are not on a roster
+    progress: ReadingProgress | None
+    due_before: CohortSession | None
+    due_number: int
+    can_teach: bool
+
+
+def _load_cohort_with_course(session: so.Session, cohort_id: int) -> Cohort:
+    cohort = session.scalar(sa.select(Cohort).where(Cohort.id == cohort_id).options(*_cohort_options()))
+    if cohort is None:
+        raise NotFound(_("There is no such cohort."))
+    return cohort
+
+
+def _require_reader(session: so.Session, user: User, cohort: Cohort) -> Participant | None:
+    """Participants read; trainers and administrators may look at what they read."""
+    found = participation(session, user, cohort)
+    if found is None and not can_teach(user, cohort):
+        raise Forbidden(_("This page is for the cohort's participants and trainers."))
+    return found
+
+
+def cohort_reading(session: so.Session, cohort: Cohort, slug: str) -> Reading:
+    """A reading of the cohort's course; NotFound for any other slug (even a reading of another course)."""
+    reading = session.scalar(sa.select(Reading).where(Reading.course_id == cohort.course_id, Reading.slug == slug))
+    if reading is None:
+        raise NotFound(_("This course has no such reading."))
+    return reading
+
+
+def reading_page(session: so.Session, user: User, cohort_id: int, slug: str) -> ReadingPage:
+    """A reading as the cohort reads it: for its participants (with their progress) and its trainers."""
+    cohort = _load_cohort_with_course(session, cohort_id)
+    participant = _require_reader(session, user, cohort)
+    reading = cohort_reading(session, cohort, slug)
+    progress = None
+    if participant is not None:
+        progress = session.scalar(
+            sa.select(ReadingProgress).where(
+                ReadingProgress.user_id == user.id,
+                ReadingProgress.cohort_id == cohort.id,
+                ReadingProgress.reading_id == reading.id,
+            )
+        )
+    due_before = next((s for s in cohort.sessions if reading in readings_due(cohort, s)), None)
+    return ReadingPage(
+        cohort=cohort,
+        reading=reading,
+        participant=participant,
+        progress=progress,
+        due_before=due_before,
+        due_number=cohort.sessions.index(due_before) + 1 if due_before is not None else 0,
+        can_teach=can_teach(user, cohort),
+    )
+
+
+def reading_progress(session: so.Session, user: User, cohort: Cohort) -> set[int]:
+    """The ids of the cohort's readings the user has marked read."""
+    if not user.is_authenticated:
+        return set()
+    return set(
+        session.scalars(
+            sa.select(ReadingProgress.reading_id).where(
+                ReadingProgress.user_id == user.id, ReadingProgress.cohort_id == cohort.id
+            )
+        )
+    )
+
+
+def _clean_comment(comment: str | None) -> str | None:
+    text = (comment or "").strip()
+    if len(text) > COMMENT_MAX_LENGTH:
+        raise DomainError(
+            _("Keep the note under %(n)s characters.", n=COMMENT_MAX_LENGTH),
+            field="comment",
+        )
+    return text or None
+
+
+def mark_read(
+    session: so.Session, user: User, cohort: Cohort, reading: Reading, comment: str | None = None
+) -> ReadingProgress:
+    """Record that a participant read a reading of their cohort, with an optional note for themselves.
+    Marking again replaces the note. Forbidden for anyone not on a confirmed roster of the cohort."""
+    require_participant(session, user, cohort)
+    if reading.course_id != cohort.course_id:
+        raise NotFound(_("This course has no such reading."))
+    comment = _clean_comment(comment)
+    query = sa.select(ReadingProgress).where(
+        ReadingProgress.user_id == user.id,
+        ReadingProgress.cohort_id == cohort.id,
+        ReadingProgress.reading_id == reading.id,
+    )
+    progress = session.scalar(query)
+    if progress is None:
+        try:
+            with session.begin_nested():
+                progress = ReadingProgress(user_id=user.id, cohort_id=cohort.id, reading_id=reading.id)
+                session.add(progress)
+        except sa.exc.IntegrityError:  # the same person marked it in another tab at the same moment
+            progress = session.scalar(query)
+    progress.comment = comment
+    session.flush()
+    return progress
+
+
+def mark_unread(session: so.Session, user: User, cohort: Cohort, reading: Reading) -> None:
+    """Take back 'read' (and the note that came with it). Nothing happens when it was not marked."""
+    require_participant(session, user, cohort)
+    session.execute(
+        sa.delete(ReadingProgress).where(
+            ReadingProgress.user_id == user.id,
+            ReadingProgress.cohort_id == cohort.id,
+            ReadingProgress.reading_id == reading.id,
+        )
+    )
+    session.flush()
+
+
+@dataclass
+class Share:
+    read: int
+    total: int
+
+    @property
+    def ratio(self) -> float:
+        return self.read / self.total if self.total else 0.0
+
+
+@dataclass
+class GroupProgress:
+    group: Group
+    participants: int
+    shares: list[Share]  # one per reading, in the order of CohortReadingStats.readings
+
+
+@dataclass
+class CohortReadingStats:
+    cohort: Cohort
+    readings: list[Reading]
+    participants: int  # with accounts (people on a roster by name alone cannot mark anything)
+    overall: list[Share]
+    groups: list[GroupProgress]
+
+
+def cohort_reading_stats(session: so.Session, trainer: User, cohort: Cohort) -> CohortReadingStats:
+    """Per reading, how many of the cohort's participants with accounts marked it read, overall and per group.
+    Trainers and administrators only (Forbidden otherwise); a constant number of queries."""
+    require_trainer(trainer, cohort)
+    cohort = _load_cohort_with_course(session, cohort.id)
+    readings = cohort.course.readings_in_order
+    by_group: dict[int, tuple[Group, set[int]]] = {}
+    for participant in cohort_participants(session, cohort):
+        group, users = by_group.setdefault(participant.group.id, (participant.group, set()))
+        if participant.membership.user_id is not None:
+            users.add(participant.membership.user_id)
+    everyone = set().union(*(users for _group, users in by_group.values())) if by_group else set()
+    readers: dict[int, set[int]] = defaultdict(set)
+    for user_id, reading_id in session.execute(
+        sa.select(ReadingProgress.user_id, ReadingProgress.reading_id).where(ReadingProgress.cohort_id == cohort.id)
+    ):
+        readers[reading_id].add(user_id)
+    groups = [
+        GroupProgress(group, len(users), [Share(len(readers[r.id] & users), len(users)) for r in readings])
+        for group, users in by_group.values()
+    ]
+    return CohortReadingStats(
+        cohort=cohort,
+        readings=readings,
+        participants=len(everyone),
+        overall=[Share(len(readers[r.id] & everyone), len(everyone)) for r in readings],
+        groups=groups,
+    )
+
+
+# Commitments ---------------------------------------------------------------------------------------------------
+
+
+def _clean_text(text: str | None, limit: int, field_name: str, *, required: bool) -> str:
+    text = (text or "").strip()
+    if required and not text:
+        raise DomainError(_("Write what you will do."), field=field_name)
+    if len(text) > limit:
+        raise DomainError(_("Keep it under %(n)s characters.", n=limit), field=field_name)
+    return text
+
+
+def record_commitment(
+    session: so.Session, user: User, cohort: Cohort, text: str, at: datetime | None = None
+) -> Commitment:
+    """Record what a participant will do before the next session, for the latest session that has started.
+    Forbidden for non-participants; refused before the first session starts and for empty or over-long text."""
+    at = at or now_utc()
+    require_participant(session, user, cohort)
+    text = _clean_text(text, COMMITMENT_MAX_LENGTH, "text", required=True)
+    latest = latest_started_session(cohort, at)
+    if latest is None:
+        raise DomainError(_("You can record commitments once the first session has started."), field="text")
+    commitment = Commitment(user_id=user.id, cohort_id=cohort.id, cohort_session=latest, text=text, created_at=at)
+    session.add(commitment)
+    session.flush()
+    return commitment
+
+
+def own_commitment(session: so.Session, user: User, commitment_id: int) -> Commitment:
+    """One of the user's own commitments: NotFound for an unknown id, Forbidden for anyone else's."""
+    commitment = session.get(Commitment, commitment_id)
+    if commitment is None:
+        raise NotFound(_("There is no such commitment."))
+    if not user.is_authenticated or commitment.user_id != user.id:
+        raise Forbidden(_("Only the person who made a commitment can check in on it."))
+    return commitment
+
+
+def check_in(
+    session: so.Session,
+    user: User,
+    commitment_id: int,
+    status: CommitmentStatus | str,
+    reflection: str | None = None,
+    at: datetime | None = None,
+) -> Commitment:
+    """The owner says how a commitment went: done, in progress or dropped, with a line of reflection.
+    Only the owner may (Forbidden for anyone else, administrators included); NotFound for an unknown id."""
+    commitment = own_commitment(session, user, commitment_id)
+    try:
+        status = CommitmentStatus(status)
+    except ValueError:
+        status = None
+    if status not in CHECK_IN_STATUSES:
+        raise DomainError(_("Choose done, in progress or dropped."), field="status")
+    commitment.status = status
+    commitment.reflection = _clean_text(reflection, REFLECTION_MAX_LENGTH, "reflection", required=False) or None
+    commitment.checked_in_at = at or now_utc()
+    session.flush()
+    return commitment
+
+
+def my_commitments(session: so.Session, user: User, cohort: Cohort) -> list[Commitment]:
+    """The user's own commitments in a cohort (nobody else's, ever)."""
+    if not user.is_authenticated:
+        return []
+    return list(
+        session.scalars(
+            sa.select(Commitment)
+            .where(Commitment.user_id == user.id, Commitment.cohort_id == cohort.id)
+            .order_by(Commitment.created_at, Commitment.id)
+        )
+    )
+
+
+@dataclass
+class SessionSummary:
+    session: CohortSession
+    number: int
+    people: int  # participants of the group with accounts
+    committed: int  # how many of them recorded at least one commitment for this session
+    by_status: dict[CommitmentStatus, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.by_status.values())
+
+
+@dataclass
+class CommitmentsSummary:
+    cohort: Cohort
+    group: Group
+    people: int
+    sessions: list[SessionSummary]
+
+
+def commitments_summary(session: so.Session, coordinator: User, cohort: Cohort, group: Group) -> CommitmentsSummary:
+    """For a group's coordinators (and administrators): per session, how many of the group's participants made
+    commitments and how many commitments stand at each status. Counts only: no texts, no names.
+    Forbidden for everyone else (trainers included); NotFound when the group is not confirmed in the cohort."""
+    if not coordinator.is_authenticated or not (coordinator.is_admin or coordinates(coordinator, group)):
+        raise Forbidden(_("Only the group's coordinators can see its commitments summary."))
+    registration = session.scalar(
+        sa.select(Registration).where(
+            Registration.cohort_id == cohort.id,
+            Registration.group_id == group.id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+    )
+    if registration is None:
+        raise NotFound(_("This group does not take part in this cohort."))
+    user_ids = set(
+        session.scalars(
+            sa.select(GroupMembership.user_id)
+            .join(RosterEntry, RosterEntry.membership_id == GroupMembership.id)
+            .where(
+                RosterEntry.registration_id == registration.id,
+                GroupMembership.status == MembershipStatus.ACTIVE,
+                GroupMembership.user_id.is_not(None),
+            )
+        )
+    )
+    rows = session.execute(
+        sa.select(Commitment.cohort_session_id, Commitment.user_id, Commitment.status).where(
+            Commitment.cohort_id == cohort.id, Commitment.user_id.in_(user_ids)
+        )
+    ).all()
+    counts: dict[int, Counter] = defaultdict(Counter)
+    committed: dict[int, set[int]] = defaultdict(set)
+    for session_id, user_id, status in rows:
+        counts[session_id][CommitmentStatus(status)] += 1
+        committed[session_id].add(user_id)
+    sessions = [
+        SessionSummary(
+            session=s,
+            number=number,
+            people=len(user_ids),
+            committed=len(committed[s.id]),
+            by_status={status: counts[s.id][status] for status in CommitmentStatus},
+        )
+        for number, s in enumerate(cohort.sessions, start=1)
+    ]
+    return CommitmentsSummary(cohort=cohort, group=group, people=len(user_ids), sessions=sessions)
+
+
+def load_group_in_cohort(session: so.Session, cohort_id: int, group_id: int) -> tuple[Cohort, Group]:
+    cohort = load_cohort(session, cohort_id)
+    group = session.scalar(sa.select(Group).where(Group.id == group_id).options(so.selectinload(Group.memberships)))
+    if group is None:
+        raise NotFound(_("There is no such group."))
+    return cohort, group
