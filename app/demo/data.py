@@ -66,7 +66,8 @@ class DemoReport:
     logins: list[tuple[str, str]] = field(default_factory=list)
 
 
-def _email_for(name: str) -> str:
+def email_for(name: str) -> str:
+    """The demo address of a demo person: "Ana Beltrán" -> ana.beltran@members.example."""
     ascii_name = unicodedata.normalize("NFKD", name.lower()).encode("ascii", "ignore").decode()
     return ".".join(part for part in ascii_name.split() if part.isalpha()) + "@members.example"
 
@@ -283,9 +284,9 @@ def load_demo(session: so.Session) -> DemoReport:
         for email, name, zone, role in PEOPLE
     }
     report.logins = [(role, email) for email, _name, _zone, role in PEOPLE]
-    transit = [_person(session, report, _email_for(n), n, z) for n, z in TRANSIT_MEMBERS]
-    domestic = [_person(session, report, _email_for(n), n, z) for n, z in DOMESTIC_MEMBERS]
-    invited = _person(session, report, _email_for(DOMESTIC_INVITED[0]), *DOMESTIC_INVITED)
+    transit = [_person(session, report, email_for(n), n, z) for n, z in TRANSIT_MEMBERS]
+    domestic = [_person(session, report, email_for(n), n, z) for n, z in DOMESTIC_MEMBERS]
+    invited = _person(session, report, email_for(DOMESTIC_INVITED[0]), *DOMESTIC_INVITED)
     report.logins.append(("participant", transit[0].email))
     transit_group = _group(
         session,
@@ -315,7 +316,7 @@ def load_demo(session: so.Session) -> DemoReport:
     trainer = people["trainer"]
 
     def make_person(name: str, zone: str) -> User:
-        return _person(session, report, _email_for(name), name, zone)
+        return _person(session, report, email_for(name), name, zone)
 
     def make_group(name, organization, country, languages, coordinator, members) -> Group:
         return _group(session, report, name, organization, country, languages, coordinator, members)
