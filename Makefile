@@ -56,7 +56,7 @@ test-postgres: install system-deps
 
 ## e2e: real-browser journeys in headless Chromium
 e2e: install system-deps
-	$(PYTEST) -q -m e2e tests/e2e -p no:cacheprovider
+	$(PYTEST) -q -m e2e tests -p no:cacheprovider
 
 system-deps:
 	@bash tests/tools/ensure_system_deps.sh

@@ -69,6 +69,7 @@ _ALLOWED_ATTRIBUTES = {
     "th": {"align"},
 }
 _URL_SCHEMES = {"http", "https", "mailto"}
+_SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:")
 _BASE_EXTENSIONS = ["tables", "fenced_code", "sane_lists", "footnotes", "abbr", "def_list"]
 
 
@@ -79,6 +80,16 @@ class RenderedDocument:
     headings: int
 
 
+def _drop_disguised_script_links(tag: str, attribute: str, value: str) -> str | None:
+    """Belt and braces over nh3's URL check: a link that spells a script scheme with spaces or control characters
+    inside ("java   script:") is dropped too, whatever a browser would make of it."""
+    if attribute == "href":
+        squeezed = "".join(ch for ch in value if ch > " ").lower()
+        if squeezed.startswith(_SCRIPT_SCHEMES):
+            return None
+    return value
+
+
 def sanitize_html(html: str) -> Markup:
     """Keep only harmless tags and attributes; links get rel=noopener and never run script."""
     cleaned = nh3.clean(
@@ -87,6 +98,7 @@ def sanitize_html(html: str) -> Markup:
         attributes=_ALLOWED_ATTRIBUTES,
         url_schemes=_URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
+        attribute_filter=_drop_disguised_script_links,
     )
     return Markup(cleaned)  # noqa: S704 - sanitized just above
 

@@ -17,6 +17,13 @@ def test_scripts_event_handlers_and_javascript_links_are_removed():
     assert 'href="https://ok.example"' in html
 
 
+def test_script_links_disguised_with_spaces_or_control_characters_are_dropped():
+    for payload in ("<a href='java\tscript:alert(1)'>x</a>", '<a href="java   script:alert(1)">x</a>'):
+        html = str(render_markdown(payload))
+        assert "href" not in html and "script:" not in html.replace(" ", ""), html
+    assert 'href="https://ok.example/a%20b"' in str(render_markdown("[ok](https://ok.example/a%20b)"))
+
+
 def test_links_get_a_safe_rel():
     assert 'rel="noopener noreferrer nofollow"' in str(render_markdown("[x](https://example.org)"))
 

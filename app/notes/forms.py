@@ -1,0 +1,41 @@
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField, SelectField, SubmitField, TextAreaField
+from wtforms.validators import InputRequired, NumberRange
+from wtforms.widgets import HiddenInput
+
+
+class VersionField(IntegerField):
+    """The version a change was based on, carried in the form so a stale save can be told from a fresh one."""
+
+    widget = HiddenInput()
+
+
+class NoteForm(FlaskForm):
+    # Length and content are checked by the service (a clear message, the text kept), not here.
+    body = TextAreaField(
+        _l("The room's notes"),
+        description=_l("Markdown works: # heading, - list item, **bold**, [link](https://…). Images are not shown."),
+        render_kw={"rows": 22, "spellcheck": "true"},
+    )
+    base_version = VersionField(validators=[InputRequired(), NumberRange(min=0)])
+    save = SubmitField(_l("Save the notes"))
+    preview = SubmitField(_l("Preview"))
+
+
+class PreviewForm(FlaskForm):
+    body = TextAreaField()
+
+
+class RestoreForm(FlaskForm):
+    base_version = VersionField(validators=[InputRequired(), NumberRange(min=0)])
+    submit = SubmitField(_l("Restore this revision"))
+
+
+class ShareForm(FlaskForm):
+    shared = HiddenField()  # "1" to share, "0" to stop sharing: the button says which
+
+
+class RolesForm(FlaskForm):
+    facilitator = SelectField(_l("Facilitator"), coerce=int)
+    note_taker = SelectField(_l("Note-taker"), coerce=int)

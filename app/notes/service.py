@@ -1,0 +1,439 @@
+"""Shared breakout notes: who may read and write a room's notes, versioned saves, history, roles and the board.
+
+A room's notes for a session are one row (`BreakoutNote`) whose `version` is the number of its latest revision.
+A save names the version it was based on and is applied by one conditional UPDATE, so of two people saving at
+once exactly one wins and the other is shown both texts (`NoteConflict`); nothing typed is ever lost. Every
+accepted save appends a `NoteRevision`.
+
+Readers: the room's members, the cohort's trainers and admins, and, once the room marked its notes "shared with the
+plenary", every participant of the cohort (read-only). Writers: the room's members only. The history is for the
+room's members and the trainers: sharing shares the current notes, not every draft.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask_babel import format_number
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from app.accounts.models import User
+from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember
+from app.breakouts.service import rooms_for_session
+from app.cohorts.models import Cohort, CohortSession
+from app.courses.models import CourseSession
+from app.groups.models import GroupMembership, MembershipStatus
+from app.learning.participants import can_teach, load_cohort, participation
+from app.lib.errors import DomainError, Forbidden, NotFound
+from app.lib.markdown import render_markdown
+from app.lib.time import now_utc
+from app.notes.models import BreakoutNote, NoteRevision, RoomRoles
+
+MAX_BODY_CHARS = 100_000
+
+
+class NoteConflict(DomainError):
+    """A save based on an old version: someone else saved first. Carries the current text to merge with."""
+
+    status_code = 409
+
+    def __init__(self, note: BreakoutNote):
+        super().__init__(
+            _(
+                "Someone saved these notes while you were writing. Your text is kept: compare it with the current "
+                "notes, merge the two, and save again."
+            ),
+            field="body",
+        )
+        self.current_body = note.body
+        self.current_version = note.version
+        self.current_html = render_note(note.body)
+
+
+@dataclass(frozen=True)
+class Roles:
+    facilitator: GroupMembership | None
+    note_taker: GroupMembership | None
+    changed: RoomRoles | None  # the room's own choice, when it changed the rotation
+
+
+@dataclass(frozen=True)
+class NotePage:
+    """Everything a note page needs, loaded and checked once."""
+
+    cohort: Cohort
+    cohort_session: CohortSession
+    room: BreakoutRoom
+    note: BreakoutNote | None  # None only for readers of a room that has not written anything yet
+    position: int  # the session's number in the cohort, from 1
+    can_write: bool
+    can_see_history: bool
+    can_teach: bool = False
+    created: bool = False  # the note row was created by this opening (the caller commits it)
+
+    @property
+    def members(self) -> list[GroupMembership]:
+        return room_memberships(self.room)
+
+
+@dataclass(frozen=True)
+class BoardColumn:
+    room: BreakoutRoom
+    note: BreakoutNote | None
+
+    @property
+    def shared(self) -> bool:
+        return self.note is not None and self.note.shared_with_plenary
+
+    @property
+    def version(self) -> int:
+        return self.note.version if self.shared else 0
+
+    @property
+    def html(self) -> Markup:
+        return render_note(self.note.body) if self.shared else Markup("")
+
+
+# Rendering -----------------------------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=512)
+def render_note(body: str) -> Markup:
+    """The note's sanitized HTML (render_markdown: allow-list, no script, no images). Cached: the board asks often."""
+    return render_markdown(body)
+
+
+def check_body(body: str | None) -> str:
+    """The text as it will be stored (line endings made uniform), or a DomainError saying what is wrong with it."""
+    if body is not None and not isinstance(body, str):
+        raise DomainError(_("The notes must be text."), field="body")
+    text = (body or "").replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        raise DomainError(
+            _("The notes contain a NUL character, which cannot be saved. Remove it and try again."), field="body"
+        )
+    if len(text) > MAX_BODY_CHARS:
+        raise DomainError(
+            _(
+                "The notes are too long: %(length)s characters, and at most %(limit)s fit. Shorten them and try again.",
+                length=format_number(len(text)),
+                limit=format_number(MAX_BODY_CHARS),
+            ),
+            field="body",
+        )
+    return text
+
+
+def preview(body: str | None) -> Markup:
+    """What the text will look like once saved. Nothing is stored."""
+    return render_note(check_body(body))
+
+
+def note_template(cohort_session: CohortSession) -> str:
+    """The Markdown a new note starts from: the session's breakout prompts and its readings' discussion questions."""
+    course_session: CourseSession | None = cohort_session.course_session
+    lines = []
+    prompts = list(course_session.breakout_prompts or []) if course_session else []
+    if prompts:
+        lines += [f"## {_('Breakout prompts')}", ""]
+        for prompt in prompts:
+            lines += [f"- {prompt}", "", ""]
+    for reading in course_session.readings if course_session else []:
+        if reading.discussion_questions:
+            lines += [f"## {_('Discussion questions: %(title)s', title=reading.title)}", ""]
+            for question in reading.discussion_questions:
+                lines += [f"- {question}", "", ""]
+    lines += [f"## {_('Report-back to the plenary')}", "", "- ", ""]
+    return "\n".join(lines)
+
+
+# Access --------------------------------------------------------------------------------------------------------
+
+
+def room_memberships(room: BreakoutRoom) -> list[GroupMembership]:
+    """The room's members in their room order (people who left their group are no longer counted)."""
+    return [m.membership for m in room.members if m.membership.status == MembershipStatus.ACTIVE]
+
+
+def is_member(room: BreakoutRoom, user: User) -> bool:
+    return user.is_authenticated and any(m.user_id == user.id for m in room_memberships(room))
+
+
+def _require_writer(user: User, room: BreakoutRoom) -> None:
+    if not is_member(room, user):
+        raise Forbidden(_("Only the room's members can change its notes."))
+
+
+def _load_room(session: so.Session, room_id: int) -> BreakoutRoom | None:
+    return session.scalar(
+        sa.select(BreakoutRoom)
+        .where(BreakoutRoom.id == room_id)
+        .options(
+            so.joinedload(BreakoutRoom.plan),
+            so.selectinload(BreakoutRoom.members).joinedload(RoomMember.membership).joinedload(GroupMembership.user),
+        )
+    )
+
+
+def find_note(session: so.Session, room_id: int, cohort_session_id: int) -> BreakoutNote | None:
+    return session.scalar(
+        sa.select(BreakoutNote).where(
+            BreakoutNote.room_id == room_id, BreakoutNote.cohort_session_id == cohort_session_id
+        )
+    )
+
+
+def _create_note(session: so.Session, room: BreakoutRoom, cohort_session: CohortSession) -> BreakoutNote:
+    """Insert the room's empty note for the session; if someone else just did, use theirs (unique constraint)."""
+    try:
+        with session.begin_nested():
+            note = BreakoutNote(room=room, cohort_session=cohort_session, body="", version=0)
+            session.add(note)
+    except sa.exc.IntegrityError:
+        note = find_note(session, room.id, cohort_session.id)
+        if note is None:
+            raise
+    return note
+
+
+def load_cohort_session(session: so.Session, cohort: Cohort, session_id: int) -> CohortSession:
+    """The cohort's session with that id (NotFound for a session of another cohort)."""
+    cohort_session = session.get(CohortSession, session_id)
+    if cohort_session is None or cohort_session.cohort_id != cohort.id:
+        raise NotFound(_("This cohort has no such session."))
+    return cohort_session
+
+
+def session_position(cohort: Cohort, cohort_session: CohortSession) -> int:
+    """The session's number in the cohort (1 for the first), in time order."""
+    return next((i for i, s in enumerate(cohort.sessions, start=1) if s.id == cohort_session.id), 1)
+
+
+def open_note(session: so.Session, user: User, cohort_id: int, session_id: int, room_id: int) -> NotePage:
+    """Check that the room and session belong to the cohort (NotFound) and that the user may read (Forbidden).
+
+    The note row is created the first time a member opens it (its text stays empty, version 0, with no revision
+    until someone saves). A room from a plan that was replaced is only reachable while it holds notes.
+    """
+    cohort = load_cohort(session, cohort_id)
+    cohort_session = load_cohort_session(session, cohort, session_id)
+    room = _load_room(session, room_id)
+    plan: BreakoutPlan | None = room.plan if room else None
+    if room is None or plan.cohort_id != cohort.id or plan.cohort_session_id not in (None, cohort_session.id):
+        raise NotFound(_("This cohort has no such breakout room for this session."))
+    note = find_note(session, room.id, cohort_session.id)
+    if plan.replaced_at is not None and note is None:
+        raise NotFound(_("This cohort has no such breakout room for this session."))
+    member = is_member(room, user)
+    teacher = can_teach(user, cohort)
+    if not member and not teacher:
+        shared = note is not None and note.shared_with_plenary
+        if not shared or participation(session, user, cohort) is None:
+            raise Forbidden(_("These notes are for the room's members until they share them with the plenary."))
+    created = note is None and member
+    if created:
+        note = _create_note(session, room, cohort_session)
+        session.flush()
+    return NotePage(
+        cohort=cohort,
+        cohort_session=cohort_session,
+        room=room,
+        note=note,
+        position=session_position(cohort, cohort_session),
+        can_write=member,
+        can_see_history=member or teacher,
+        can_teach=teacher,
+        created=created,
+    )
+
+
+def require_history(page: NotePage) -> BreakoutNote:
+    """The note whose history the page's user may see (members and trainers), else Forbidden / NotFound."""
+    if not page.can_see_history:
+        raise Forbidden(_("The history of these notes is for the room's members and the trainers."))
+    if page.note is None:
+        raise NotFound(_("Nothing has been written in this room yet."))
+    return page.note
+
+
+# Saving --------------------------------------------------------------------------------------------------------
+
+
+def _apply(
+    session: so.Session, user: User, note: BreakoutNote, text: str, base_version: int, restored_from: int | None
+) -> NoteRevision:
+    now = now_utc()
+    result = session.execute(
+        sa.update(BreakoutNote)
+        .where(BreakoutNote.id == note.id, BreakoutNote.version == base_version)
+        .values(body=text, version=BreakoutNote.version + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        session.refresh(note)
+        raise NoteConflict(note)
+    session.refresh(note)
+    revision = NoteRevision(
+        note_id=note.id,
+        number=note.version,
+        body=text,
+        author_id=user.id,
+        created_at=now,
+        restored_from=restored_from,
+    )
+    session.add(revision)
+    session.flush()
+    return revision
+
+
+def save_note(
+    session: so.Session, user: User, note: BreakoutNote, body: str | None, base_version: int
+) -> NoteRevision | None:
+    """Save the text as the next revision if `base_version` is still the latest; else raise NoteConflict.
+
+    Two saves based on the same version can never both apply: the version check and the write are one conditional
+    UPDATE. Returns the new revision, or None when the text is the same as the current one (nothing to record).
+    Raises Forbidden for anyone but the room's members and DomainError for text that cannot be stored.
+    """
+    _require_writer(user, note.room)
+    text = check_body(body)
+    if base_version == note.version and text == note.body and note.version > 0:
+        return None
+    return _apply(session, user, note, text, base_version, restored_from=None)
+
+
+def note_history(session: so.Session, note: BreakoutNote) -> list[NoteRevision]:
+    """Every revision, newest first, with its author loaded."""
+    return list(
+        session.scalars(
+            sa.select(NoteRevision)
+            .where(NoteRevision.note_id == note.id)
+            .options(so.joinedload(NoteRevision.author))
+            .order_by(NoteRevision.number.desc())
+        )
+    )
+
+
+def get_revision(session: so.Session, note: BreakoutNote, number: int) -> NoteRevision:
+    revision = session.scalar(
+        sa.select(NoteRevision)
+        .where(NoteRevision.note_id == note.id, NoteRevision.number == number)
+        .options(so.joinedload(NoteRevision.author))
+    )
+    if revision is None:
+        raise NotFound(_("These notes have no revision %(number)s.", number=number))
+    return revision
+
+
+def restore_revision(
+    session: so.Session, user: User, note: BreakoutNote, number: int, base_version: int
+) -> NoteRevision:
+    """Put an earlier revision's text back, as a new revision (restored_from = number). Members only.
+
+    Like a save, it is refused with NoteConflict if someone saved after the page was opened.
+    """
+    _require_writer(user, note.room)
+    revision = get_revision(session, note, number)
+    return _apply(session, user, note, revision.body, base_version, restored_from=revision.number)
+
+
+def set_shared(session: so.Session, user: User, note: BreakoutNote, shared: bool) -> None:
+    """Share the room's notes with the plenary (every participant may read them, the board shows them), or stop."""
+    _require_writer(user, note.room)
+    note.shared_with_plenary = shared
+    session.flush()
+
+
+# Roles ---------------------------------------------------------------------------------------------------------
+
+
+def _find_roles(session: so.Session, room: BreakoutRoom, cohort_session: CohortSession) -> RoomRoles | None:
+    return session.scalar(
+        sa.select(RoomRoles).where(RoomRoles.room_id == room.id, RoomRoles.cohort_session_id == cohort_session.id)
+    )
+
+
+def default_roles(
+    members: list[GroupMembership], position: int
+) -> tuple[GroupMembership | None, GroupMembership | None]:
+    """The rotation: in session n, member n facilitates and member n+1 takes notes (wrapping around the room)."""
+    if not members:
+        return None, None
+    count = len(members)
+    return members[(position - 1) % count], members[position % count]
+
+
+def room_roles(session: so.Session, page: NotePage) -> Roles:
+    """Who facilitates and who takes notes: the room's own choice when it made one, else the rotation.
+
+    A chosen person who is no longer in the room falls back to the rotation for that role.
+    """
+    members = page.members
+    facilitator, note_taker = default_roles(members, page.position)
+    changed = _find_roles(session, page.room, page.cohort_session)
+    if changed is not None:
+        ids = {m.id: m for m in members}
+        facilitator = ids.get(changed.facilitator_id, facilitator)
+        note_taker = ids.get(changed.note_taker_id, note_taker)
+    return Roles(facilitator=facilitator, note_taker=note_taker, changed=changed)
+
+
+def change_roles(session: so.Session, user: User, page: NotePage, facilitator_id: int, note_taker_id: int) -> RoomRoles:
+    """Any member of the room may choose its facilitator and note-taker for the session, among the room's members."""
+    _require_writer(user, page.room)
+    ids = {m.id for m in page.members}
+    if facilitator_id not in ids:
+        raise DomainError(_("Choose the facilitator among the room's members."), field="facilitator")
+    if note_taker_id not in ids:
+        raise DomainError(_("Choose the note-taker among the room's members."), field="note_taker")
+    roles = _find_roles(session, page.room, page.cohort_session)
+    if roles is None:
+        try:
+            with session.begin_nested():
+                roles = RoomRoles(room_id=page.room.id, cohort_session_id=page.cohort_session.id)
+                session.add(roles)
+        except sa.exc.IntegrityError:
+            roles = _find_roles(session, page.room, page.cohort_session)
+            if roles is None:
+                raise
+    roles.facilitator_id = facilitator_id
+    roles.note_taker_id = note_taker_id
+    roles.changed_by_id = user.id
+    roles.changed_at = now_utc()
+    session.flush()
+    return roles
+
+
+# Report-back board ---------------------------------------------------------------------------------------------
+
+
+def board(
+    session: so.Session, user: User, cohort_id: int, session_id: int
+) -> tuple[Cohort, CohortSession, list[BoardColumn]]:
+    """Every room of the session with its notes, for the cohort's trainers: a constant number of queries."""
+    cohort = load_cohort(session, cohort_id)
+    if not can_teach(user, cohort):
+        raise Forbidden(_("The report-back board is for the cohort's trainers."))
+    cohort_session = load_cohort_session(session, cohort, session_id)
+    rooms = rooms_for_session(session, cohort, cohort_session)
+    notes = {}
+    if rooms:
+        notes = {
+            n.room_id: n
+            for n in session.scalars(
+                sa.select(BreakoutNote).where(
+                    BreakoutNote.cohort_session_id == cohort_session.id,
+                    BreakoutNote.room_id.in_([r.id for r in rooms]),
+                )
+            )
+        }
+    return cohort, cohort_session, [BoardColumn(room=r, note=notes.get(r.id)) for r in rooms]
+
+
+def board_fingerprint(columns: list[BoardColumn]) -> str:
+    """Changes whenever a column's shared text changes: the board's ETag."""
+    return ".".join(f"{c.room.id}-{c.version}-{int(c.shared)}" for c in columns)
