@@ -1,3 +1,191 @@
-from flask import Blueprint
+"""Attendance pages: the trainers' checklist and report import, coordinators' roster-only members, completion
+and certificates."""
+
+import csv
+import io
+
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
+
+from app.attendance import service
+from app.attendance.forms import ChecklistForm, CompleteForm, ImportForm, RosterOnlyForm
+from app.audit.service import record
+from app.extensions import action_limit, db, limiter
+from app.learning.participants import cohort_participants, load_cohort, require_trainer
+from app.lib.errors import DomainError, Forbidden, NotFound
+from app.lib.forms import show_error
+from app.registration.views import csv_safe
 
 bp = Blueprint("attendance", __name__, template_folder="templates")
+
+
+def _session_arg() -> int | None:
+    return request.args.get("session", type=int)
+
+
+def _render_trainer_page(cohort, *, checklist_form=None, import_form=None, import_report=None, status=200):
+    page = service.attendance_page(db.session, current_user, cohort, _session_arg())
+    if checklist_form is None:
+        checklist_form = ChecklistForm(
+            formdata=None, present=[r.participant.membership.id for s in page.sections for r in s.rows if r.present]
+        )
+    ticked = set(checklist_form.present.data or [])
+    return render_template(
+        "attendance/trainer.html",
+        page=page,
+        checklist_form=checklist_form,
+        ticked=ticked,
+        import_form=import_form or ImportForm(formdata=None),
+        import_report=import_report,
+        complete_form=CompleteForm(formdata=None),
+    ), status
+
+
+def _participant_choices(page) -> list[SelectChoice]:
+    return [SelectChoice(r.participant.membership.id, r.participant.name) for s in page.sections for r in s.rows]
+
+
+@bp.route("/cohorts/<int:cohort_id>/attendance", methods=["GET", "POST"])
+@limiter.limit(action_limit, methods=["POST"])
+@login_required
+def trainer_page(cohort_id: int):
+    """GET: the checklist for a session. POST: the checklist (a plain form) or a report import (multipart)."""
+    cohort = load_cohort(db.session, cohort_id)
+    require_trainer(current_user, cohort)
+    if request.method == "GET":
+        return _render_trainer_page(cohort)
+    cohort_session = service.choose_session(cohort, _session_arg())
+    if request.mimetype == "multipart/form-data":
+        return _import(cohort, cohort_session)
+    form = ChecklistForm()
+    form.present.choices = [SelectChoice(p.membership.id, p.name) for p in cohort_participants(db.session, cohort)]
+    if form.validate_on_submit():
+        try:
+            changed = service.record_checklist(db.session, current_user, cohort, cohort_session, form.present.data)
+        except (Forbidden, NotFound):
+            raise
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+        else:
+            db.session.commit()
+            flash(_("Attendance is saved (%(n)s changed).", n=changed), "success")
+            return redirect(url_for("attendance.trainer_page", cohort_id=cohort.id, session=cohort_session.id))
+    db.session.rollback()
+    return _render_trainer_page(cohort, checklist_form=form, status=422)
+
+
+def _import(cohort, cohort_session):
+    form = ImportForm()
+    if form.validate_on_submit():
+        data = form.file.data.stream.read(service.MAX_IMPORT_BYTES + 1)
+        try:
+            report = service.import_attendance(
+                db.session, current_user, cohort, cohort_session, data, mark_missing_absent=bool(form.mark_absent.data)
+            )
+        except (Forbidden, NotFound):
+            raise
+        except DomainError as error:
+            db.session.rollback()
+            show_error(form, error)
+            return _render_trainer_page(cohort, import_form=form, status=error.status_code)
+        db.session.commit()
+        flash(_("The report is imported: %(n)s participants marked present.", n=len(report.matched)), "success")
+        # The report (unmatched rows, who was missing) is shown at once rather than after a redirect: it does not
+        # fit in a cookie, and reloading this page only asks the browser to send the same file again.
+        return _render_trainer_page(cohort, import_form=ImportForm(formdata=None), import_report=report)
+    return _render_trainer_page(cohort, import_form=form, status=422)
+
+
+@bp.get("/cohorts/<int:cohort_id>/attendance.csv")
+@login_required
+def attendance_csv(cohort_id: int):
+    """Every participant's attendance at every session, for the cohort's trainers and admins."""
+    cohort = load_cohort(db.session, cohort_id)
+    rows = service.attendance_rows(db.session, current_user, cohort)
+    record(db.session, current_user, "export.attendance_csv", f"cohort {cohort.id}", rows=len(rows) - 1)
+    db.session.commit()
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([[csv_safe(value) for value in row] for row in rows])
+    response = make_response(buffer.getvalue())
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    response.headers["Content-Disposition"] = f'attachment; filename="cohort-{cohort.id}-attendance.csv"'
+    return response
+
+
+@bp.post("/cohorts/<int:cohort_id>/complete")
+@limiter.limit(action_limit)
+@login_required
+def complete(cohort_id: int):
+    cohort = load_cohort(db.session, cohort_id)
+    require_trainer(current_user, cohort)
+    back = url_for("attendance.trainer_page", cohort_id=cohort.id, _anchor="completion")
+    if not CompleteForm().validate_on_submit():
+        return redirect(back)
+    try:
+        report = service.complete_cohort(db.session, current_user, cohort)
+    except (Forbidden, NotFound):
+        raise
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(back)
+    db.session.commit()
+    flash(
+        _(
+            "The cohort is marked completed. New completions: %(new)s. Already held the course: %(already)s. "
+            "Did not meet the rule: %(missing)s.",
+            new=len(report.completed),
+            already=len(report.already),
+            missing=len(report.not_qualified),
+        ),
+        "success",
+    )
+    return redirect(back)
+
+
+@bp.route("/cohorts/<int:cohort_id>/groups/<int:group_id>/attendance", methods=["GET", "POST"])
+@limiter.limit(action_limit, methods=["POST"])
+@login_required
+def group_page(cohort_id: int, group_id: int):
+    cohort = load_cohort(db.session, cohort_id)
+    group = service.load_group_in_cohort(db.session, cohort, group_id)
+    page = service.group_attendance_page(db.session, current_user, cohort, group, _session_arg())
+    form = RosterOnlyForm(
+        formdata=None if request.method == "GET" else request.form,
+        present=[r.participant.membership.id for r in page.roster_only if r.present],
+    )
+    form.present.choices = [SelectChoice(r.participant.membership.id, r.participant.name) for r in page.roster_only]
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            try:
+                service.record_roster_only(
+                    db.session, current_user, cohort, group, page.cohort_session, form.present.data
+                )
+            except (Forbidden, NotFound):
+                raise
+            except DomainError as error:
+                db.session.rollback()
+                show_error(form, error)
+            else:
+                db.session.commit()
+                flash(_("Attendance is saved."), "success")
+                return redirect(
+                    url_for(
+                        "attendance.group_page", cohort_id=cohort.id, group_id=group.id, session=page.cohort_session.id
+                    )
+                )
+        status = 422
+    return render_template("attendance/group.html", page=page, form=form, ticked=set(form.present.data or [])), status
+
+
+@bp.get("/cohorts/<int:cohort_id>/certificate")
+@login_required
+def certificate(cohort_id: int):
+    """The signed-in person's own certificate: there is no user id in the URL, so nobody can open another's."""
+    return render_template(
+        "attendance/certificate.html", certificate=service.certificate(db.session, current_user, cohort_id)
+    )
