@@ -87,6 +87,8 @@ def config_from_environment(instance_path: str) -> dict:
         # A per-room meeting link for video tools without breakout pre-assignment, e.g. a self-hosted Jitsi:
         # "https://meet.example.org/plenary-{cohort_id}-{room_slug}". Empty: no per-room links.
         "ROOM_MEETING_URL_TEMPLATE": os.environ.get("ROOM_MEETING_URL_TEMPLATE", ""),
+        # Requests larger than this are refused before they are read (attendance reports are the largest uploads).
+        "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 4 * 1024 * 1024),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "LANGUAGES": ["en", "es", "pt", "fr"],

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import re
+import secrets
+import unicodedata
+from dataclasses import dataclass
+from urllib.parse import quote
+
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import current_app
+from flask_babel import gettext as _
 
 from app.accounts.models import User
-from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember
+from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember, RoomStrategy
+from app.breakouts.rooms import Person, assign_rooms, parse_languages, region_of_timezone
 from app.cohorts.models import Cohort, CohortSession
-from app.groups.models import GroupMembership
+from app.groups.models import GroupMembership, MembershipRole, MembershipStatus
+from app.learning.participants import Participant, cohort_participants, require_trainer
+from app.lib.errors import DomainError, NotFound
+from app.lib.time import now_utc
+from app.notes.models import BreakoutNote
 
 
 def current_plan(
@@ -29,23 +42,7 @@ def rooms_for_session(
 ) -> list[BreakoutRoom]:
     """The rooms in force for a session, with their members (memberships and users) loaded; [] before generation."""
     plan = current_plan(session, cohort, cohort_session)
-    if plan is None:
-        return []
-    return list(
-        session.scalars(
-            sa.select(BreakoutRoom)
-            .where(BreakoutRoom.plan_id == plan.id)
-            .options(
-                so.selectinload(BreakoutRoom.members)
-                .selectinload(RoomMember.membership)
-                .selectinload(GroupMembership.user),
-                so.selectinload(BreakoutRoom.members)
-                .selectinload(RoomMember.membership)
-                .selectinload(GroupMembership.group),
-            )
-            .order_by(BreakoutRoom.position)
-        )
-    )
+    return _load_rooms(session, plan) if plan is not None else []
 
 
 def room_of(
@@ -63,4 +60,423 @@ def room_of(
 
 
 def is_room_member(room: BreakoutRoom, user: User) -> bool:
-    return user.is_authenticated and any(m.membership.user_id == user.id for m in room.members)
+    """Whether `user` is in the room and still an active member of their group."""
+    return user.is_authenticated and any(
+        m.membership.user_id == user.id and m.membership.status == MembershipStatus.ACTIVE for m in room.members
+    )
+
+
+# Generating and editing rooms (trainers), exports and meeting links.
+
+MAX_TARGET_SIZE = 50
+MAX_SEED = 2_147_483_647  # the seed column is a 32-bit integer on PostgreSQL
+MAX_ROOM_NAME = 120
+BREAKOUT_CSV_HEADER = ["Pre-assign Room Name", "Email Address"]  # exactly what video tools' pre-assignment expects
+
+
+@dataclass(frozen=True)
+class PlacedMember:
+    """A person in a room, as the trainer's page and the exports show them."""
+
+    member: RoomMember
+    participant: Participant | None  # None when they no longer take part (left the group, withdrew)
+
+    @property
+    def membership(self) -> GroupMembership:
+        return self.member.membership
+
+
+@dataclass(frozen=True)
+class RoomView:
+    room: BreakoutRoom
+    members: list[PlacedMember]
+    meeting_url: str | None
+
+
+@dataclass(frozen=True)
+class BreakoutPage:
+    """Everything the trainer's breakout page shows, loaded in a constant number of queries."""
+
+    cohort: Cohort
+    cohort_session: CohortSession | None  # the session being looked at, or None for the standing rooms
+    plan: BreakoutPlan | None  # the plan in force for that scope
+    rooms: list[RoomView]
+    unplaced: list[Participant]
+    participant_count: int
+    without_email: int  # people placed in rooms who have no email address, so are not in the video tool's file
+    overridden_session_ids: frozenset[int]
+
+    @property
+    def is_override(self) -> bool:
+        return self.plan is not None and self.plan.cohort_session_id is not None
+
+
+def _load_rooms(session: so.Session, plan: BreakoutPlan) -> list[BreakoutRoom]:
+    return list(
+        session.scalars(
+            sa.select(BreakoutRoom)
+            .where(BreakoutRoom.plan_id == plan.id)
+            .options(
+                so.selectinload(BreakoutRoom.members)
+                .selectinload(RoomMember.membership)
+                .selectinload(GroupMembership.user),
+                so.selectinload(BreakoutRoom.members)
+                .selectinload(RoomMember.membership)
+                .selectinload(GroupMembership.group),
+            )
+            .order_by(BreakoutRoom.position)
+        )
+    )
+
+
+def _lock_cohort(session: so.Session, cohort: Cohort) -> None:
+    """Serialize changes to a cohort's rooms: two trainers generating at once must not leave two current plans.
+    (A row lock on PostgreSQL; on SQLite every write transaction already holds the database's write lock.)"""
+    session.execute(sa.select(Cohort.id).where(Cohort.id == cohort.id).with_for_update())
+
+
+def get_cohort_session(session: so.Session, cohort: Cohort, cohort_session_id: int | None) -> CohortSession | None:
+    """One of the cohort's sessions by id (None for None); NotFound for a session of another cohort."""
+    if cohort_session_id is None:
+        return None
+    found = next((s for s in cohort.sessions if s.id == cohort_session_id), None)
+    if found is None:
+        raise NotFound(_("This cohort has no such session."))
+    return found
+
+
+def participant_descriptors(participants: list[Participant]) -> list[Person]:
+    """What the room algorithm needs to know about each participant.
+
+    People without an account take part on a group member's screen: they are seated with their group's first
+    coordinator taking part (or, failing that, its first member with an account)."""
+    hosts: dict[int, Participant] = {}
+    for participant in participants:
+        if participant.user is None:
+            continue
+        current = hosts.get(participant.group.id)
+        if current is None or (_coordinates(participant) and not _coordinates(current)):
+            hosts[participant.group.id] = participant
+    people = []
+    for participant in participants:
+        group, user = participant.group, participant.user
+        host = hosts.get(group.id) if user is None else None
+        people.append(
+            Person(
+                key=participant.membership.id,
+                group=group.id,
+                organization=group.organization or "",
+                region=region_of_timezone(user.timezone) if user else None,
+                languages=parse_languages(group.languages),
+                companion_of=host.membership.id if host is not None else None,
+            )
+        )
+    return people
+
+
+def _coordinates(participant: Participant) -> bool:
+    return participant.membership.role == MembershipRole.COORDINATOR
+
+
+def _retire(session: so.Session, plan: BreakoutPlan) -> None:
+    """Mark a plan replaced and delete its rooms, except rooms that hold notes: notes are never lost."""
+    plan.replaced_at = now_utc()
+    # Lock the rooms first: a member saving a room's first note at this moment either finishes before we look
+    # (and the room is kept) or waits for us (and is told the room is gone); a note is never deleted with a room.
+    session.execute(sa.select(BreakoutRoom.id).where(BreakoutRoom.plan_id == plan.id).with_for_update())
+    has_notes = sa.select(BreakoutNote.id).where(BreakoutNote.room_id == BreakoutRoom.id).exists()
+    doomed_ids = list(session.scalars(sa.select(BreakoutRoom.id).where(BreakoutRoom.plan_id == plan.id, ~has_notes)))
+    if doomed_ids:
+        session.execute(
+            sa.delete(RoomMember)
+            .where(
+                RoomMember.room_id.in_(doomed_ids),
+                ~sa.select(BreakoutNote.id).where(BreakoutNote.room_id == RoomMember.room_id).exists(),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        session.execute(
+            sa.delete(BreakoutRoom)
+            .where(BreakoutRoom.id.in_(doomed_ids), ~has_notes)
+            .execution_options(synchronize_session=False)
+        )
+    session.flush()
+    session.expire(plan, ["rooms"])
+
+
+def generate_rooms(
+    session: so.Session,
+    trainer: User,
+    cohort: Cohort,
+    *,
+    strategy: RoomStrategy | str,
+    target_size: int,
+    seed: int | None = None,
+    cohort_session: CohortSession | None = None,
+) -> BreakoutPlan:
+    """Assign every participant of the cohort to rooms, as the standing plan or as one session's override.
+
+    The new plan replaces the current plan of the same scope (its `replaced_at` is set; its rooms are deleted
+    unless they hold notes). Without a seed, one is drawn at random and stored, so the trainer can reproduce the
+    rooms. Raises Forbidden for anyone but the cohort's trainers and admins, and DomainError (with the field) for a
+    bad size, strategy or seed, or a cohort without participants yet."""
+    require_trainer(trainer, cohort)
+    if cohort_session is not None and cohort_session.cohort_id != cohort.id:
+        raise NotFound(_("This cohort has no such session."))
+    try:
+        strategy = RoomStrategy(strategy)
+    except ValueError:
+        raise DomainError(_("Choose how to form the rooms."), field="strategy") from None
+    if not isinstance(target_size, int) or not 2 <= target_size <= MAX_TARGET_SIZE:
+        raise DomainError(
+            _("Rooms need between %(low)s and %(high)s people.", low=2, high=MAX_TARGET_SIZE), field="target_size"
+        )
+    if seed is None:
+        seed = secrets.randbelow(MAX_SEED) + 1
+    elif not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise DomainError(_("The seed is a whole number from 0 to %(high)s.", high=MAX_SEED), field="seed")
+    _lock_cohort(session, cohort)
+    participants = cohort_participants(session, cohort)
+    if not participants:
+        raise DomainError(
+            _("This cohort has no participants yet: rooms can be formed once a group's registration is confirmed.")
+        )
+    scope = (
+        BreakoutPlan.cohort_session_id.is_(None)
+        if cohort_session is None
+        else BreakoutPlan.cohort_session_id == cohort_session.id
+    )
+    for old in session.scalars(
+        sa.select(BreakoutPlan).where(BreakoutPlan.cohort_id == cohort.id, BreakoutPlan.replaced_at.is_(None), scope)
+    ).all():
+        _retire(session, old)
+    assignment = assign_rooms(
+        participant_descriptors(participants), target_size=target_size, strategy=strategy, seed=seed
+    )
+    plan = BreakoutPlan(
+        cohort_id=cohort.id,
+        cohort_session_id=cohort_session.id if cohort_session is not None else None,
+        strategy=strategy,
+        target_size=target_size,
+        seed=seed,
+        created_by_id=trainer.id,
+    )
+    plan.rooms = [
+        BreakoutRoom(position=number, name=_("Room %(number)s", number=number))
+        for number in range(1, len(assignment) + 1)
+    ]
+    session.add(plan)
+    session.flush()
+    # One multi-row INSERT for the members: thousands of participants are placed in a moment.
+    session.execute(
+        sa.insert(RoomMember),
+        [
+            {"room_id": room.id, "membership_id": key, "position": place}
+            for room, keys in zip(plan.rooms, assignment, strict=True)
+            for place, key in enumerate(keys)
+        ],
+    )
+    return plan
+
+
+def _current_room(session: so.Session, room: BreakoutRoom) -> BreakoutRoom:
+    if room.plan.replaced_at is not None:
+        raise DomainError(_("These rooms were replaced. Reload the page to see the current rooms."))
+    return room
+
+
+def get_room(session: so.Session, trainer: User, cohort: Cohort, room_id: int) -> BreakoutRoom:
+    """A room of one of the cohort's current plans, for its trainers. NotFound for any other room."""
+    require_trainer(trainer, cohort)
+    room = session.scalar(
+        sa.select(BreakoutRoom)
+        .join(BreakoutPlan)
+        .where(BreakoutRoom.id == room_id, BreakoutPlan.cohort_id == cohort.id, BreakoutPlan.replaced_at.is_(None))
+        .options(so.contains_eager(BreakoutRoom.plan))
+    )
+    if room is None:
+        raise NotFound(_("There is no such room in this cohort's current rooms."))
+    return room
+
+
+def rename_room(session: so.Session, trainer: User, room: BreakoutRoom, name: str) -> BreakoutRoom:
+    """Give a room a new name (1 to 120 characters, unique in its plan, since video tools match rooms by name)."""
+    require_trainer(trainer, room.plan.cohort)
+    _current_room(session, room)
+    name = " ".join((name or "").split())
+    if not name:
+        raise DomainError(_("Give the room a name."), field="name")
+    if len(name) > MAX_ROOM_NAME:
+        raise DomainError(_("Room names have at most %(n)s characters.", n=MAX_ROOM_NAME), field="name")
+    taken = session.scalar(
+        sa.select(BreakoutRoom.id).where(
+            BreakoutRoom.plan_id == room.plan_id,
+            BreakoutRoom.id != room.id,
+            sa.func.lower(BreakoutRoom.name) == name.lower(),
+        )
+    )
+    if taken is not None:
+        raise DomainError(_("Another room is already called “%(name)s”.", name=name), field="name")
+    room.name = name
+    session.flush()
+    return room
+
+
+def move_member(session: so.Session, trainer: User, membership_id: int, target_room: BreakoutRoom) -> RoomMember:
+    """Put a participant (by group membership) in `target_room`: moved from their room in the same plan, or
+    placed there if they were in none (e.g. confirmed after the rooms were generated). Raises NotFound for
+    someone who is neither in the plan nor a participant of the cohort."""
+    cohort = target_room.plan.cohort
+    require_trainer(trainer, cohort)
+    _current_room(session, target_room)
+    _lock_cohort(session, cohort)
+    member = session.scalar(
+        sa.select(RoomMember)
+        .join(BreakoutRoom)
+        .where(BreakoutRoom.plan_id == target_room.plan_id, RoomMember.membership_id == membership_id)
+    )
+    if member is None:
+        if not any(p.membership.id == membership_id for p in cohort_participants(session, cohort)):
+            raise NotFound(_("This person is not a participant of the cohort."))
+        member = RoomMember(membership_id=membership_id)
+    elif member.room_id == target_room.id:
+        return member
+    last = session.scalar(sa.select(sa.func.max(RoomMember.position)).where(RoomMember.room_id == target_room.id))
+    member.position = (last + 1) if last is not None else 0
+    member.room = target_room
+    session.add(member)
+    session.flush()
+    return member
+
+
+def drop_override(session: so.Session, trainer: User, cohort: Cohort, cohort_session: CohortSession) -> None:
+    """The session goes back to the standing rooms. Its own rooms are deleted unless they hold notes."""
+    require_trainer(trainer, cohort)
+    if cohort_session.cohort_id != cohort.id:
+        raise NotFound(_("This cohort has no such session."))
+    _lock_cohort(session, cohort)
+    override = session.scalar(
+        sa.select(BreakoutPlan).where(
+            BreakoutPlan.cohort_id == cohort.id,
+            BreakoutPlan.cohort_session_id == cohort_session.id,
+            BreakoutPlan.replaced_at.is_(None),
+        )
+    )
+    if override is None:
+        raise DomainError(_("This session already uses the standing rooms."))
+    _retire(session, override)
+
+
+def room_slug(room: BreakoutRoom) -> str:
+    """The room's name as a URL-safe slug ("Room 3" -> "room-3"); "room-<number>" when nothing of it is ASCII."""
+    text = unicodedata.normalize("NFKD", room.name or "").encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug or f"room-{room.position}"
+
+
+def meeting_url(room: BreakoutRoom, *, cohort_id: int | None = None) -> str | None:
+    """The room's own meeting link from ROOM_MEETING_URL_TEMPLATE, or None when no template is configured.
+
+    Placeholders: {cohort_id}, {room_id}, {room_number}, {room_slug}; each value is URL-encoded. Only the room's
+    members and the trainers should be shown it."""
+    template = current_app.config.get("ROOM_MEETING_URL_TEMPLATE") or ""
+    if not template.strip():
+        return None
+    values = {
+        "{cohort_id}": cohort_id if cohort_id is not None else room.plan.cohort_id,
+        "{room_id}": room.id,
+        "{room_number}": room.position,
+        "{room_slug}": room_slug(room),
+    }
+    for placeholder, value in values.items():
+        template = template.replace(placeholder, quote(str(value), safe=""))
+    return template
+
+
+def breakout_page(
+    session: so.Session, trainer: User, cohort: Cohort, cohort_session: CohortSession | None = None
+) -> BreakoutPage:
+    """The trainer's view of the rooms in force for a session (or the standing rooms), with the participants
+    who are in no room. Forbidden for anyone but the cohort's trainers and admins."""
+    require_trainer(trainer, cohort)
+    plan = current_plan(session, cohort, cohort_session)
+    participants = cohort_participants(session, cohort)
+    by_membership = {p.membership.id: p for p in participants}
+    rooms: list[RoomView] = []
+    placed: set[int] = set()
+    without_email = 0
+    for room in _load_rooms(session, plan) if plan is not None else []:
+        members = []
+        for member in room.members:
+            participant = by_membership.get(member.membership_id)
+            members.append(PlacedMember(member, participant))
+            placed.add(member.membership_id)
+            if participant is not None and not participant.email:
+                without_email += 1
+        rooms.append(RoomView(room, members, meeting_url(room, cohort_id=cohort.id)))
+    overridden = frozenset(
+        session.scalars(
+            sa.select(BreakoutPlan.cohort_session_id).where(
+                BreakoutPlan.cohort_id == cohort.id,
+                BreakoutPlan.replaced_at.is_(None),
+                BreakoutPlan.cohort_session_id.is_not(None),
+            )
+        )
+    )
+    return BreakoutPage(
+        cohort=cohort,
+        cohort_session=cohort_session,
+        plan=plan,
+        rooms=rooms,
+        unplaced=[p for p in participants if p.membership.id not in placed] if plan is not None else participants,
+        participant_count=len(participants),
+        without_email=without_email,
+        overridden_session_ids=overridden,
+    )
+
+
+def unplaced_participants(
+    session: so.Session, trainer: User, cohort: Cohort, cohort_session: CohortSession | None = None
+) -> list[Participant]:
+    """Participants in no room of the plan in force (e.g. confirmed after the rooms were generated)."""
+    return breakout_page(session, trainer, cohort, cohort_session).unplaced
+
+
+def breakout_csv_rows(
+    session: so.Session, trainer: User, cohort: Cohort, cohort_session: CohortSession | None = None
+) -> list[list[str]]:
+    """The video tool's pre-assignment file: the header `Pre-assign Room Name,Email Address`, then one row per
+    participant in a room who has an email address, room by room. People without one (added by name only) are
+    left out: the page counts them."""
+    page = breakout_page(session, trainer, cohort, cohort_session)
+    rows = [list(BREAKOUT_CSV_HEADER)]
+    for view in page.rooms:
+        for placed in view.members:
+            if placed.participant is not None and placed.participant.email:
+                rows.append([view.room.name, placed.participant.email])
+    return rows
+
+
+def roster_csv_rows(
+    session: so.Session, trainer: User, cohort: Cohort, cohort_session: CohortSession | None = None
+) -> list[list[str]]:
+    """A plain roster by room: a header, then everyone placed (room by room), then the participants in no room."""
+    page = breakout_page(session, trainer, cohort, cohort_session)
+    rows = [[_("Room"), _("Name"), _("Email"), _("Group"), _("Organization"), _("Time zone")]]
+
+    def row(room_name: str, participant: Participant) -> list[str]:
+        user = participant.user
+        group = participant.group
+        return [
+            room_name,
+            participant.name,
+            participant.email or "",
+            group.name,
+            group.organization,
+            user.timezone if user else "",
+        ]
+
+    for view in page.rooms:
+        rows.extend(row(view.room.name, placed.participant) for placed in view.members if placed.participant)
+    rows.extend(row("", participant) for participant in page.unplaced)
+    return rows

@@ -37,7 +37,7 @@ from app.learning.participants import (
 from app.lib.errors import DomainError, Forbidden, NotFound
 from app.lib.markdown import render_markdown
 from app.lib.time import now_utc
-from app.registration.models import Registration, RegistrationStatus, RosterEntry
+from app.registration.models import Completion, Registration, RegistrationStatus, RosterEntry
 
 COMMENT_MAX_LENGTH = 500
 COMMITMENT_MAX_LENGTH = 1000
@@ -122,6 +122,7 @@ class CohortHome:
 @dataclass
 class Home:
     cohorts: list[CohortHome] = field(default_factory=list)
+    certificates: list[Completion] = field(default_factory=list)  # completions earned in a cohort, newest first
 
 
 def _cohort_options():
@@ -223,13 +224,21 @@ def participant_home(session: so.Session, user: User, at: datetime | None = None
     at = at or now_utc()
     if not user.is_authenticated:
         return Home()
+    certificates = list(
+        session.scalars(
+            sa.select(Completion)
+            .where(Completion.user_id == user.id, Completion.cohort_id.is_not(None))
+            .options(so.selectinload(Completion.course), so.selectinload(Completion.cohort))
+            .order_by(Completion.completed_at.desc())
+        )
+    )
     places: dict[int, RosterEntry] = {}
     for entry in _my_roster_entries(session, user):
         cohort = entry.registration.cohort
         if cohort.sessions and cohort.sessions[-1].ends_at + SHOWN_AFTER_LAST_SESSION > at:
             places.setdefault(cohort.id, entry)
     if not places:
-        return Home()
+        return Home(certificates=certificates)
     read = {
         (cohort_id, reading_id)
         for cohort_id, reading_id in session.execute(
@@ -287,7 +296,7 @@ def participant_home(session: so.Session, user: User, at: datetime | None = None
         )
     far_future = at + timedelta(days=100_000)
     homes.sort(key=lambda h: (h.session.starts_at if h.session else far_future, h.cohort.id))
-    return Home(homes)
+    return Home(homes, certificates)
 
 
 # Readings ------------------------------------------------------------------------------------------------------

@@ -67,6 +67,7 @@ def register_error_handlers(app: Flask) -> None:
             403: _("You do not have access to this page."),
             404: _("There is nothing at this address. It may have moved, or the link may be mistyped."),
             405: _("This address does not accept that kind of request."),
+            413: _("What you sent is too large. Files up to a few megabytes are accepted."),
             429: _("Too many attempts in a short time. Please wait a minute and try again."),
         }
         message = messages.get(error.code or 500, error.description or "")

@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from app.accounts.models import User
 from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember
-from app.breakouts.service import rooms_for_session
+from app.breakouts.service import is_room_member, rooms_for_session
 from app.cohorts.models import Cohort, CohortSession
 from app.courses.models import CourseSession
 from app.groups.models import GroupMembership, MembershipStatus
@@ -159,8 +159,7 @@ def room_memberships(room: BreakoutRoom) -> list[GroupMembership]:
     return [m.membership for m in room.members if m.membership.status == MembershipStatus.ACTIVE]
 
 
-def is_member(room: BreakoutRoom, user: User) -> bool:
-    return user.is_authenticated and any(m.user_id == user.id for m in room_memberships(room))
+is_member = is_room_member
 
 
 def _require_writer(user: User, room: BreakoutRoom) -> None:

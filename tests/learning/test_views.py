@@ -356,3 +356,28 @@ def test_the_home_page_stays_light(client, auth, make_running_cohort, make_rooms
     world = _world_with_activity(make_running_cohort, make_rooms, (30,))
     auth.login(world.groups[0].members[1].email)
     assert len(client.get("/home").data) < 100_000
+
+
+def test_home_links_to_the_certificates_of_completed_cohorts(client, make_running_cohort):
+    from app.attendance.models import Attendance, AttendanceSource
+    from app.attendance.service import run_completion
+
+    world = make_running_cohort((3,), started_days_ago=30)
+    for cohort_session in world.cohort.sessions:
+        for participant in world.participants:
+            db.session.add(
+                Attendance(
+                    cohort_session_id=cohort_session.id,
+                    membership_id=participant.membership.id,
+                    present=True,
+                    source=AttendanceSource.CHECKLIST,
+                )
+            )
+    db.session.commit()
+    run_completion(db.session, world.cohort)
+    db.session.commit()
+    member = world.groups[0].members[1]
+    assert client.submit("/login", {"email": member.email, "password": "correct horse battery"}).status_code == 302
+    page = client.get("/home").get_data(as_text=True)
+    assert "Your certificates" in page and f"/cohorts/{world.cohort.id}/certificate" in page
+    assert client.get(f"/cohorts/{world.cohort.id}/certificate").status_code == 200
