@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 3
 
-.PHONY: install run serve-prod test test-sqlite test-postgres e2e system-deps lint check-courses clean
+.PHONY: install run serve-prod test test-sqlite test-postgres e2e system-deps lint check-courses clean bench bench-quick bench-deps
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Plenary needs Python 3.11 or newer")'
@@ -56,10 +56,30 @@ test-postgres: install system-deps
 
 ## e2e: real-browser journeys in headless Chromium
 e2e: install system-deps
-	$(PYTEST) -q -m e2e tests -p no:cacheprovider
+	$(PYTEST) -q -m e2e tests/e2e -p no:cacheprovider
 
 system-deps:
 	@bash tests/tools/ensure_system_deps.sh
+
+## bench: load-test the core pages on PostgreSQL then SQLite (~5 min); bench/results/latest.json, docs/PERFORMANCE.md
+bench: install bench-deps
+	$(BIN)/python -m bench.run
+
+## bench-quick: the same with a small data set and 1-second runs (under a minute); bench/results/quick.json
+bench-quick: install bench-deps
+	$(BIN)/python -m bench.run --quick
+
+## bench-deps: wrk (the load generator) and the PostgreSQL server, from Debian's packages when missing
+bench-deps:
+	@missing=""; command -v wrk >/dev/null || missing="wrk"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then \
+	    echo "bench: missing $$missing; install it (Debian: sudo apt-get install -y $$missing)" >&2; exit 1; fi; \
+	  echo "bench-deps: apt-get install $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null || exit 1; \
+	fi; \
+	command -v wrk >/dev/null || { echo "bench: wrk is still missing after apt-get" >&2; exit 1; }
 
 check-courses: install
 	$(FLASK) courses check

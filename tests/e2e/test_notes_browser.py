@@ -1,29 +1,14 @@
 """In a real browser, under the real Content-Security-Policy: the live preview while typing, and the report-back
-board updating a column by itself when a room shares its notes. (Marked e2e: run with `pytest -m e2e`.)"""
-
-from pathlib import Path
+board updating a column by itself when a room shares its notes. (Runs with the browser journeys: `make e2e`.)"""
 
 import pytest
 
 from app.extensions import db
 from app.notes import service
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.notes.conftest import notes_url
+from tests.notes.conftest import make_rooms, notes_url  # noqa: F401 - make_rooms is a fixture
 from tests.tools.live_server import gunicorn, server_env
 
 pytestmark = pytest.mark.e2e
-
-
-@pytest.fixture
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: run `make system-deps` (installs Debian's chromium)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 def logged_in_page(browser, base: str, email: str, problems: list[str]):
@@ -46,13 +31,13 @@ def logged_in_page(browser, base: str, email: str, problems: list[str]):
     return page
 
 
-def test_live_preview_and_self_updating_board_in_a_browser(app, db_url, tmp_path, make_rooms, chromium):
+def test_live_preview_and_self_updating_board_in_a_browser(app, db_url, tmp_path, make_rooms, browser):  # noqa: F811
     from playwright.sync_api import expect
 
     world = make_rooms((2, 2))
     problems: list[str] = []
     with gunicorn(server_env(db_url), tmp_path / "gunicorn.log") as base:
-        member = logged_in_page(chromium, base, world.people[0][0].email, problems)
+        member = logged_in_page(browser, base, world.people[0][0].email, problems)
         member.goto(base + notes_url(world))
         preview = member.locator("[data-note-preview-body]")
         expect(preview).to_be_hidden()
@@ -61,7 +46,7 @@ def test_live_preview_and_self_updating_board_in_a_browser(app, db_url, tmp_path
         member.get_by_role("button", name="Save the notes").click()
         expect(member.get_by_text("Saved as revision 1.")).to_be_visible()
 
-        trainer = logged_in_page(chromium, base, world.trainer.email, problems)
+        trainer = logged_in_page(browser, base, world.trainer.email, problems)
         trainer.goto(base + f"/cohorts/{world.cohort.id}/sessions/{world.sessions[0].id}/board")
         column = trainer.locator(f"[data-room-id='{world.rooms[1].id}']")
         expect(column).to_contain_text("This room has not shared its notes yet.")
