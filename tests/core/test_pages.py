@@ -43,8 +43,8 @@ EXPECTED = {
     "accounts.my_data": SIGNED_IN,
     "accounts.my_data_json": SIGNED_IN,
     "accounts.login_code": {role: 302 for role in ROLES},  # without a password step first: back to the login page
-    "accounts.undo_email_change": PUBLIC,
-    "accounts.confirm_signup": {role: 400 for role in ROLES},  # a link nobody was sent  # a confirmation page; only its POST (with a valid token) changes anything
+    "accounts.undo_email_change": PUBLIC,  # a confirmation page; only its POST (with a valid token) changes anything
+    "accounts.confirm_signup": {role: 400 for role in ROLES},  # a link nobody was sent
     "health.healthz": PUBLIC,
     "groups.my_groups": SIGNED_IN,
     "groups.new_group": SIGNED_IN,
