@@ -15,7 +15,7 @@ from app.audit.service import record
 from app.extensions import action_limit, db, limiter
 from app.learning.participants import cohort_participants, load_cohort, require_trainer
 from app.lib.errors import DomainError, Forbidden, NotFound
-from app.lib.forms import show_error
+from app.lib.forms import NOT_SAVED, apply_form, show_error
 from app.registration.views import csv_safe
 
 bp = Blueprint("attendance", __name__, template_folder="templates")
@@ -61,18 +61,15 @@ def trainer_page(cohort_id: int):
         return _import(cohort, cohort_session)
     form = ChecklistForm()
     form.present.choices = [SelectChoice(p.membership.id, p.name) for p in cohort_participants(db.session, cohort)]
-    if form.validate_on_submit():
-        try:
-            changed = service.record_checklist(db.session, current_user, cohort, cohort_session, form.present.data)
-        except (Forbidden, NotFound):
-            raise
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Attendance is saved (%(n)s changed).", n=changed), "success")
-            return redirect(url_for("attendance.trainer_page", cohort_id=cohort.id, session=cohort_session.id))
+    if form.validate_on_submit() and (
+        apply_form(
+            form,
+            lambda: service.record_checklist(db.session, current_user, cohort, cohort_session, form.present.data),
+            lambda changed: _("Attendance is saved (%(n)s changed).", n=changed),
+        )
+        is not NOT_SAVED
+    ):
+        return redirect(url_for("attendance.trainer_page", cohort_id=cohort.id, session=cohort_session.id))
     db.session.rollback()
     return _render_trainer_page(cohort, checklist_form=form, status=422)
 
@@ -160,24 +157,19 @@ def group_page(cohort_id: int, group_id: int):
     form.present.choices = [SelectChoice(r.participant.membership.id, r.participant.name) for r in page.roster_only]
     status = 200
     if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                service.record_roster_only(
+        if form.validate_on_submit() and (
+            apply_form(
+                form,
+                lambda: service.record_roster_only(
                     db.session, current_user, cohort, group, page.cohort_session, form.present.data
-                )
-            except (Forbidden, NotFound):
-                raise
-            except DomainError as error:
-                db.session.rollback()
-                show_error(form, error)
-            else:
-                db.session.commit()
-                flash(_("Attendance is saved."), "success")
-                return redirect(
-                    url_for(
-                        "attendance.group_page", cohort_id=cohort.id, group_id=group.id, session=page.cohort_session.id
-                    )
-                )
+                ),
+                _("Attendance is saved."),
+            )
+            is not NOT_SAVED
+        ):
+            return redirect(
+                url_for("attendance.group_page", cohort_id=cohort.id, group_id=group.id, session=page.cohort_session.id)
+            )
         status = 422
     return render_template("attendance/group.html", page=page, form=form, ticked=set(form.present.data or [])), status
 

@@ -9,8 +9,7 @@ from app.extensions import db
 from app.learning import service
 from app.learning.forms import CheckInForm, CommitmentForm, MarkReadForm, MarkUnreadForm
 from app.learning.participants import load_cohort
-from app.lib.errors import DomainError, Forbidden, NotFound
-from app.lib.forms import show_error
+from app.lib.forms import NOT_SAVED, apply_form
 
 bp = Blueprint("learning", __name__, template_folder="templates")
 
@@ -68,18 +67,15 @@ def home():
 def record_commitment(cohort_id: int):
     cohort = load_cohort(db.session, cohort_id)
     form = CommitmentForm(prefix=_commitment_prefix(cohort_id))
-    if form.validate_on_submit():
-        try:
-            service.record_commitment(db.session, current_user, cohort, form.text.data)
-        except (Forbidden, NotFound):
-            raise
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Your commitment is saved. Your home page will ask how it went at the next session."), "success")
-            return redirect(url_for("learning.home", _anchor=f"cohort-{cohort_id}"))
+    if form.validate_on_submit() and (
+        apply_form(
+            form,
+            lambda: service.record_commitment(db.session, current_user, cohort, form.text.data),
+            _("Your commitment is saved. Your home page will ask how it went at the next session."),
+        )
+        is not NOT_SAVED
+    ):
+        return redirect(url_for("learning.home", _anchor=f"cohort-{cohort_id}"))
     return _render_home(commitment_form=(cohort_id, form), status=422)
 
 
@@ -88,18 +84,15 @@ def record_commitment(cohort_id: int):
 def check_in(commitment_id: int):
     commitment = service.own_commitment(db.session, current_user, commitment_id)
     form = CheckInForm(prefix=_check_in_prefix(commitment_id))
-    if form.validate_on_submit():
-        try:
-            service.check_in(db.session, current_user, commitment.id, form.status.data, form.reflection.data)
-        except (Forbidden, NotFound):
-            raise
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Thank you for checking in."), "success")
-            return redirect(url_for("learning.home", _anchor=f"cohort-{commitment.cohort_id}"))
+    if form.validate_on_submit() and (
+        apply_form(
+            form,
+            lambda: service.check_in(db.session, current_user, commitment.id, form.status.data, form.reflection.data),
+            _("Thank you for checking in."),
+        )
+        is not NOT_SAVED
+    ):
+        return redirect(url_for("learning.home", _anchor=f"cohort-{commitment.cohort_id}"))
     return _render_home(check_in_form=(commitment_id, form), status=422)
 
 
@@ -127,18 +120,15 @@ def mark_read(cohort_id: int, reading_slug: str):
     cohort = load_cohort(db.session, cohort_id)
     reading = service.cohort_reading(db.session, cohort, reading_slug)
     form = MarkReadForm()
-    if form.validate_on_submit():
-        try:
-            service.mark_read(db.session, current_user, cohort, reading, form.comment.data)
-        except (Forbidden, NotFound):
-            raise
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            db.session.commit()
-            flash(_("Marked as read."), "success")
-            return redirect(url_for("learning.reading", cohort_id=cohort_id, reading_slug=reading_slug))
+    if form.validate_on_submit() and (
+        apply_form(
+            form,
+            lambda: service.mark_read(db.session, current_user, cohort, reading, form.comment.data),
+            _("Marked as read."),
+        )
+        is not NOT_SAVED
+    ):
+        return redirect(url_for("learning.reading", cohort_id=cohort_id, reading_slug=reading_slug))
     return _render_reading(cohort_id, reading_slug, read_form=form, status=422)
 
 

@@ -1,9 +1,14 @@
 """Putting a service's DomainError next to the form field it concerns."""
 
+from collections.abc import Callable
+from typing import Any
+
 from flask import flash
 from flask_wtf import FlaskForm
 
-from app.lib.errors import DomainError
+from app.lib.errors import DomainError, Forbidden, NotFound
+
+NOT_SAVED = object()  # what apply_form returns when the service refused the form's values
 
 
 def show_error(form: FlaskForm, error: DomainError) -> None:
@@ -32,6 +37,26 @@ def run_and_report(action, success_message: str) -> bool:
     db.session.commit()
     flash(success_message, "success")
     return True
+
+
+def apply_form(form: FlaskForm, action: Callable[[], Any], success_message: str | Callable[[Any], str]) -> Any:
+    """Run a service call with a submitted form's values: commit, flash the success message and return the call's
+    result; or roll back, put the refusal next to its field and return NOT_SAVED (the view re-renders the form with
+    what the person typed). Forbidden and NotFound are not about the values: they propagate as the page's answer."""
+    from app.extensions import db
+
+    try:
+        result = action()
+    except (Forbidden, NotFound):
+        db.session.rollback()
+        raise
+    except DomainError as error:
+        db.session.rollback()
+        show_error(form, error)
+        return NOT_SAVED
+    db.session.commit()
+    flash(success_message(result) if callable(success_message) else success_message, "success")
+    return result
 
 
 class ActionForm(FlaskForm):
