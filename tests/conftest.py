@@ -359,3 +359,26 @@ def counted_queries() -> Iterator[QueryCounter]:
 @pytest.fixture
 def count_queries():
     return counted_queries
+
+
+@pytest.fixture
+def place_in_rooms(app):
+    """Put a running cohort's participants into rooms of `size` in roster order (the cohort's standing plan), made
+    directly with the models (generation itself is tested in tests/breakouts); the last `leave_out` stay out."""
+    from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember, RoomStrategy
+
+    def make(world, size: int = 4, leave_out: int = 0):
+        plan = BreakoutPlan(cohort_id=world.cohort.id, strategy=RoomStrategy.KEEP_GROUPS, target_size=size, seed=1)
+        people = world.participants[: len(world.participants) - leave_out]
+        for index, start in enumerate(range(0, len(people), size)):
+            room = BreakoutRoom(position=index, name=f"Room {index + 1}")
+            room.members = [
+                RoomMember(membership_id=p.membership.id, position=k)
+                for k, p in enumerate(people[start : start + size])
+            ]
+            plan.rooms.append(room)
+        db.session.add(plan)
+        db.session.commit()
+        return plan
+
+    return make

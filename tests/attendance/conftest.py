@@ -6,32 +6,14 @@ from types import SimpleNamespace
 
 import pytest
 
-from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember, RoomStrategy
 from app.cohorts.models import CohortStatus
 from app.extensions import db
 from app.lib.time import now_utc
 
 
 @pytest.fixture
-def make_rooms():
-    """Put some of a cohort's participants into rooms of `size`, in roster order (the cohort's standing plan);
-    the last `leave_out` participants stay out of every room."""
-
-    def make(world, size: int = 4, leave_out: int = 0):
-        plan = BreakoutPlan(cohort_id=world.cohort.id, strategy=RoomStrategy.KEEP_GROUPS, target_size=size, seed=1)
-        people = world.participants[: len(world.participants) - leave_out]
-        for index, start in enumerate(range(0, len(people), size)):
-            room = BreakoutRoom(position=index, name=f"Room {index + 1}")
-            room.members = [
-                RoomMember(membership_id=p.membership.id, position=k)
-                for k, p in enumerate(people[start : start + size])
-            ]
-            plan.rooms.append(room)
-        db.session.add(plan)
-        db.session.commit()
-        return plan
-
-    return make
+def make_rooms(place_in_rooms):
+    return place_in_rooms
 
 
 def move_to_past(cohort, days_ago: int) -> None:
