@@ -31,6 +31,9 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     _configure_logging(app)
     _configure_proxy(app)
     _init_extensions(app)
+    from app.lib.urls import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
     _register_blueprints(app)
     _register_cli(app)
     _register_template_helpers(app)

@@ -157,7 +157,7 @@ def openapi_document() -> dict:
                             "description": "Only cohorts of this course (slug).",
                         }
                     ],
-                    "responses": {"200": _ok("#/components/schemas/CohortList"), "400": _ERROR},
+                    "responses": {"200": _ok("#/components/schemas/CohortList"), "400": _ERROR, "404": _ERROR},
                 }
             },
             "/api/v1/cohorts/{id}": {

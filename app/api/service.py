@@ -10,7 +10,7 @@ import sqlalchemy.orm as so
 from app.cohorts.models import Cohort, CohortStatus
 from app.courses.models import Course
 from app.courses.service import get_course_by_slug, list_catalogue
-from app.lib.errors import DomainError, NotFound
+from app.lib.errors import NotFound
 
 PUBLIC_STATUSES = (CohortStatus.OPEN, CohortStatus.CLOSED, CohortStatus.RUNNING)
 
@@ -97,7 +97,7 @@ def list_cohorts(session: so.Session, course_slug: str | None = None) -> list[di
     )
     if course_slug is not None:
         if not session.scalar(sa.select(Course.id).where(Course.slug == course_slug)):
-            raise DomainError(f"Unknown course {course_slug!r} in the 'course' parameter.")
+            raise NotFound(f"Unknown course {course_slug!r} in the 'course' parameter.")
         query = query.where(Course.slug == course_slug)
     return [cohort_document(c) for c in session.scalars(query).unique()]
 

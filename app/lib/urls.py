@@ -3,6 +3,7 @@
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, url_for
+from werkzeug.routing import IntegerConverter
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -25,3 +26,17 @@ def is_safe_redirect(target: str | None) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+class IdConverter(IntegerConverter):
+    """`<int:…>` in routes: database ids, from 0 to PostgreSQL's largest integer. A larger number matches no route
+    (a 404) instead of overflowing the query it would feed."""
+
+    def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = None, signed=False):  # noqa: A002
+        super().__init__(
+            map,
+            fixed_digits=fixed_digits,
+            min=0 if min is None else min,
+            max=2**31 - 1 if max is None else max,
+            signed=signed,
+        )

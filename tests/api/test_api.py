@@ -71,7 +71,7 @@ def test_drafts_are_not_in_the_api(client, make_cohort):
     [
         ("/api/v1/cohorts/999999", 404),
         ("/api/v1/courses/no-such-course", 404),
-        ("/api/v1/cohorts?course=no-such-course", 400),
+        ("/api/v1/cohorts?course=no-such-course", 404),
         ("/api/v1/cohorts?colour=red", 400),
         ("/api/v1/nothing-here", 404),
     ],

@@ -83,3 +83,9 @@ def test_unexpected_errors_are_a_friendly_500_without_details(app, client):
     assert response.status_code == 500
     page = response.get_data(as_text=True)
     assert "Something went wrong on our side" in page and "secret internals" not in page
+
+
+def test_ids_too_large_for_the_database_are_a_404_not_a_500(client):
+    for url in ("/cohorts/99999999999999999999", "/api/v1/cohorts/2147483648", "/registrations/99999999999999999999"):
+        assert client.get(url).status_code == 404, url
+    assert client.get("/api/v1/cohorts/2147483647").status_code == 404  # the largest id is still looked up
