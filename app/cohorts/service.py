@@ -391,21 +391,17 @@ def schedulable_courses(session: so.Session, user: User) -> list[Course]:
 TAKING_PART = ("pending", "confirmed", "waitlisted")
 
 
-def feed_token(session: so.Session, user: User) -> str:
-    """The person's private calendar token, created on first use."""
-    feed = session.scalar(sa.select(CalendarFeed).where(CalendarFeed.user_id == user.id))
-    if feed is None:
-        feed = CalendarFeed(user_id=user.id, token=secrets.token_urlsafe(32))
-        session.add(feed)
-        session.flush()
-    return feed.token
+def feed_token(session: so.Session, user: User) -> str | None:
+    """The person's private calendar token, or None until they ask for one."""
+    return session.scalar(sa.select(CalendarFeed.token).where(CalendarFeed.user_id == user.id))
 
 
 def reset_feed_token(session: so.Session, user: User) -> str:
-    """Replace the person's token: the old feed URL stops working at once (404)."""
+    """Give the person a new token (their first, or a replacement: the old feed URL stops working at once)."""
     feed = session.scalar(sa.select(CalendarFeed).where(CalendarFeed.user_id == user.id))
     if feed is None:
-        return feed_token(session, user)
+        feed = CalendarFeed(user_id=user.id)
+        session.add(feed)
     feed.token = secrets.token_urlsafe(32)
     session.flush()
     return feed.token

@@ -235,21 +235,24 @@ def _calendar_response(body: bytes, filename: str):
 def my_calendar():
     """The person's private feed address (with video links), to paste into a calendar app, and a reset button."""
     token = service.feed_token(db.session, current_user)
-    db.session.commit()
     entries = service.cohorts_taken_part_in(db.session, current_user)
-    feed_url = _external_url("cohorts.private_feed", token=token)
+    feed_url = _external_url("cohorts.private_feed", token=token) if token else None
     return render_template("cohorts/my_calendar.html", feed_url=feed_url, entries=entries)
 
 
 @bp.post("/calendar/reset")
 @login_required
 def reset_calendar():
+    had_one = service.feed_token(db.session, current_user) is not None
     service.reset_feed_token(db.session, current_user)
     db.session.commit()
-    flash(
-        _("Your calendar address has changed. The old one no longer works: paste the new one in your calendar."),
-        "success",
-    )
+    if had_one:
+        flash(
+            _("Your calendar address has changed. The old one no longer works: paste the new one in your calendar."),
+            "success",
+        )
+    else:
+        flash(_("Your private calendar address is ready: paste it in your calendar app."), "success")
     return redirect(url_for("cohorts.my_calendar"))
 
 

@@ -85,6 +85,7 @@ def private_feed_url(client, email):
     from app.demo.data import DEMO_PASSWORD
 
     assert client.submit("/login", {"email": email, "password": DEMO_PASSWORD}).status_code == 302
+    client.submit("/calendar/reset", page="/calendar")  # the address is made on request, never by a GET
     page = client.get("/calendar").get_data(as_text=True)
     url = re.search(r'value="http://[^/"]+(/calendar/[^"]+\.ics)"', page).group(1)
     client.post("/logout", data={"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)})
@@ -131,6 +132,9 @@ def test_resetting_the_private_feed_retires_the_old_address(client, auth, make_u
 
     make_user(email="kim@example.org")
     auth.login("kim@example.org")
+    first = client.get("/calendar").get_data(as_text=True)
+    assert ".ics" not in first and "Make my private calendar address" in first  # nothing is made by looking
+    assert client.submit("/calendar/reset", page="/calendar").status_code == 302
     page = client.get("/calendar").get_data(as_text=True)
     old = re.search(r'(/calendar/[^"]+\.ics)"', page).group(1)
     assert old in client.get("/calendar").get_data(as_text=True)  # stable until reset

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from app.accounts.models import User
 from app.accounts.service import make_reset_token
 from app.cohorts.models import Cohort
-from app.demo.data import DEMO_PASSWORD, RUNNING_LABEL, load_demo
+from app.demo.data import DEMO_PASSWORD, RUNNING_LABEL
 from app.extensions import db
 from app.groups.models import Group
 from app.registration.models import Registration
@@ -89,12 +89,6 @@ for _area in AREA_PAGES:
     EXPECTED.update(_area.EXPECTED)
 
 
-@pytest.fixture
-def demo_world(app, synced_courses):
-    load_demo(db.session)
-    db.session.commit()
-
-
 def url_arguments(endpoint: str) -> dict:
     participant = db.session.scalar(sa.select(User).where(User.email == ROLES["participant"]))
     transit = db.session.scalar(sa.select(Group).where(Group.name.like("Transit%")))
@@ -116,6 +110,7 @@ def url_arguments(endpoint: str) -> dict:
         "code": transit.join_code,
         "cohort_id": registration.cohort_id,
         "registration_id": registration.id,
+        "token": "not-a-real-token",
     }
     area_arguments = {}
     for area in AREA_PAGES:

@@ -77,6 +77,7 @@ def test_trainer_schedules_a_cohort_seen_in_another_time_zone(journey, live_serv
     page.get_by_role("link", name="Your cohorts").click()
     expect(page.get_by_role("link", name=re.compile("Autumn circle"))).to_be_visible()
     page.get_by_role("link", name="Your private calendar").click()
+    page.get_by_role("button", name="Make my private calendar address").click()
     expect(page.get_by_label("Calendar address (keep it to yourself)")).to_have_value(re.compile(r"/calendar/.+\.ics$"))
     trainer.check("private calendar")
     trainer.assert_accessible()
