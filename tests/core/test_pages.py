@@ -145,5 +145,8 @@ def test_every_page_renders_for_every_role(app, client, demo_world, role):
         else:
             assert response.status_code == expected, f"{url} as {role}: {response.status_code}"
         csp = response.headers.get("Content-Security-Policy", "")
-        assert "script-src 'self'" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp, url
+        for directive in ("script-src 'self'", "object-src 'none'", "base-uri 'none'", "frame-ancestors 'none'"):
+            assert directive in csp, f"{url}: no {directive}"
+        assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, url
         assert response.headers.get("X-Content-Type-Options") == "nosniff", url
+        assert response.headers.get("Referrer-Policy") == "strict-origin-when-cross-origin", url
