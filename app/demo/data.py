@@ -33,6 +33,7 @@ PEOPLE = [
     # email, name, zone, role label
     ("admin@plenary.example", "Rosa Admin", "Europe/Madrid", "administrator"),
     ("trainer@plenary.example", "Amara Okafor", "Africa/Lagos", "trainer"),
+    ("kwame@plenary.example", "Kwame Asante", "Africa/Nairobi", "trainer of the pilot only"),
     ("lucia@plenary.example", "Lucía Fernández", "America/Mexico_City", "coordinator (group of 11)"),
     ("priya@plenary.example", "Priya Raman", "Asia/Kolkata", "coordinator (group of 5)"),
 ]
@@ -220,7 +221,9 @@ PILOT_GROUPS = [
 ]
 
 
-def _full_pilot_cohort(session: so.Session, report: DemoReport, trainer: User) -> None:
+def _full_pilot_cohort(
+    session: so.Session, report: DemoReport, trainer: User, pilot_trainer: User | None = None
+) -> None:
     """A small, full pilot cohort: two groups confirmed, the third on the waitlist."""
     course = session.scalar(sa.select(Course).where(Course.slug == "organizing-fundamentals"))
     label = "East Africa pilot · Saturday mornings"
@@ -241,7 +244,7 @@ def _full_pilot_cohort(session: so.Session, report: DemoReport, trainer: User) -
         deadline_local=datetime.combine(first - timedelta(days=7), time(23, 59)),
         capacity=6,
         status=CohortStatus.OPEN,
-        trainers=[trainer],
+        trainers=[pilot_trainer or trainer],
     )
     report.lines.append(f"created open cohort {label!r} of {course.title} (6 seats)")
     for name, organization, country, email, person, zone in PILOT_GROUPS:
@@ -324,7 +327,7 @@ def load_demo(session: so.Session) -> DemoReport:
     completed_core_cohort(session, report, trainer, transit_group)
     running_cohort(session, report, trainer, transit_group, make_person, make_group)
     _core_cohort(session, report, trainer)
-    _full_pilot_cohort(session, report, trainer)
+    _full_pilot_cohort(session, report, trainer, people["trainer of the pilot only"])
     cohort = _open_cohort(session, report, trainer)
     if cohort is not None:
         _pending_registration(session, report, cohort, domestic_group)

@@ -5,29 +5,16 @@ import sqlalchemy as sa
 from app.cohorts.models import Cohort
 from app.extensions import db
 from app.groups.models import Group
-
-TRAINERS_ONLY = {"anonymous": "login", "participant": 403, "coordinator": 403, "trainer": 200, "admin": 200}
+from tests.core.roles import COHORT_TRAINERS, GROUP_COORDINATORS, LOGIN, access
 
 EXPECTED: dict[str, dict] = {
-    "attendance.trainer_page": TRAINERS_ONLY,
-    "attendance.attendance_csv": TRAINERS_ONLY,
-    # Lucía coordinates the Transit group; its members and the trainer have no business recording its attendance.
-    "attendance.group_page": {
-        "anonymous": "login",
-        "participant": 403,
-        "coordinator": 200,
-        "trainer": 403,
-        "admin": 200,
-    },
+    "attendance.trainer_page": COHORT_TRAINERS,
+    "attendance.attendance_csv": COHORT_TRAINERS,
+    # Lucía coordinates the Transit group; its members, other coordinators and the trainers have no business here.
+    "attendance.group_page": GROUP_COORDINATORS,
     # The running cohort is not completed, so nobody holds a certificate for it yet (tests/attendance/test_views.py
     # opens Jorge's and Lucía's certificates of the demo's completed core cohort).
-    "attendance.certificate": {
-        "anonymous": "login",
-        "participant": 404,
-        "coordinator": 404,
-        "trainer": 404,
-        "admin": 404,
-    },
+    "attendance.certificate": access(404, anonymous=LOGIN),
 }
 
 

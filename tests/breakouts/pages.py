@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-TRAINERS_ONLY = {"anonymous": "login", "participant": 403, "coordinator": 403, "trainer": 200, "admin": 200}
+from tests.core.roles import COHORT_TRAINERS as TRAINERS_ONLY
 
 EXPECTED: dict[str, dict] = {
     "breakouts.page": TRAINERS_ONLY,

@@ -16,19 +16,16 @@ from app.demo.data import DEMO_PASSWORD, RUNNING_LABEL
 from app.extensions import db
 from app.groups.models import Group
 from app.registration.models import Registration
-
-ROLES = {
-    "anonymous": None,
-    "participant": "jorge.medina@members.example",
-    "coordinator": "lucia@plenary.example",
-    "trainer": "trainer@plenary.example",
-    "admin": "admin@plenary.example",
-}
-LOGIN = "login"  # redirected to the login page
-PUBLIC = {role: 200 for role in ROLES}
-MEMBERS_ONLY = {"anonymous": LOGIN, "participant": 200, "coordinator": 200, "trainer": 403, "admin": 200}
-SIGNED_IN = {**PUBLIC, "anonymous": LOGIN}
-ANONYMOUS_ONLY = {**{role: 302 for role in ROLES}, "anonymous": 200}
+from tests.core.roles import (  # noqa: E402
+    ADMINS,
+    ANONYMOUS_ONLY,
+    COHORT_TRAINERS,
+    LOGIN,
+    PUBLIC,
+    ROLES,
+    SIGNED_IN,
+    access,
+)
 
 EXPECTED = {
     "courses.catalogue": PUBLIC,
@@ -48,21 +45,16 @@ EXPECTED = {
     "health.healthz": PUBLIC,
     "groups.my_groups": SIGNED_IN,
     "groups.new_group": SIGNED_IN,
-    "groups.group_page": MEMBERS_ONLY,
+    # The Transit group's members and administrators; nobody else, trainers included.
+    "groups.group_page": access(403, anonymous=LOGIN, participant=200, coordinator=200, admin=200),
     "groups.join": PUBLIC,
     "groups.invitation": {role: 410 for role in ROLES},  # the demo's invitation links were never revealed
     "registration.new_registration": SIGNED_IN,
     "cohorts.new_cohort": SIGNED_IN,  # lists the courses the person may schedule (none for most people)
-    "cohorts.edit_cohort": {"anonymous": LOGIN, "participant": 403, "coordinator": 403, "trainer": 200, "admin": 200},
+    "cohorts.edit_cohort": COHORT_TRAINERS,
     "cohorts.cohort_page": PUBLIC,
-    "registration.board": {"anonymous": LOGIN, "participant": 403, "coordinator": 403, "trainer": 200, "admin": 200},
-    "registration.roster_csv": {
-        "anonymous": LOGIN,
-        "participant": 403,
-        "coordinator": 403,
-        "trainer": 200,
-        "admin": 200,
-    },
+    "registration.board": COHORT_TRAINERS,
+    "registration.roster_csv": COHORT_TRAINERS,
     "cohorts.calendar_feed": PUBLIC,
     "api.courses": PUBLIC,
     "api.course": PUBLIC,
@@ -71,12 +63,14 @@ EXPECTED = {
     "api.openapi": PUBLIC,
     "cohorts.dashboard": SIGNED_IN,
     "cohorts.my_calendar": SIGNED_IN,
-    "cohorts.fair_times": {"anonymous": LOGIN, "participant": 403, "coordinator": 403, "trainer": 200, "admin": 200},
+    "cohorts.fair_times": COHORT_TRAINERS,
     "cohorts.private_feed": {role: 404 for role in ROLES},  # a token nobody holds
-    # The group's members, the cohort's trainer and admins; the demo trainer trains the demo cohort.
-    "registration.registration_page": SIGNED_IN,
+    # The Transit registration: its group's members, the cohort's trainer and admins; never another group.
+    "registration.registration_page": access(
+        403, anonymous=LOGIN, participant=200, coordinator=200, trainer=200, admin=200
+    ),
     "registration.review_queue": SIGNED_IN,  # everyone signed in; people who train nothing see an empty queue
-    "audit.audit_log": {"anonymous": LOGIN, "participant": 403, "coordinator": 403, "trainer": 403, "admin": 200},
+    "audit.audit_log": ADMINS,
 }
 
 

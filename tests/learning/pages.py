@@ -5,27 +5,16 @@ import sqlalchemy as sa
 from app.cohorts.models import Cohort
 from app.extensions import db
 from app.groups.models import Group
+from tests.core.roles import COHORT_TRAINERS, GROUP_COORDINATORS, LOGIN, SIGNED_IN, access
 
 EXPECTED: dict[str, dict] = {
-    # Everyone signed in has a home; trainers and admins without a place in a cohort see the friendly empty state.
-    "learning.home": {"anonymous": "login", "participant": 200, "coordinator": 200, "trainer": 200, "admin": 200},
-    # Lucía (coordinator) is on the Transit roster, so she reads as a participant.
-    "learning.reading": {"anonymous": "login", "participant": 200, "coordinator": 200, "trainer": 200, "admin": 200},
-    "learning.reading_progress": {
-        "anonymous": "login",
-        "participant": 403,
-        "coordinator": 403,
-        "trainer": 200,
-        "admin": 200,
-    },
-    # Lucía coordinates Transit; nobody else but admins sees even the counts.
-    "learning.group_commitments": {
-        "anonymous": "login",
-        "participant": 403,
-        "coordinator": 200,
-        "trainer": 403,
-        "admin": 200,
-    },
+    # Everyone signed in has a home; people without a place in a cohort see the friendly empty state.
+    "learning.home": SIGNED_IN,
+    # The running cohort's participants (all three groups; Lucía is on the Transit roster), its trainer and admins.
+    "learning.reading": access(200, anonymous=LOGIN, other_trainer=403),
+    "learning.reading_progress": COHORT_TRAINERS,
+    # Lucía coordinates Transit; nobody else but admins sees even the counts (another coordinator neither).
+    "learning.group_commitments": GROUP_COORDINATORS,
 }
 
 

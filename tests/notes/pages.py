@@ -7,9 +7,11 @@ room in a session held so far whose notes his room did not share, so Lucía, in 
 import sqlalchemy as sa
 
 from app.extensions import db
+from tests.core.roles import COHORT_TRAINERS as TRAINERS_ONLY
+from tests.core.roles import LOGIN, ROLES, access
 
-ROOM_NOTES = {"anonymous": "login", "participant": 200, "coordinator": 403, "trainer": 200, "admin": 200}
-TRAINERS_ONLY = {"anonymous": "login", "participant": 403, "coordinator": 403, "trainer": 200, "admin": 200}
+# Jorge's room: its members, the cohort's trainer and admins; every other participant (none of them in the room).
+ROOM_NOTES = access(403, anonymous=LOGIN, participant=200, trainer=200, admin=200)
 
 EXPECTED: dict[str, dict] = {
     "notes.note_page": ROOM_NOTES,
@@ -19,8 +21,8 @@ EXPECTED: dict[str, dict] = {
     "notes.board_json": TRAINERS_ONLY,
 }
 
-PARTICIPANT = "jorge.medina@members.example"
-COORDINATOR = "lucia@plenary.example"
+PARTICIPANT = ROLES["participant"]
+OUTSIDERS = [ROLES[role] for role in ("coordinator", "other_participant", "other_coordinator")]
 
 
 def url_arguments() -> dict:
@@ -40,7 +42,7 @@ def url_arguments() -> dict:
             sa.select(GroupMembership.id).join(User, GroupMembership.user_id == User.id).where(User.email == email)
         )
 
-    jorge, lucia = membership_id(PARTICIPANT), membership_id(COORDINATOR)
+    jorge, outsiders = membership_id(PARTICIPANT), [membership_id(email) for email in OUTSIDERS]
     held = [s for s in running.sessions if s.starts_at <= now_utc()] or running.sessions[:1]
     candidates = []
     for cohort_session in reversed(held):
@@ -48,11 +50,11 @@ def url_arguments() -> dict:
         if room is None:
             continue
         note = find_note(db.session, room.id, cohort_session.id)
-        other_room = room_of(db.session, running, cohort_session, lucia)
+        outsiders_in_room = [room_of(db.session, running, cohort_session, m) for m in outsiders]
         score = (
+            all(other is None or other.id != room.id for other in outsiders_in_room),
             note is not None and note.version > 0,
             note is not None and not note.shared_with_plenary,
-            other_room is None or other_room.id != room.id,
         )
         candidates.append((score, cohort_session.id, room.id))
     if not candidates:  # no rooms in the demo: the note pages answer 404 and test_pages says so
