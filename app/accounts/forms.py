@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from app.accounts.service import PASSWORD_MAX, PASSWORD_MIN
+from app.lib.forms import BaseForm
 from app.lib.time import all_timezones
 
 LANGUAGE_NAMES = {"en": "English", "es": "Español", "pt": "Português", "fr": "Français"}
@@ -34,7 +34,7 @@ def password_validators():
     ]
 
 
-class SignupForm(FlaskForm):
+class SignupForm(BaseForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(
@@ -51,19 +51,19 @@ class SignupForm(FlaskForm):
     submit = SubmitField(_l("Create account"))
 
 
-class LoginForm(FlaskForm):
+class LoginForm(BaseForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
     next = HiddenField()
     submit = SubmitField(_l("Log in"))
 
 
-class ResetRequestForm(FlaskForm):
+class ResetRequestForm(BaseForm):
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     submit = SubmitField(_l("Send me a reset link"))
 
 
-class ResetPasswordForm(FlaskForm):
+class ResetPasswordForm(BaseForm):
     password = PasswordField(_l("New password"), validators=password_validators())
     confirm = PasswordField(
         _l("New password again"),
@@ -72,14 +72,14 @@ class ResetPasswordForm(FlaskForm):
     submit = SubmitField(_l("Set new password"))
 
 
-class ProfileForm(FlaskForm):
+class ProfileForm(BaseForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     timezone = TimezoneField(_l("Your time zone"), description=_l("Session times are shown in this zone."))
     locale = SelectField(_l("Language"), choices=[SelectChoice(code, label) for code, label in LANGUAGE_NAMES.items()])
     submit = SubmitField(_l("Save profile"))
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(BaseForm):
     current_password = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
     password = PasswordField(_l("New password"), validators=password_validators())
     confirm = PasswordField(
@@ -89,7 +89,7 @@ class ChangePasswordForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
-class ChangeEmailForm(FlaskForm):
+class ChangeEmailForm(BaseForm):
     email = EmailField(_l("New email address"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(
         _l("Your password"),
@@ -99,7 +99,7 @@ class ChangeEmailForm(FlaskForm):
     submit = SubmitField(_l("Change email"))
 
 
-class CodeForm(FlaskForm):
+class CodeForm(BaseForm):
     code = StringField(
         _l("Code"),
         validators=[DataRequired(), Length(max=32)],
@@ -109,17 +109,17 @@ class CodeForm(FlaskForm):
     submit = SubmitField(_l("Continue"))
 
 
-class DisableTwoFactorForm(FlaskForm):
+class DisableTwoFactorForm(BaseForm):
     password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
     code = StringField(_l("A code from your app"), validators=[DataRequired(), Length(max=32)])
     submit = SubmitField(_l("Turn off two-step sign-in"))
 
 
-class StartTwoFactorForm(FlaskForm):
+class StartTwoFactorForm(BaseForm):
     submit = SubmitField(_l("Set up two-step sign-in"))
 
 
-class DeleteAccountForm(FlaskForm):
+class DeleteAccountForm(BaseForm):
     password = PasswordField(_l("Your password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
     confirmation = StringField(_l("Type your email address to confirm"), validators=[DataRequired(), Length(max=254)])
     submit = SubmitField(_l("Delete my account"))

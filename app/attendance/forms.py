@@ -1,17 +1,18 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, SelectMultipleField, SubmitField
 
+from app.lib.forms import BaseForm
 
-class ChecklistForm(FlaskForm):
+
+class ChecklistForm(BaseForm):
     """Who was present at one session: the ticked participants (group memberships); the rest are absent."""
 
     present = SelectMultipleField(_l("Present"), coerce=int, validate_choice=True)
     save_checklist = SubmitField(_l("Save attendance"))
 
 
-class ImportForm(FlaskForm):
+class ImportForm(BaseForm):
     file = FileField(
         _l("Attendance report (CSV)"),
         validators=[FileRequired(_l("Choose the attendance report file exported from your video tool."))],
@@ -27,12 +28,12 @@ class ImportForm(FlaskForm):
     import_report = SubmitField(_l("Import the report"))
 
 
-class RosterOnlyForm(FlaskForm):
+class RosterOnlyForm(BaseForm):
     """A coordinator's ticks for their group's members without an account."""
 
     present = SelectMultipleField(_l("Present"), coerce=int, validate_choice=True)
     save = SubmitField(_l("Save attendance"))
 
 
-class CompleteForm(FlaskForm):
+class CompleteForm(BaseForm):
     complete = SubmitField(_l("Mark the cohort completed"))

@@ -1,16 +1,15 @@
 """The trainer's breakout forms. Shapes only: sizes, names and who may do what are checked by the service."""
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import IntegerField, RadioField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.breakouts.models import RoomStrategy
 from app.breakouts.service import MAX_ROOM_NAME, MAX_SEED, MAX_TARGET_SIZE
-from app.lib.forms import ActionForm  # noqa: F401 - re-exported for the drop-override button
+from app.lib.forms import ActionForm, BaseForm  # noqa: F401 - ActionForm is re-exported for the drop-override button
 
 
-class GenerateForm(FlaskForm):
+class GenerateForm(BaseForm):
     target_size = IntegerField(
         _l("People per room"),
         default=4,
@@ -38,12 +37,12 @@ class GenerateForm(FlaskForm):
     submit = SubmitField(_l("Generate rooms"))
 
 
-class RenameForm(FlaskForm):
+class RenameForm(BaseForm):
     name = StringField(_l("Room name"), validators=[InputRequired(), Length(max=MAX_ROOM_NAME)])
     submit = SubmitField(_l("Rename"))
 
 
-class MoveForm(FlaskForm):
+class MoveForm(BaseForm):
     """One per room (and one for the people in no room): whom to move, and where. A form per room rather than per
     person keeps the page light: a select of every room beside every person grows with people times rooms."""
 

@@ -1,5 +1,4 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     FieldList,
@@ -18,6 +17,7 @@ from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberR
 
 from app.accounts.forms import TimezoneField
 from app.cohorts.models import CohortStatus
+from app.lib.forms import BaseForm
 
 STATUS_LABELS = {
     CohortStatus.DRAFT: _l("Draft (not public)"),
@@ -38,7 +38,7 @@ class SessionRowForm(Form):
     breakout_minutes = IntegerField(_l("Breakout (minutes)"), validators=[InputRequired(), NumberRange(0, 600)])
 
 
-class CohortForm(FlaskForm):
+class CohortForm(BaseForm):
     label = StringField(
         _l("Label"),
         validators=[DataRequired(), Length(max=120)],

@@ -1,13 +1,12 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.accounts.forms import TimezoneField, password_validators
-from app.lib.forms import ActionForm  # noqa: F401 - re-exported for the group pages
+from app.lib.forms import ActionForm, BaseForm  # noqa: F401 - ActionForm is re-exported for the group pages
 
 
-class GroupForm(FlaskForm):
+class GroupForm(BaseForm):
     name = StringField(
         _l("Group name"),
         validators=[DataRequired(), Length(max=160)],
@@ -27,14 +26,14 @@ class GroupForm(FlaskForm):
     submit = SubmitField(_l("Create group"))
 
 
-class InviteForm(FlaskForm):
+class InviteForm(BaseForm):
     emails = TextAreaField(
         _l("Email addresses"), validators=[DataRequired()], description=_l("One per line. “Name <address>” works too.")
     )
     submit = SubmitField(_l("Send invitations"))
 
 
-class RosterMemberForm(FlaskForm):
+class RosterMemberForm(BaseForm):
     display_name = StringField(
         _l("Name"),
         validators=[DataRequired(), Length(max=120)],
@@ -43,7 +42,7 @@ class RosterMemberForm(FlaskForm):
     submit = SubmitField(_l("Add to roster"))
 
 
-class JoinSignupForm(FlaskForm):
+class JoinSignupForm(BaseForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(_l("Choose a password"), validators=password_validators())

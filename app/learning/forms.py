@@ -1,14 +1,14 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
 from app.learning.models import CommitmentStatus
 from app.learning.service import COMMENT_MAX_LENGTH, COMMITMENT_MAX_LENGTH, REFLECTION_MAX_LENGTH
+from app.lib.forms import BaseForm
 
 
-class MarkReadForm(FlaskForm):
+class MarkReadForm(BaseForm):
     comment = TextAreaField(
         _l("A note for yourself (optional)"),
         validators=[Optional(), Length(max=COMMENT_MAX_LENGTH)],
@@ -18,11 +18,11 @@ class MarkReadForm(FlaskForm):
     submit = SubmitField(_l("Mark as read"))
 
 
-class MarkUnreadForm(FlaskForm):
+class MarkUnreadForm(BaseForm):
     submit = SubmitField(_l("Mark as unread"))
 
 
-class CommitmentForm(FlaskForm):
+class CommitmentForm(BaseForm):
     text = TextAreaField(
         _l("What will I do before the next session?"),
         validators=[DataRequired(message=_l("Write what you will do.")), Length(max=COMMITMENT_MAX_LENGTH)],
@@ -32,7 +32,7 @@ class CommitmentForm(FlaskForm):
     submit = SubmitField(_l("Save my commitment"))
 
 
-class CheckInForm(FlaskForm):
+class CheckInForm(BaseForm):
     status = RadioField(
         _l("How did it go?"),
         choices=[

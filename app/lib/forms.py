@@ -4,6 +4,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import flash
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
 from app.lib.errors import DomainError, Forbidden, NotFound
@@ -59,5 +60,19 @@ def apply_form(form: FlaskForm, action: Callable[[], Any], success_message: str 
     return result
 
 
-class ActionForm(FlaskForm):
+class BaseForm(FlaskForm):
+    """The base of every form in the app: text containing a NUL character, which no database column can store, is
+    refused next to its field (with the text kept) instead of failing when it is saved."""
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        for field in self:
+            values = field.data if isinstance(field.data, list | tuple) else [field.data]
+            if any(isinstance(value, str) and "\x00" in value for value in values):
+                field.errors = [*field.errors, _("This text contains a NUL character (\\0), which cannot be stored.")]
+                valid = False
+        return valid
+
+
+class ActionForm(BaseForm):
     """A button that changes something: it carries only the CSRF token."""

@@ -1,8 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField, SelectField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, NumberRange
 from wtforms.widgets import HiddenInput
+
+from app.lib.forms import BaseForm
 
 
 class VersionField(IntegerField):
@@ -11,7 +12,7 @@ class VersionField(IntegerField):
     widget = HiddenInput()
 
 
-class NoteForm(FlaskForm):
+class NoteForm(BaseForm):
     # Length and content are checked by the service (a clear message, the text kept), not here.
     body = TextAreaField(
         _l("The room's notes"),
@@ -23,19 +24,19 @@ class NoteForm(FlaskForm):
     preview = SubmitField(_l("Preview"))
 
 
-class PreviewForm(FlaskForm):
+class PreviewForm(BaseForm):
     body = TextAreaField()
 
 
-class RestoreForm(FlaskForm):
+class RestoreForm(BaseForm):
     base_version = VersionField(validators=[InputRequired(), NumberRange(min=0)])
     submit = SubmitField(_l("Restore this revision"))
 
 
-class ShareForm(FlaskForm):
+class ShareForm(BaseForm):
     shared = HiddenField()  # "1" to share, "0" to stop sharing: the button says which
 
 
-class RolesForm(FlaskForm):
+class RolesForm(BaseForm):
     facilitator = SelectField(_l("Facilitator"), coerce=int)
     note_taker = SelectField(_l("Note-taker"), coerce=int)

@@ -82,10 +82,11 @@ def save_note(cohort_id: int, session_id: int, room_id: int):
         raise Forbidden(_("Only the room's members can change its notes."))
     form = NoteForm()
     if not form.validate_on_submit():
-        if not form.errors.get("body"):
+        text_refused = bool(form.errors.get("body"))  # e.g. a NUL character: the person can fix it
+        if not text_refused:
             form.form_errors.append(_("The form was incomplete. Your text is below: save it again."))
         db.session.rollback()
-        return _render_note_page(page, form=form, status=400)
+        return _render_note_page(page, form=form, status=422 if text_refused else 400)
     if form.preview.data:
         try:
             preview_html = service.preview(form.body.data)
@@ -125,6 +126,9 @@ def preview(cohort_id: int, session_id: int, room_id: int):
         raise Forbidden(_("Only the room's members can change its notes."))
     form = PreviewForm()
     if not form.validate_on_submit():
+        if form.errors.get("body"):
+            message = " ".join(str(error) for error in form.errors["body"])
+            return jsonify(error=_("Cannot do that"), message=message, status=422), 422
         return jsonify(error=_("Cannot do that"), message=_("The preview request was incomplete."), status=400), 400
     try:
         html = service.preview(form.body.data)

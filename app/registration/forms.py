@@ -1,8 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DateField, IntegerField, SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from app.lib.forms import BaseForm
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -10,7 +11,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class RegistrationForm(FlaskForm):
+class RegistrationForm(BaseForm):
     members = MultiCheckboxField(
         _l("Who will take part"),
         coerce=int,
@@ -27,23 +28,23 @@ class RegistrationForm(FlaskForm):
     submit = SubmitField(_l("Register the group"))
 
 
-class RosterForm(FlaskForm):
+class RosterForm(BaseForm):
     members = MultiCheckboxField(_l("Who will take part"), coerce=int)
     submit = SubmitField(_l("Save the roster"))
 
 
-class AttestationForm(FlaskForm):
+class AttestationForm(BaseForm):
     attestation = TextAreaField(_l("Your group's experience"), validators=[Length(max=5000)])
     submit = SubmitField(_l("Send for review"))
 
 
-class ReviewForm(FlaskForm):
+class ReviewForm(BaseForm):
     reason = StringField(_l("Reason (required to decline)"), validators=[Optional(), Length(max=1000)])
     approve = SubmitField(_l("Approve"))
     decline = SubmitField(_l("Decline"))
 
 
-class PreMeetingForm(FlaskForm):
+class PreMeetingForm(BaseForm):
     held_on = DateField(_l("Date of the meeting"), validators=[InputRequired()])
     attendance = IntegerField(_l("How many took part"), validators=[InputRequired(), NumberRange(1, 10_000)])
     notes = TextAreaField(_l("Notes (optional)"), validators=[Optional(), Length(max=5000)])
