@@ -61,7 +61,7 @@ e2e: install system-deps
 system-deps:
 	@bash tests/tools/ensure_system_deps.sh
 
-## bench: load-test the core pages on PostgreSQL then SQLite (~5 min); bench/results/latest.json, docs/PERFORMANCE.md
+## bench: load-test the core pages on PostgreSQL then SQLite (~8 min); bench/results/latest.json, docs/PERFORMANCE.md
 bench: install bench-deps
 	$(BIN)/python -m bench.run
 

@@ -1,7 +1,14 @@
-"""`GET /healthz` for load balancers and monitors: is the app up, and does the database answer?"""
+"""`GET /healthz` for load balancers and monitors: is the app up, and does the database answer?
+
+With `BENCH_HELLO=1` in the environment (or `BENCH_HELLO` true in the app's config), `GET /_bench/hello` answers a
+few bytes without touching the database: the benchmarks' reference for what the server stack itself can do.
+"""
+
+import os
 
 import sqlalchemy as sa
 from flask import Blueprint, jsonify
+from flask.blueprints import BlueprintSetupState
 
 from app.extensions import db
 
@@ -18,3 +25,17 @@ def healthz():
         database = "unavailable"
     status = 200 if database == "ok" else 503
     return jsonify(status="ok" if status == 200 else "degraded", database=database), status
+
+
+def bench_hello():
+    return "Hello, world!\n", 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+@bp.record_once
+def _register_bench_hello(state: BlueprintSetupState) -> None:
+    """Only when asked for: the endpoint is no part of the product."""
+    enabled = state.app.config.get("BENCH_HELLO")
+    if enabled is None:
+        enabled = os.environ.get("BENCH_HELLO", "").strip().lower() in {"1", "true", "yes", "on"}
+    if enabled:
+        state.app.add_url_rule("/_bench/hello", "bench_hello", bench_hello, methods=["GET"])

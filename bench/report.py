@@ -1,0 +1,220 @@
+"""Issue 7's targets checked against a run's figures, and docs/PERFORMANCE.md written from them."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from bench.pages import PAGES, PARTICIPANT, PUBLIC, TRAINER
+
+PROFILING_HEADING = "## Profiling: before and after"
+PROFILING_PLACEHOLDER = f"""{PROFILING_HEADING}
+
+> **Placeholder for the lead.** Profile the slowest page (py-spy or pyinstrument), fix what it shows, and record
+> the page, the profile's main cost and the figures before and after here. `make bench` keeps this section as it
+> is when it rewrites the rest of the file.
+"""
+MEMORY_LIMIT_MB = 150
+ROOM_GENERATION_LIMIT_S = 0.2
+SYNC_LIMIT_S = 2.0
+
+
+def _rps(value: float) -> str:
+    return f"{value:.1f}" if value < 10 else f"{value:.0f}"
+
+
+def _ratio(value: float) -> str:
+    return f"{value:.3f}" if value >= 0.01 else f"{value:.4f}"
+
+
+def _row(target: str, met: bool | None, detail: str) -> dict:
+    return {"target": target, "met": bool(met), "detail": detail}
+
+
+def evaluate_targets(report: dict) -> list[dict]:
+    """Each target of issue 7, on PostgreSQL (the top-level figures), with what was measured."""
+    pages = report.get("pages", {})
+    hello = report.get("hello_rps", 0)
+    kinds = {p.name: p.who for p in PAGES}
+    rows = []
+    floors = ((PUBLIC, 0.5, "public page"), (PARTICIPANT, 0.25, "signed-in page"), (TRAINER, 0.1, "trainer page"))
+    for who, floor, label in floors:
+        for name, figures in pages.items():
+            if kinds.get(name) == who:
+                ratio = figures["ratio_to_hello"]
+                rows.append(
+                    _row(
+                        f"{name}: {label} >= {floor} of hello-world",
+                        ratio >= floor,
+                        f"{_ratio(ratio)} ({_rps(figures['rps'])} of {hello:.0f} requests/s)",
+                    )
+                )
+    for name, figures in pages.items():
+        if kinds.get(name) in (PUBLIC, PARTICIPANT) and figures.get("medium_to_small_time") is not None:
+            ratio = figures["medium_to_small_time"]
+            ms = figures["in_process_ms"]
+            rows.append(
+                _row(
+                    f"{name}: 500-participant cohort within 1.5 x the 20-participant cohort's time",
+                    ratio <= 1.5,
+                    f"{ratio:.2f} x ({ms['medium']} ms vs {ms['small']} ms in-process)",
+                )
+            )
+    for name, figures in pages.items():
+        p50, p99 = figures["p50_ms"], figures["p99_ms"]
+        rows.append(_row(f"{name}: p99 <= 10 x p50", p99 <= 10 * p50, f"p99 {p99} ms, p50 {p50} ms"))
+    for name, figures in pages.items():
+        same = figures["queries_small"] == figures["queries"] == figures.get("queries_medium", figures["queries"])
+        rows.append(
+            _row(
+                f"{name}: queries do not grow with cohort size",
+                same,
+                f"{figures['queries_small']} / {figures.get('queries_medium', '-')} / {figures['queries']} "
+                "(small / medium / big)",
+            )
+        )
+    peak = report.get("peak_worker_rss_mb", 0)
+    rows.append(_row(f"peak memory per worker < {MEMORY_LIMIT_MB} MB", peak < MEMORY_LIMIT_MB, f"{peak} MB"))
+    rooms = report.get("room_generation_10k_s")
+    if rooms is not None:
+        rows.append(
+            _row(
+                f"breakout room generation for 10,000 participants < {ROOM_GENERATION_LIMIT_S} s",
+                rooms < ROOM_GENERATION_LIMIT_S,
+                f"{rooms} s",
+            )
+        )
+    sync = report.get("sync_100_courses_s")
+    if sync is not None:
+        rows.append(_row(f"flask courses sync of 100 courses < {SYNC_LIMIT_S} s", sync < SYNC_LIMIT_S, f"{sync} s"))
+    for database, figures in report.get("confirmations", {}).items():
+        rows.append(
+            _row(
+                f"no overselling under {figures['attempts']} concurrent registrations ({database})",
+                not figures["oversold"]
+                and figures["answered_302"] == figures["attempts"]
+                and figures["all_fitting_groups_confirmed"],
+                f"{figures['seats_taken']} of {figures['capacity']} seats, {figures['confirmed']} confirmed, "
+                f"{figures['waitlisted']} waitlisted, {figures['answered_302']} of {figures['attempts']} answered "
+                f"with a redirect",
+            )
+        )
+    return rows
+
+
+def _table(results: dict) -> str:
+    lines = [
+        "| page | who | requests/s | p50 ms | p99 ms | ratio to hello | queries small / medium / big | KB | peak MB |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for name, f in results["pages"].items():
+        lines.append(
+            f"| {name} | {f['who']} | {_rps(f['rps'])} | {f['p50_ms']:.1f} | {f['p99_ms']:.1f} | "
+            f"{_ratio(f['ratio_to_hello'])} | {f['queries_small']} / {f.get('queries_medium', '-')} / {f['queries']} | "
+            f"{f.get('kb_per_response', 0):.1f} | {f['peak_worker_rss_mb']:.0f} |"
+        )
+    lines.append(f"| hello-world | public | {results['hello_rps']:.0f} | | | 1.000 | 0 | | |")
+    for name, reason in results.get("skipped", {}).items():
+        lines.append(f"| {name} | skipped: {reason} | | | | | | | |")
+    return "\n".join(lines)
+
+
+def _existing_profiling(path: Path) -> str:
+    if not path.exists():
+        return PROFILING_PLACEHOLDER
+    text = path.read_text()
+    match = re.search(rf"^{re.escape(PROFILING_HEADING)}\n.*?(?=^## |\Z)", text, re.MULTILINE | re.DOTALL)
+    return match.group(0).rstrip() + "\n" if match else PROFILING_PLACEHOLDER
+
+
+def write_performance_md(report: dict, path: Path) -> Path:
+    machine = report["machine"]
+    dataset = report["dataset"]
+    settings = report["settings"]
+    sqlite = report.get("sqlite")
+    contention = report.get("confirmations", {})
+    targets = report["targets"]
+    met = sum(1 for t in targets if t["met"])
+    parts = [
+        "# Performance",
+        "",
+        f"Measured {report['date']} on {machine['cores']} cores ({machine['cpu']}), {machine['memory_gb']} GB, "
+        f"Python {machine['python']}; load average at the start {machine['load_average_at_start']}. "
+        "Written by `make bench` (bench/run.py) from `bench/results/latest.json`; the machine is shared, so figures "
+        "move by 10-20 % between runs: compare ratios to hello-world, measured in the same run, rather than "
+        "absolute requests per second.",
+        "",
+        "## How to run",
+        "",
+        "```bash",
+        "make bench-deps   # wrk, from Debian's packages, when missing",
+        "make bench        # the full run below: ~8 minutes; writes bench/results/latest.json and this file",
+        "make bench-quick  # a smaller data set and 1-second runs: under a minute; bench/results/quick.json",
+        "```",
+        "",
+        f"gunicorn serves `wsgi:app` on loopback with {settings['workers']} gthread workers of {settings['threads']} "
+        f"threads (SECRET_KEY set, rate limits off, LOG_LEVEL=WARNING); `wrk -t{settings['wrk_threads']} "
+        f"-c{settings['connections']} -d{settings['seconds']}s --latency` drives each page of the big cohort in turn, "
+        "signed in where the page needs it, with hello-world (`/_bench/hello`, same server, same run) as the "
+        "reference. SQL statements per request are counted in-process (Flask test client) on the same database, "
+        "for the cohorts of the three sizes; peak memory is the largest VmHWM of any worker after the page's run.",
+        "",
+        "## The data set",
+        "",
+        f"Generated by `bench/dataset.py` (scale `{dataset['scale']}`) in {dataset['generation_seconds']} s on "
+        f"PostgreSQL: "
+        + ", ".join(f"{n:,} {table.replace('_', ' ')}" for table, n in dataset["rows"].items())
+        + ". The running cohorts: "
+        + ", ".join(
+            f"{key} {c['participants']:,} participants in {c['rooms']} rooms" for key, c in dataset["cohorts"].items()
+        )
+        + "; each has notes for every room in three sessions with 20 revisions each.",
+        "",
+        f"## PostgreSQL ({report.get('database_version', '').split(' on ')[0]})",
+        "",
+        _table(report),
+        "",
+    ]
+    if sqlite:
+        parts += [f"## SQLite ({sqlite.get('database_version', '')})", "", _table(sqlite), ""]
+    parts += ["## Registration confirmations under contention", ""]
+    for database, c in contention.items():
+        parts.append(
+            f"- {database}: {c['attempts']} groups of {c['group_size']} register at once for {c['capacity']} seats "
+            f"(room for {c['groups_that_fit']}): {c['confirmed']} confirmed, {c['waitlisted']} waitlisted in "
+            f"{c['burst_seconds']} s ({c['attempts_per_s']} attempts/s, {c['confirmations_per_s']} confirmations/s); "
+            f"seats taken {c['seats_taken']} = confirmed seats {c['confirmed_seats']} = confirmed rosters "
+            f"{c['confirmed_rostered']}: {'no overselling' if not c['oversold'] else 'OVERSOLD'}."
+        )
+    rooms = report.get("room_generation", {})
+    sync = report.get("course_sync", {})
+    if "seconds" in rooms:
+        room_text = ", ".join(f"{strategy} {seconds} s" for strategy, seconds in rooms["seconds"].items())
+    else:
+        room_text = rooms.get("skipped", "not measured")
+    if "first_sync_s" in sync:
+        sync_text = f"{sync['first_sync_s']} s"
+        if "second_sync_s" in sync:
+            sync_text += (
+                f"; a second, idempotent sync {sync['second_sync_s']} s; `flask --help` alone (start-up) "
+                f"{sync['flask_startup_s']} s; in-process (load the files, sync into another new database) "
+                f"{sync.get('in_process_sync_s')} s"
+            )
+    else:
+        sync_text = f"failed: {sync.get('failed', '')}"
+    parts += [
+        "",
+        "## In-process timings",
+        "",
+        f"- Breakout room generation for 10,000 participants (`assign_rooms`, best of 3): {room_text}.",
+        f"- `flask courses sync` of 100 generated courses into a new SQLite database, the whole command: {sync_text}.",
+        "",
+        f"## Targets ({met} of {len(targets)} met, on PostgreSQL)",
+        "",
+        "| target | met | measured |",
+        "| --- | --- | --- |",
+    ]
+    parts += [f"| {t['target']} | {'met' if t['met'] else '**not met**'} | {t['detail']} |" for t in targets]
+    parts += ["", _existing_profiling(path)]
+    path.write_text("\n".join(parts).rstrip() + "\n")
+    return path
