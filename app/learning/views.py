@@ -8,7 +8,7 @@ from werkzeug.routing import BuildError
 from app.extensions import db
 from app.learning import service
 from app.learning.forms import CheckInForm, CommitmentForm, MarkReadForm, MarkUnreadForm
-from app.learning.participants import load_cohort
+from app.learning.participants import load_cohort, require_participant
 from app.lib.forms import NOT_SAVED, apply_form
 
 bp = Blueprint("learning", __name__, template_folder="templates")
@@ -66,6 +66,7 @@ def home():
 @login_required
 def record_commitment(cohort_id: int):
     cohort = load_cohort(db.session, cohort_id)
+    require_participant(db.session, current_user, cohort)
     form = CommitmentForm(prefix=_commitment_prefix(cohort_id))
     if form.validate_on_submit() and (
         apply_form(

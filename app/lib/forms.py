@@ -31,6 +31,9 @@ def run_and_report(action, success_message: str) -> bool:
 
     try:
         action()
+    except (Forbidden, NotFound):
+        db.session.rollback()
+        raise  # about who is asking, not what they asked: the 403/404 page
     except DomainError as error:
         db.session.rollback()
         flash_error(error)

@@ -171,6 +171,8 @@ def revision(cohort_id: int, session_id: int, room_id: int, number: int):
 @login_required
 def restore(cohort_id: int, session_id: int, room_id: int, number: int):
     page = _open(cohort_id, session_id, room_id)
+    if not page.can_write:
+        raise Forbidden(_("Only the room's members can change its notes."))
     note = service.require_history(page)
     form = RestoreForm()
     if not form.validate_on_submit():

@@ -485,6 +485,16 @@ def can_manage(registration: Registration, user: User) -> bool:
     return is_coordinator(registration.group, user) or user.is_admin
 
 
+def require_manager(registration: Registration, user: User) -> None:
+    """Only the group's coordinators (and admins) change its registration."""
+    require_coordinator(registration.group, user)
+
+
+def require_reviewer(registration: Registration, user: User) -> None:
+    if not is_cohort_trainer(registration.cohort, user):
+        raise Forbidden(_("Only this cohort's trainers review its registrations."))
+
+
 def attestation_html(registration: Registration):
     return render_markdown(registration.evidence.attestation) if registration.evidence else ""
 

@@ -95,6 +95,7 @@ def _after(registration_id: int, action, message: str):
 @login_required
 def update_roster(registration_id: int):
     registration = service.get_registration(db.session, current_user, registration_id)
+    service.require_manager(registration, current_user)
     form = RosterForm()
     form.members.choices = _member_choices(registration.group)
     if not form.validate_on_submit():
@@ -111,6 +112,7 @@ def update_roster(registration_id: int):
 @login_required
 def withdraw(registration_id: int):
     registration = service.get_registration(db.session, current_user, registration_id)
+    service.require_manager(registration, current_user)
     if not ActionForm().validate_on_submit():
         return redirect(url_for("registration.registration_page", registration_id=registration_id))
     return _after(
@@ -124,6 +126,7 @@ def withdraw(registration_id: int):
 @login_required
 def submit_evidence(registration_id: int):
     registration = service.get_registration(db.session, current_user, registration_id)
+    service.require_manager(registration, current_user)
     form = AttestationForm()
     if not form.validate_on_submit():
         return redirect(url_for("registration.registration_page", registration_id=registration_id))
@@ -138,6 +141,7 @@ def submit_evidence(registration_id: int):
 @login_required
 def log_pre_meeting(registration_id: int):
     registration = service.get_registration(db.session, current_user, registration_id)
+    service.require_manager(registration, current_user)
     form = PreMeetingForm()
     if form.validate_on_submit():
         try:
@@ -163,6 +167,7 @@ def log_pre_meeting(registration_id: int):
 @login_required
 def review(registration_id: int):
     registration = service.get_registration(db.session, current_user, registration_id)
+    service.require_reviewer(registration, current_user)
     form = ReviewForm()
     if not form.validate_on_submit():
         return redirect(url_for("registration.registration_page", registration_id=registration_id))
