@@ -97,7 +97,11 @@ def _group(
     if group is not None:
         return group
     group = Group(
-        name=name, organization=organization, country=country, languages=languages, join_code=secrets.token_urlsafe(24)
+        name=name,
+        organization=organization,
+        country=country,
+        languages=languages,
+        join_code=secrets.token_urlsafe(24),
     )
     group.memberships.append(GroupMembership(user=coordinator, role=MembershipRole.COORDINATOR))
     group.memberships.extend(GroupMembership(user=m) for m in members)

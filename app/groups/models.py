@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -10,6 +10,8 @@ from app.accounts.models import User
 from app.extensions import db
 from app.lib.columns import string_enum
 from app.lib.time import UTCDateTime, now_utc
+
+JOIN_LINK_LIFETIME = timedelta(days=30)
 
 
 class MembershipRole(enum.StrEnum):
@@ -33,8 +35,12 @@ class Group(db.Model):
     country: so.Mapped[str | None] = so.mapped_column(sa.String(2))
     languages: so.Mapped[str | None] = so.mapped_column(sa.String(120))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now_utc)
-    # The shareable join link's secret; resetting it makes every old link stop working.
+    # The shareable join link's secret; resetting it makes every old link stop working. Links also expire, so one
+    # that spread further than meant stops working by itself.
     join_code: so.Mapped[str] = so.mapped_column(sa.String(64), unique=True)
+    join_code_expires_at: so.Mapped[datetime] = so.mapped_column(
+        UTCDateTime, default=lambda: now_utc() + JOIN_LINK_LIFETIME
+    )
 
     memberships: so.Mapped[list[GroupMembership]] = so.relationship(
         back_populates="group", cascade="all, delete-orphan", order_by="GroupMembership.id"

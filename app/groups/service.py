@@ -15,7 +15,14 @@ from flask_babel import gettext as _
 
 from app.accounts.models import User, normalise_email
 from app.audit import service as audit
-from app.groups.models import Group, GroupInvitation, GroupMembership, MembershipRole, MembershipStatus
+from app.groups.models import (
+    JOIN_LINK_LIFETIME,
+    Group,
+    GroupInvitation,
+    GroupMembership,
+    MembershipRole,
+    MembershipStatus,
+)
 from app.lib.errors import DomainError, Forbidden, NotFound
 from app.lib.time import now_utc
 from app.lib.urls import external_url
@@ -232,6 +239,8 @@ def find_group_by_join_code(session: so.Session, code: str) -> Group:
     group = session.scalar(sa.select(Group).where(Group.join_code == (code or "")))
     if group is None:
         raise DomainError(_("This join link is not valid any more. Ask your coordinator for the current one."))
+    if group.join_code_expires_at <= now_utc():
+        raise DomainError(_("This join link has expired. Ask your coordinator for a new one."))
     return group
 
 
@@ -267,9 +276,10 @@ def join_with_code(session: so.Session, user: User, code: str) -> Group:
 
 
 def reset_join_code(session: so.Session, coordinator: User, group: Group) -> None:
-    """Make a new join link; the old one stops working at once."""
+    """Make a new join link (valid for JOIN_LINK_LIFETIME); the old one stops working at once."""
     require_coordinator(group, coordinator)
     group.join_code = _new_secret()
+    group.join_code_expires_at = now_utc() + JOIN_LINK_LIFETIME
     session.flush()
 
 

@@ -42,3 +42,24 @@ def test_migrations_go_down_to_nothing_and_back_up(app):
     assert "users" not in sa.inspect(db.engine).get_table_names()
     upgrade()
     assert schema_differences() == []
+
+
+def test_join_links_existing_before_expiry_was_added_get_thirty_days(app):
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from app.groups.models import Group
+    from app.lib.time import now_utc
+
+    downgrade(revision="0011")
+    with db.engine.begin() as connection:
+        connection.execute(
+            sa.text(
+                "INSERT INTO groups (name, organization, join_code, created_at) VALUES ('Old', 'Org', 'c0de', :at)"
+            ),
+            {"at": now_utc().replace(tzinfo=None)},
+        )
+    upgrade()
+    expires = db.session.scalar(sa.select(Group.join_code_expires_at).where(Group.name == "Old"))
+    assert timedelta(days=29) < expires - now_utc() <= timedelta(days=30)

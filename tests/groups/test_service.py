@@ -162,3 +162,18 @@ def test_coordinators_remove_members_and_members_cannot(group, coordinator, make
 def test_a_stranger_cannot_open_a_group(group, make_user):
     with pytest.raises(Forbidden):
         service.get_group(db.session, make_user(), group.id)
+
+
+def test_a_join_link_expires_and_a_new_one_works_again(make_user):
+    from datetime import timedelta
+
+    from app.lib.errors import DomainError as Refused
+
+    coordinator = make_user()
+    group = service.create_group(db.session, coordinator, name="Riders", organization="Union")
+    group.join_code_expires_at = service.now_utc() - timedelta(minutes=1)
+    db.session.commit()
+    with pytest.raises(Refused, match="expired"):
+        service.join_with_code(db.session, make_user(), group.join_code)
+    service.reset_join_code(db.session, coordinator, group)
+    assert service.join_with_code(db.session, make_user(), group.join_code) is group
