@@ -31,9 +31,10 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     _configure_logging(app)
     _configure_proxy(app)
     _init_extensions(app)
-    from app.lib.urls import IdConverter
+    from app.lib.urls import IdConverter, TextConverter
 
     app.url_map.converters["int"] = IdConverter
+    app.url_map.converters["default"] = app.url_map.converters["string"] = TextConverter
     _register_blueprints(app)
     _register_cli(app)
     _register_template_helpers(app)

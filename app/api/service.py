@@ -8,6 +8,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.cohorts.models import Cohort, CohortStatus
+from app.courses.loader import SLUG_RE
 from app.courses.models import Course
 from app.courses.service import get_course_by_slug, list_catalogue
 from app.lib.errors import NotFound
@@ -96,7 +97,8 @@ def list_cohorts(session: so.Session, course_slug: str | None = None) -> list[di
         .order_by(Cohort.registration_deadline_at, Cohort.id)
     )
     if course_slug is not None:
-        if not session.scalar(sa.select(Course.id).where(Course.slug == course_slug)):
+        known = SLUG_RE.match(course_slug) and session.scalar(sa.select(Course.id).where(Course.slug == course_slug))
+        if not known:
             raise NotFound(f"Unknown course {course_slug!r} in the 'course' parameter.")
         query = query.where(Course.slug == course_slug)
     return [cohort_document(c) for c in session.scalars(query).unique()]

@@ -3,7 +3,7 @@
 from urllib.parse import urlsplit
 
 from flask import current_app, has_request_context, url_for
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 
 def external_url(endpoint: str, **values) -> str:
@@ -40,3 +40,12 @@ class IdConverter(IntegerConverter):
             max=2**31 - 1 if max is None else max,
             signed=signed,
         )
+
+
+class TextConverter(UnicodeConverter):
+    """`<name>` and `<string:name>` in routes: any text but control characters (a NUL byte, which PostgreSQL cannot
+    compare, or a line break), so a URL carrying one is a 404 rather than a failing query."""
+
+    def __init__(self, map, minlength: int = 1, maxlength: int | None = None, length: int | None = None):
+        super().__init__(map, minlength=minlength, maxlength=maxlength, length=length)
+        self.regex = self.regex.replace("[^/]", "[^/\\x00-\\x1f\\x7f]")

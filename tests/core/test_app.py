@@ -89,3 +89,10 @@ def test_ids_too_large_for_the_database_are_a_404_not_a_500(client):
     for url in ("/cohorts/99999999999999999999", "/api/v1/cohorts/2147483648", "/registrations/99999999999999999999"):
         assert client.get(url).status_code == 404, url
     assert client.get("/api/v1/cohorts/2147483647").status_code == 404  # the largest id is still looked up
+
+
+def test_control_characters_in_a_url_are_a_404_not_a_failing_query(client, synced_courses):
+    for url in ("/join/abc%00def", "/courses/power%00and", "/calendar/x%0Ay.ics", "/cohorts/1/readings/a%00b"):
+        assert client.get(url).status_code == 404, url
+    response = client.get("/api/v1/cohorts?course=power%00and")
+    assert response.status_code == 404 and "Unknown course" in response.get_json()["message"]
