@@ -26,7 +26,7 @@ from app.lib.errors import DomainError
 from app.notes.models import NoteRevision
 from app.notifications.models import OutboxMessage
 from app.registration.models import Completion, PreMeeting, Registration, RosterEntry
-from app.registration.service import HOLDING, registrations_for_group, withdraw
+from app.registration.service import HOLDING, member_left, registrations_for_group, withdraw
 
 
 def _plain(value: Any) -> Any:
@@ -174,6 +174,12 @@ def delete_account(session: so.Session, user: User, password: str, confirmation:
             if registration.status in HOLDING:
                 withdraw(session, user, registration)
         session.delete(group)
+    for membership in session.scalars(
+        sa.select(GroupMembership).where(
+            GroupMembership.user_id == user.id, GroupMembership.status == MembershipStatus.ACTIVE
+        )
+    ):
+        member_left(session, membership)  # their seats go back to the cohorts (and the waitlists)
     email, user_id = user.email, user.id
     session.execute(sa.delete(OutboxMessage).where(OutboxMessage.to_address == email))
     session.execute(sa.delete(GroupInvitation).where(GroupInvitation.email == email))

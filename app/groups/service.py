@@ -312,12 +312,19 @@ def _check_not_last_coordinator(group: Group, leaving: GroupMembership) -> None:
         raise DomainError(_("A group needs a coordinator: make someone else a coordinator first."))
 
 
+def _give_back_places(session: so.Session, membership: GroupMembership) -> None:
+    from app.registration.service import member_left  # registrations depend on groups, not the other way round
+
+    member_left(session, membership)
+
+
 def remove_member(session: so.Session, coordinator: User, group: Group, membership_id: int) -> None:
     require_coordinator(group, coordinator)
     membership = _membership_in(group, membership_id)
     _check_not_last_coordinator(group, membership)
     membership.status = MembershipStatus.LEFT
     session.flush()
+    _give_back_places(session, membership)
     audit.record(
         session, coordinator, "group.member_removed", f"group {group.id}", group=group.name, member=membership.name
     )
@@ -342,3 +349,4 @@ def leave_group(session: so.Session, user: User, group: Group) -> None:
     _check_not_last_coordinator(group, membership)
     membership.status = MembershipStatus.LEFT
     session.flush()
+    _give_back_places(session, membership)

@@ -337,6 +337,36 @@ def update_roster(
         evaluate(session, registration)
 
 
+def member_left(session: so.Session, membership: GroupMembership) -> None:
+    """Someone left their group (or was removed, or deleted their account): take them off the rosters of cohorts
+    that have not started. A confirmed group keeps its place and gives their seat back, so the waitlist moves.
+    (In a cohort under way they stay on the roster: its attendance and completions are history.)"""
+    entries = session.scalars(
+        sa.select(RosterEntry)
+        .join(Registration)
+        .join(Cohort, Registration.cohort_id == Cohort.id)
+        .where(
+            RosterEntry.membership_id == membership.id,
+            Registration.status.in_(HOLDING),
+            Cohort.status.in_([CohortStatus.DRAFT, CohortStatus.OPEN, CohortStatus.CLOSED]),  # not started yet
+        )
+    ).all()
+    for entry in entries:
+        registration = entry.registration
+        registration.roster.remove(entry)
+        if registration.status == RegistrationStatus.CONFIRMED and registration.seats > 0:
+            registration.seats -= 1
+            session.execute(
+                sa.update(Cohort)
+                .where(Cohort.id == registration.cohort_id)
+                .values(seats_taken=Cohort.seats_taken - 1)
+                .execution_options(synchronize_session=False)
+            )
+            session.flush()
+            promote_waitlist(session, registration.cohort)
+    session.flush()
+
+
 def withdraw(session: so.Session, coordinator: User, registration: Registration) -> None:
     """Withdraw the group; its seats go to the waitlist at once."""
     require_coordinator(registration.group, coordinator)

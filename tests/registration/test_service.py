@@ -237,3 +237,19 @@ def test_seat_count_never_goes_past_capacity_whatever_the_order(make_group, make
     held = db.session.scalar(sa.select(sa.func.sum(Registration.seats)).where(Registration.cohort_id == cohort.id))
     assert cohort.seats_taken == held == 9
     assert cohort.seats_taken <= cohort.capacity
+
+
+def test_a_member_leaving_a_confirmed_group_gives_the_seat_back_and_the_waitlist_moves(make_group, make_cohort):
+    from app.groups import service as groups
+
+    cohort = make_cohort("organizing-fundamentals", capacity=6)
+    first, c1 = make_group(4, "First")
+    second, c2 = make_group(3, "Second")
+    r1, r2 = register(first, c1, cohort), register(second, c2, cohort)
+    assert (r1.status, r2.status, cohort.seats_taken) == (S.CONFIRMED, S.WAITLISTED, 4)
+    leaver = first.active_members[-1].user
+    groups.leave_group(db.session, leaver, first)
+    db.session.commit()
+    db.session.refresh(cohort)
+    assert r1.status == S.CONFIRMED and r1.seats == 3 and len(r1.active_roster) == 3
+    assert r2.status == S.CONFIRMED and cohort.seats_taken == 6  # 3 + 3: the freed seat let the second group in
