@@ -6,7 +6,6 @@ coordinator would, and then moved back in time as a whole (deadline and sessions
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
@@ -14,11 +13,15 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.accounts.models import User
+from app.attendance import demo as attendance_demo
+from app.breakouts import demo as breakouts_demo
 from app.cohorts.models import Cohort, CohortStatus
 from app.cohorts.service import SessionPlan, schedule_cohort
 from app.courses.models import Course
 from app.groups.models import Group
+from app.learning import demo as learning_demo
 from app.lib.time import now_utc
+from app.notes import demo as notes_demo
 from app.registration.service import log_pre_meeting, register_group, review_evidence
 
 COMPLETED_LABEL = "Spring circle · completed"
@@ -109,14 +112,6 @@ def _move_back(cohort: Cohort, days_ago: int, status: CohortStatus) -> None:
     cohort.status = status
 
 
-def _area_step(module: str, function: str) -> Callable | None:
-    """A learning area's demo step (each area keeps its demo state beside its service)."""
-    try:
-        return getattr(importlib.import_module(module), function)
-    except (ImportError, AttributeError):
-        return None
-
-
 def completed_core_cohort(session: so.Session, report, trainer: User, transit: Group) -> Cohort | None:
     """Last spring's core cohort: the Transit circle took part, attendance was recorded, completions followed."""
     course = session.scalar(sa.select(Course).where(Course.slug == "organizing-fundamentals"))
@@ -129,9 +124,7 @@ def completed_core_cohort(session: so.Session, report, trainer: User, transit: G
     _move_back(cohort, 200, CohortStatus.RUNNING)
     session.flush()
     report.lines.append(f"created completed cohort {COMPLETED_LABEL!r} of {course.title}")
-    complete = _area_step("app.attendance.demo", "populate_completed")
-    if complete is not None:
-        complete(session, cohort, report)
+    attendance_demo.populate_completed(session, cohort, report)
     return cohort
 
 
@@ -160,6 +153,7 @@ def running_cohort(
         time(9, 0),
         video_url="https://meet.example.org/plenary-autumn-circle",
     )
+    pre_meetings = []
     for group in groups:
         coordinator = group.coordinators[0].user
         registration = register_group(
@@ -173,7 +167,7 @@ def running_cohort(
         if registration.evidence is not None:
             review_evidence(session, trainer, registration, approve=True)
         session.flush()
-        log_pre_meeting(
+        meeting = log_pre_meeting(
             session,
             coordinator,
             registration,
@@ -181,22 +175,16 @@ def running_cohort(
             attendance=len(group.active_members) - 1,
             notes="We read the preface together and agreed what we want from the course.",
         )
+        pre_meetings.append(meeting)
         report.lines.append(f"registered {group.name!r} in the running cohort: {registration.status}")
     session.flush()
     _move_back(cohort, 9, CohortStatus.RUNNING)
-    for registration_cohort_meeting in cohort_pre_meetings(session, cohort):
-        registration_cohort_meeting.held_on = (cohort.sessions[0].starts_at - timedelta(days=5)).date()
+    for meeting in pre_meetings:  # logged "yesterday" while the cohort was in the future; now before session 1
+        meeting.held_on = (cohort.sessions[0].starts_at - timedelta(days=5)).date()
     session.flush()
     report.lines.append(f"created running cohort {RUNNING_LABEL!r} of {course.title}")
-    for module in ("app.breakouts.demo", "app.learning.demo", "app.notes.demo", "app.attendance.demo"):
-        step = _area_step(module, "populate")
-        if step is not None:
-            step(session, cohort, report)
-            session.flush()
+    # Each learning area keeps its demo state beside its service; rooms first, then what happens in them.
+    for area in (breakouts_demo, learning_demo, notes_demo, attendance_demo):
+        area.populate(session, cohort, report)
+        session.flush()
     return cohort
-
-
-def cohort_pre_meetings(session: so.Session, cohort: Cohort):
-    from app.registration.models import PreMeeting, Registration
-
-    return session.scalars(sa.select(PreMeeting).join(Registration).where(Registration.cohort_id == cohort.id))
