@@ -89,6 +89,8 @@ def config_from_environment(instance_path: str) -> dict:
         "ROOM_MEETING_URL_TEMPLATE": os.environ.get("ROOM_MEETING_URL_TEMPLATE", ""),
         # Requests larger than this are refused before they are read (attendance reports are the largest uploads).
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 4 * 1024 * 1024),
+        # GET /_bench/hello, the benchmarks' reference answer (app/health.py); no part of the product.
+        "BENCH_HELLO": _env_bool("BENCH_HELLO", False),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "LANGUAGES": ["en", "es", "pt", "fr"],

@@ -1,10 +1,8 @@
 """`GET /healthz` for load balancers and monitors: is the app up, and does the database answer?
 
-With `BENCH_HELLO=1` in the environment (or `BENCH_HELLO` true in the app's config), `GET /_bench/hello` answers a
+With `BENCH_HELLO=1` in the environment (the `BENCH_HELLO` setting), `GET /_bench/hello` answers a
 few bytes without touching the database: the benchmarks' reference for what the server stack itself can do.
 """
-
-import os
 
 import sqlalchemy as sa
 from flask import Blueprint, jsonify
@@ -34,8 +32,5 @@ def bench_hello():
 @bp.record_once
 def _register_bench_hello(state: BlueprintSetupState) -> None:
     """Only when asked for: the endpoint is no part of the product."""
-    enabled = state.app.config.get("BENCH_HELLO")
-    if enabled is None:
-        enabled = os.environ.get("BENCH_HELLO", "").strip().lower() in {"1", "true", "yes", "on"}
-    if enabled:
+    if state.app.config.get("BENCH_HELLO"):
         state.app.add_url_rule("/_bench/hello", "bench_hello", bench_hello, methods=["GET"])

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
-from app.accounts.models import User, UserSession
+from app.accounts.models import User, UserSession, normalise_email
 from app.attendance.models import Attendance
 from app.audit import service as audit
 from app.audit.models import AuditEvent
@@ -23,6 +23,7 @@ from app.cohorts.models import CalendarFeed
 from app.groups.models import Group, GroupInvitation, GroupMembership, MembershipRole, MembershipStatus
 from app.learning.models import Commitment, ReadingProgress
 from app.lib.errors import DomainError
+from app.lib.time import now_utc
 from app.notes.models import NoteRevision
 from app.notifications.models import OutboxMessage
 from app.registration.models import Completion, PreMeeting, Registration, RosterEntry
@@ -66,7 +67,7 @@ def export_personal_data(session: so.Session, user: User) -> dict:
         )
     )
     data = {
-        "exported_at": _plain(datetime.now().astimezone()),
+        "exported_at": _plain(now_utc()),
         "account": _row(user, "id", "email", "name", "timezone", "locale", "is_admin", "created_at", "last_login_at")
         | {"two_step_sign_in": user.has_two_factor},
         "groups": [
@@ -145,7 +146,7 @@ def delete_account(session: so.Session, user: User, password: str, confirmation:
     """
     if not user.check_password(password or ""):
         raise DomainError(_("Your password is not right."), field="password")
-    if (confirmation or "").strip().lower() != user.email:
+    if normalise_email(confirmation) != user.email:
         raise DomainError(_("Type your email address to confirm."), field="confirmation")
     groups_of_one = []
     for membership in session.scalars(

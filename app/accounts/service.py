@@ -17,6 +17,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from app.accounts.models import PendingSignup, User, normalise_email
 from app.audit import service as audit
 from app.lib.errors import DomainError
+from app.lib.security import hash_token
 from app.lib.time import is_valid_timezone, now_utc
 from app.lib.urls import external_url, is_safe_redirect
 from app.notifications.service import queue_email
@@ -69,12 +70,7 @@ def create_user(
     is_admin: bool = False,
 ) -> User:
     """Create an account. Raises DomainError when the email is taken (in any letter case) or a value is invalid."""
-    email = normalise_email(email)
-    if not email or "@" not in email:
-        raise DomainError(_("Enter an email address."), field="email")
-    if not (name or "").strip():
-        raise DomainError(_("Enter your name."), field="name")
-    check_password_rules(password)
+    email = _validate_new_account(email, name, password, timezone)
     if find_user_by_email(session, email):
         raise DomainError(
             _("An account with this email already exists. Log in, or reset your password."), field="email"
@@ -82,7 +78,7 @@ def create_user(
     user = User(
         email=email,
         name=name.strip(),
-        timezone=_check_timezone(timezone),
+        timezone=timezone,
         locale=locale if locale in LOCALES else "en",
         is_admin=is_admin,
     )
@@ -95,11 +91,17 @@ def create_user(
 SIGNUP_LINK_HOURS = 48
 
 
-def _validate_new_account(email: str, name: str, password: str, timezone: str) -> str:
-    """Checks that reveal nothing about other accounts; returns the normalised email."""
+def _check_email(email: str) -> str:
+    """The normalised address, or a DomainError when it cannot be one (the `users.email` column holds 254)."""
     email = normalise_email(email)
     if not email or "@" not in email or len(email) > 254:
         raise DomainError(_("Enter an email address."), field="email")
+    return email
+
+
+def _validate_new_account(email: str, name: str, password: str, timezone: str) -> str:
+    """Checks that reveal nothing about other accounts; returns the normalised email."""
+    email = _check_email(email)
     if not (name or "").strip():
         raise DomainError(_("Enter your name."), field="name")
     check_password_rules(password)
@@ -128,7 +130,7 @@ def request_signup(
         return
     token = secrets.token_urlsafe(32)
     pending = PendingSignup(
-        token_hash=_token_hash(token),
+        token_hash=hash_token(token),
         email=email,
         name=name.strip(),
         password_hash="",
@@ -153,12 +155,8 @@ def request_signup(
     )
 
 
-def _token_hash(token: str) -> str:
-    return hashlib.sha256((token or "").encode()).hexdigest()
-
-
 def find_pending_signup(session: so.Session, token: str) -> PendingSignup:
-    pending = session.scalar(sa.select(PendingSignup).where(PendingSignup.token_hash == _token_hash(token)))
+    pending = session.scalar(sa.select(PendingSignup).where(PendingSignup.token_hash == hash_token(token)))
     if pending is None:
         raise DomainError(_("This link is not valid or was already used. Sign up again."))
     if pending.expires_at <= now_utc():
@@ -265,9 +263,7 @@ def change_email(session: so.Session, user: User, password: str, new_email: str)
     not its owner who did it. Returns the old address."""
     if not user.check_password(password or ""):
         raise DomainError(_("Your password is not right."), field="password")
-    email = normalise_email(new_email)
-    if not email or "@" not in email or len(email) > 254:
-        raise DomainError(_("Enter an email address."), field="email")
+    email = _check_email(new_email)
     if email == user.email:
         raise DomainError(_("This is already your email address."), field="email")
     if find_user_by_email(session, email):

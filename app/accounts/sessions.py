@@ -8,7 +8,6 @@ or resetting a password ends every other row of that person.
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from datetime import timedelta
 
@@ -18,6 +17,7 @@ from flask import current_app, session
 from flask_login import login_user, logout_user
 
 from app.accounts.models import User, UserSession
+from app.lib.security import hash_token
 from app.lib.time import now_utc
 
 _SESSION_KEY = "sid"
@@ -25,15 +25,11 @@ _SESSION_KEY = "sid"
 _TOUCH_AFTER = timedelta(minutes=5)
 
 
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def start_session(db_session: so.Session, user: User) -> None:
     """Sign `user` in on this browser with a fresh session: whatever the cookie held before is dropped."""
     session.clear()
     token = secrets.token_urlsafe(32)
-    db_session.add(UserSession(user_id=user.id, token_hash=_hash(token)))
+    db_session.add(UserSession(user_id=user.id, token_hash=hash_token(token)))
     db_session.flush()
     session[_SESSION_KEY] = token
     login_user(user)
@@ -45,7 +41,7 @@ def end_session(db_session: so.Session) -> None:
     if token:
         db_session.execute(
             sa.update(UserSession)
-            .where(UserSession.token_hash == _hash(token), UserSession.ended_at.is_(None))
+            .where(UserSession.token_hash == hash_token(token), UserSession.ended_at.is_(None))
             .values(ended_at=now_utc())
         )
     logout_user()
@@ -57,7 +53,7 @@ def end_other_sessions(db_session: so.Session, user: User) -> None:
     query = sa.update(UserSession).where(UserSession.user_id == user.id, UserSession.ended_at.is_(None))
     token = session.get(_SESSION_KEY)
     if token:
-        query = query.where(UserSession.token_hash != _hash(token))
+        query = query.where(UserSession.token_hash != hash_token(token))
     db_session.execute(query.values(ended_at=now_utc()))
 
 
@@ -71,7 +67,7 @@ def current_session_is_open(db_session: so.Session, user: User) -> bool:
     token = session.get(_SESSION_KEY)
     if not token:
         return False
-    row = db_session.scalar(sa.select(UserSession).where(UserSession.token_hash == _hash(token)))
+    row = db_session.scalar(sa.select(UserSession).where(UserSession.token_hash == hash_token(token)))
     if row is None or row.user_id != user.id or row.ended_at is not None:
         return False
     idle, absolute = _limits()

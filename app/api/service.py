@@ -97,7 +97,9 @@ def list_cohorts(session: so.Session, course_slug: str | None = None) -> list[di
         .order_by(Cohort.registration_deadline_at, Cohort.id)
     )
     if course_slug is not None:
-        known = SLUG_RE.match(course_slug) and session.scalar(sa.select(Course.id).where(Course.slug == course_slug))
+        known = SLUG_RE.fullmatch(course_slug) and session.scalar(
+            sa.select(Course.id).where(Course.slug == course_slug)
+        )
         if not known:
             raise NotFound(f"Unknown course {course_slug!r} in the 'course' parameter.")
         query = query.where(Course.slug == course_slug)

@@ -6,26 +6,27 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import has_request_context, request
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import User
 from app.audit.models import AuditEvent
 from app.lib.errors import Forbidden
 
-# The actions recorded, with how the log page names them.
+# The actions recorded, with how the log page names them (marked for translation).
 ACTIONS = {
-    "prerequisite.approved": "Prerequisite evidence approved",
-    "prerequisite.declined": "Prerequisite evidence declined",
-    "group.coordinator_added": "Made a group coordinator",
-    "group.member_removed": "Removed a group member",
-    "course.trainer_added": "Made a course trainer",
-    "user.admin_granted": "Made an administrator",
-    "export.roster_csv": "Downloaded a cohort roster",
-    "export.breakouts_csv": "Downloaded a breakout assignment",
-    "export.attendance_csv": "Downloaded attendance",
-    "export.personal_data": "Downloaded their own data",
-    "account.deleted": "Deleted their account",
-    "account.email_changed": "Changed their email address",
-    "account.two_factor_changed": "Turned two-step sign-in on or off",
+    "prerequisite.approved": _l("Prerequisite evidence approved"),
+    "prerequisite.declined": _l("Prerequisite evidence declined"),
+    "group.coordinator_added": _l("Made a group coordinator"),
+    "group.member_removed": _l("Removed a group member"),
+    "course.trainer_added": _l("Made a course trainer"),
+    "user.admin_granted": _l("Made an administrator"),
+    "export.roster_csv": _l("Downloaded a cohort roster"),
+    "export.breakouts_csv": _l("Downloaded a breakout assignment"),
+    "export.attendance_csv": _l("Downloaded attendance"),
+    "export.personal_data": _l("Downloaded their own data"),
+    "account.deleted": _l("Deleted their account"),
+    "account.email_changed": _l("Changed their email address"),
+    "account.two_factor_changed": _l("Turned two-step sign-in on or off"),
 }
 
 

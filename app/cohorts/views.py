@@ -11,6 +11,7 @@ from app.cohorts import service
 from app.cohorts.calendar import cohort_calendar, personal_calendar
 from app.cohorts.forms import CohortForm
 from app.cohorts.models import Cohort, CohortStatus
+from app.courses.loader import SLUG_RE
 from app.courses.models import Course
 from app.extensions import db
 from app.lib.errors import DomainError, Forbidden, NotFound
@@ -119,8 +120,12 @@ def _cohort_form(course: Course, cohort: Cohort | None):
 @bp.route("/cohorts/new", methods=["GET", "POST"])
 @login_required
 def new_cohort():
-    course = db.session.scalar(
-        sa.select(Course).where(Course.slug == request.args.get("course", ""), Course.archived_at.is_(None))
+    slug = request.args.get("course", "")
+    # Only a well-formed slug reaches the query: PostgreSQL cannot compare text holding a NUL byte (a 500).
+    course = (
+        db.session.scalar(sa.select(Course).where(Course.slug == slug, Course.archived_at.is_(None)))
+        if SLUG_RE.fullmatch(slug)
+        else None
     )
     if course is None:
         return render_template(

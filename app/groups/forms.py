@@ -3,7 +3,7 @@ from wtforms import EmailField, PasswordField, StringField, SubmitField, TextAre
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.accounts.forms import TimezoneField, password_validators
-from app.lib.forms import ActionForm, BaseForm  # noqa: F401 - ActionForm is re-exported for the group pages
+from app.lib.forms import BaseForm
 
 
 class GroupForm(BaseForm):

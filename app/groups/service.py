@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -24,6 +23,7 @@ from app.groups.models import (
     MembershipStatus,
 )
 from app.lib.errors import DomainError, Forbidden, NotFound
+from app.lib.security import hash_token
 from app.lib.time import now_utc
 from app.lib.urls import external_url
 from app.notifications.service import queue_email
@@ -35,10 +35,6 @@ _NAME_AND_ADDRESS = re.compile(r"^(?P<name>.*?)\s*<(?P<email>[^<>]+)>\s*$")
 
 def _new_secret() -> str:
     return secrets.token_urlsafe(24)
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def _membership_of(group: Group, user: User) -> GroupMembership | None:
@@ -197,7 +193,7 @@ def invite_members(session: so.Session, coordinator: User, group: Group, pasted:
         if invitation is None:
             invitation = GroupInvitation(email=email)
             group.invitations.append(invitation)
-        invitation.token_hash = _hash(token)
+        invitation.token_hash = hash_token(token)
         invitation.invited_by_id = coordinator.id
         invitation.created_at = now
         invitation.expires_at = now + INVITATION_LIFETIME
@@ -225,7 +221,7 @@ def invite_members(session: so.Session, coordinator: User, group: Group, pasted:
 
 def find_invitation(session: so.Session, token: str) -> GroupInvitation:
     """The open invitation for this link. Raises DomainError when it is unknown, used or expired."""
-    invitation = session.scalar(sa.select(GroupInvitation).where(GroupInvitation.token_hash == _hash(token or "")))
+    invitation = session.scalar(sa.select(GroupInvitation).where(GroupInvitation.token_hash == hash_token(token)))
     if invitation is None:
         raise DomainError(_("This invitation link is not valid. Ask your coordinator for a new one."))
     if invitation.accepted_at is not None:

@@ -7,9 +7,9 @@ from app.accounts.service import create_user, request_signup
 from app.accounts.sessions import start_session
 from app.extensions import action_limit, db, limiter
 from app.groups import service
-from app.groups.forms import ActionForm, GroupForm, InviteForm, JoinSignupForm, RosterMemberForm
+from app.groups.forms import GroupForm, InviteForm, JoinSignupForm, RosterMemberForm
 from app.lib.errors import DomainError
-from app.lib.forms import flash_error, run_and_report, show_error
+from app.lib.forms import ActionForm, flash_error, run_and_report, show_error
 
 bp = Blueprint("groups", __name__, template_folder="templates")
 

@@ -1,4 +1,7 @@
-"""Response headers that keep pages from being framed, sniffed or made to run scripts from elsewhere."""
+"""Response headers that keep pages from being framed, sniffed or made to run scripts from elsewhere, and the one
+way secret tokens are stored."""
+
+import hashlib
 
 from flask import Flask, Response
 
@@ -28,3 +31,9 @@ def register_security_headers(app: Flask) -> None:
         if app.config.get("SESSION_COOKIE_SECURE"):
             response.headers.setdefault("Strict-Transport-Security", "max-age=31536000")
         return response
+
+
+def hash_token(token: str | None) -> str:
+    """What is stored for a secret token sent to someone (an invitation, a sign-up link, a session cookie): its
+    SHA-256, so a copy of the database does not hand out working links."""
+    return hashlib.sha256((token or "").encode()).hexdigest()

@@ -28,16 +28,24 @@ def is_safe_redirect(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc
 
 
+MAX_ID = 2**31 - 1  # PostgreSQL's largest integer: no id is larger, and a larger number would overflow a query
+
+
+def is_possible_id(value: int | None) -> bool:
+    """Whether a number read from a request (e.g. `?group=`) can be a database id, so it may reach a query."""
+    return value is not None and 0 <= value <= MAX_ID
+
+
 class IdConverter(IntegerConverter):
-    """`<int:…>` in routes: database ids, from 0 to PostgreSQL's largest integer. A larger number matches no route
-    (a 404) instead of overflowing the query it would feed."""
+    """`<int:…>` in routes: database ids, from 0 to MAX_ID. A larger number matches no route (a 404) instead of
+    overflowing the query it would feed."""
 
     def __init__(self, map, fixed_digits: int = 0, min: int | None = None, max: int | None = None, signed=False):  # noqa: A002
         super().__init__(
             map,
             fixed_digits=fixed_digits,
             min=0 if min is None else min,
-            max=2**31 - 1 if max is None else max,
+            max=MAX_ID if max is None else max,
             signed=signed,
         )
 

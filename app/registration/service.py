@@ -578,7 +578,6 @@ def review_queue(session: so.Session, trainer: User) -> list[Registration]:
             so.selectinload(Registration.group),
             so.selectinload(Registration.cohort).selectinload(Cohort.course),
         )
-        .order_by(Registration.created_at, Registration.id)
     )
     if not trainer.is_admin:
         query = query.where(Cohort.trainers.any(User.id == trainer.id))
@@ -587,7 +586,8 @@ def review_queue(session: so.Session, trainer: User) -> list[Registration]:
 
 
 def roster_rows(session: so.Session, trainer: User, cohort: Cohort) -> list[list[str]]:
-    """The confirmed participants, for a CSV: name, email, group, organization, time zone."""
+    """The confirmed participants, for a CSV: name, email, group, organization, time zone. The export is recorded
+    in the audit log."""
     rows = []
     for row in registration_board(session, trainer, cohort, RegistrationStatus.CONFIRMED):
         group = row.registration.group
@@ -602,6 +602,7 @@ def roster_rows(session: so.Session, trainer: User, cohort: Cohort) -> list[list
                     user.timezone if user else "",
                 ]
             )
+    audit.record(session, trainer, "export.roster_csv", f"cohort {cohort.id}", rows=len(rows))
     return rows
 
 

@@ -45,6 +45,21 @@ def test_unknown_time_zone_is_refused(app):
     assert caught.value.field == "timezone"
 
 
+@pytest.mark.parametrize("email", ["", "no-at-sign", "a@" + "b" * 253])
+def test_an_address_that_cannot_be_one_is_refused_on_every_way_in(app, make_user, email):
+    """Creating an account, signing up and changing the email share one check (254 characters is the column)."""
+    user = make_user(email="ana@example.org")
+    attempts = [
+        lambda: service.create_user(db.session, email=email, name="A", password="long enough pw"),
+        lambda: service.request_signup(db.session, email=email, name="A", password="long enough pw"),
+        lambda: service.change_email(db.session, user, "correct horse battery", email),
+    ]
+    for attempt in attempts:
+        with pytest.raises(DomainError) as caught:
+            attempt()
+        assert caught.value.field == "email"
+
+
 def test_authenticate_gives_one_answer_for_unknown_email_and_wrong_password(make_user):
     make_user(email="known@example.org")
     with pytest.raises(DomainError) as unknown:

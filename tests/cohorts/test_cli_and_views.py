@@ -173,6 +173,15 @@ def test_people_who_do_not_train_the_course_cannot_schedule_it(client, auth, syn
     assert response.status_code == 403
 
 
+def test_a_course_filter_that_is_not_a_slug_offers_the_course_list(client, auth, synced_courses, make_user):
+    make_user(email="admin@example.org", is_admin=True)
+    auth.login("admin@example.org")
+    for course in ("organizing\x00-fundamentals", "\x00", "Organizing Fundamentals"):  # a NUL byte fails PostgreSQL
+        response = client.get("/cohorts/new", query_string={"course": course})
+        assert response.status_code == 200
+        assert 'name="sessions-' not in response.get_data(as_text=True)
+
+
 def test_cohort_page_shows_viewer_and_host_time(client, make_cohort):
     from datetime import datetime
 

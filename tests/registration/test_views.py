@@ -197,3 +197,11 @@ def test_review_queue_lists_waiting_attestations_of_the_trainers_own_cohorts(
     member_client = app.test_client()
     login(member_client, c1)
     assert "Nothing is waiting for your review." in member_client.get("/reviews").get_data(as_text=True)
+
+
+def test_a_group_id_in_the_address_beyond_any_database_id_is_not_found(client, make_group, make_cohort):
+    cohort = make_cohort("power-and-participation")
+    _group, coordinator = make_group(3)
+    login(client, coordinator)
+    for huge in (2**31, 2**63, 10**30):  # PostgreSQL's integer, SQLite's integer, neither
+        assert client.get(f"/registrations/new/{cohort.id}?group={huge}").status_code == 404
