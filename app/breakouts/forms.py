@@ -6,7 +6,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from app.breakouts.models import RoomStrategy
 from app.breakouts.service import MAX_ROOM_NAME, MAX_SEED, MAX_TARGET_SIZE
-from app.lib.forms import ActionForm, BaseForm  # noqa: F401 - ActionForm is re-exported for the drop-override button
+from app.lib.forms import BaseForm
 
 
 class GenerateForm(BaseForm):

@@ -19,6 +19,7 @@ from app.breakouts.rooms import Person, assign_rooms, parse_languages, region_of
 from app.cohorts.models import Cohort, CohortSession
 from app.groups.models import GroupMembership, MembershipRole, MembershipStatus
 from app.learning.participants import Participant, cohort_participants, require_trainer
+from app.lib.columns import MAX_INTEGER
 from app.lib.errors import DomainError, NotFound
 from app.lib.time import now_utc
 from app.notes.models import BreakoutNote
@@ -69,7 +70,7 @@ def is_room_member(room: BreakoutRoom, user: User) -> bool:
 # Generating and editing rooms (trainers), exports and meeting links.
 
 MAX_TARGET_SIZE = 50
-MAX_SEED = 2_147_483_647  # the seed column is a 32-bit integer on PostgreSQL
+MAX_SEED = MAX_INTEGER  # the seed column is an integer
 MAX_ROOM_NAME = 120
 BREAKOUT_CSV_HEADER = ["Pre-assign Room Name", "Email Address"]  # exactly what video tools' pre-assignment expects
 
@@ -279,10 +280,9 @@ def generate_rooms(
     return plan
 
 
-def _current_room(session: so.Session, room: BreakoutRoom) -> BreakoutRoom:
+def _require_current(room: BreakoutRoom) -> None:
     if room.plan.replaced_at is not None:
         raise DomainError(_("These rooms were replaced. Reload the page to see the current rooms."))
-    return room
 
 
 def get_room(session: so.Session, trainer: User, cohort: Cohort, room_id: int) -> BreakoutRoom:
@@ -302,7 +302,7 @@ def get_room(session: so.Session, trainer: User, cohort: Cohort, room_id: int) -
 def rename_room(session: so.Session, trainer: User, room: BreakoutRoom, name: str) -> BreakoutRoom:
     """Give a room a new name (1 to 120 characters, unique in its plan, since video tools match rooms by name)."""
     require_trainer(trainer, room.plan.cohort)
-    _current_room(session, room)
+    _require_current(room)
     name = " ".join((name or "").split())
     if not name:
         raise DomainError(_("Give the room a name."), field="name")
@@ -328,7 +328,7 @@ def move_member(session: so.Session, trainer: User, membership_id: int, target_r
     someone who is neither in the plan nor a participant of the cohort."""
     cohort = target_room.plan.cohort
     require_trainer(trainer, cohort)
-    _current_room(session, target_room)
+    _require_current(target_room)
     _lock_cohort(session, cohort)
     member = session.scalar(
         sa.select(RoomMember)

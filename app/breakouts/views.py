@@ -11,13 +11,13 @@ from wtforms.fields.choices import SelectChoice
 
 from app.audit.service import record
 from app.breakouts import service
-from app.breakouts.forms import ActionForm, GenerateForm, MoveForm, RenameForm
+from app.breakouts.forms import GenerateForm, MoveForm, RenameForm
 from app.breakouts.models import RoomStrategy
 from app.cohorts.service import get_cohort
 from app.extensions import db
 from app.learning.participants import require_trainer
 from app.lib.errors import DomainError
-from app.lib.forms import run_and_report, show_error
+from app.lib.forms import ActionForm, run_and_report, show_error
 
 bp = Blueprint("breakouts", __name__, template_folder="templates")
 
@@ -47,10 +47,17 @@ def _room_choices(page) -> list[SelectChoice]:
     return [SelectChoice(view.room.id, view.room.name) for view in page.rooms]
 
 
+def _member_choices(view) -> list[SelectChoice]:
+    return [SelectChoice(p.member.membership_id, p.membership.name) for p in view.members]
+
+
+def _unplaced_choices(page) -> list[SelectChoice]:
+    return [SelectChoice(p.membership.id, p.name) for p in page.unplaced]
+
+
 def _move_choices(page) -> list[SelectChoice]:
     """Everyone the page lists: the people in each room, then those in no room."""
-    people = [SelectChoice(p.member.membership_id, p.membership.name) for view in page.rooms for p in view.members]
-    return people + [SelectChoice(p.membership.id, p.name) for p in page.unplaced]
+    return [choice for view in page.rooms for choice in _member_choices(view)] + _unplaced_choices(page)
 
 
 def _move_form_key(page, membership_id) -> int | str:
@@ -71,12 +78,10 @@ def _render(cohort, cohort_session, *, generate_form=None, rename_form=None, mov
     for view in page.rooms:
         rename_forms[view.room.id] = RenameForm(formdata=None, prefix=f"room{view.room.id}", name=view.room.name)
         move_forms[view.room.id] = MoveForm(formdata=None)
-        move_forms[view.room.id].person.choices = [
-            SelectChoice(p.member.membership_id, p.membership.name) for p in view.members
-        ]
+        move_forms[view.room.id].person.choices = _member_choices(view)
         move_forms[view.room.id].room.choices = [c for c in room_choices if c.value != view.room.id]
     move_forms["unplaced"] = MoveForm(formdata=None)
-    move_forms["unplaced"].person.choices = [SelectChoice(p.membership.id, p.name) for p in page.unplaced]
+    move_forms["unplaced"].person.choices = _unplaced_choices(page)
     move_forms["unplaced"].room.choices = room_choices
     if rename_form is not None:  # (room id, the form as submitted, with its errors)
         rename_forms[rename_form[0]] = rename_form[1]

@@ -24,3 +24,7 @@ def render_migration_item(type_: str, obj, autogen_context):
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False
+
+
+# PostgreSQL's `integer` (ids, versions, seeds): a larger number in a query fails instead of matching nothing.
+MAX_INTEGER = 2**31 - 1

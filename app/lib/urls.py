@@ -5,6 +5,8 @@ from urllib.parse import urlsplit
 from flask import current_app, has_request_context, url_for
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
+from app.lib.columns import MAX_INTEGER
+
 
 def external_url(endpoint: str, **values) -> str:
     """An absolute URL for `endpoint`, for emails.
@@ -28,7 +30,7 @@ def is_safe_redirect(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc
 
 
-MAX_ID = 2**31 - 1  # PostgreSQL's largest integer: no id is larger, and a larger number would overflow a query
+MAX_ID = MAX_INTEGER  # no id is larger, and a larger number would overflow a query
 
 
 def is_possible_id(value: int | None) -> bool:

@@ -3,7 +3,10 @@ from wtforms import HiddenField, IntegerField, SelectField, SubmitField, TextAre
 from wtforms.validators import InputRequired, NumberRange
 from wtforms.widgets import HiddenInput
 
+from app.lib.columns import MAX_INTEGER
 from app.lib.forms import BaseForm
+
+MAX_VERSION = MAX_INTEGER  # the version column is an integer: a larger number would overflow the save's query
 
 
 class VersionField(IntegerField):
@@ -19,7 +22,7 @@ class NoteForm(BaseForm):
         description=_l("Markdown works: # heading, - list item, **bold**, [link](https://…). Images are not shown."),
         render_kw={"rows": 22, "spellcheck": "true"},
     )
-    base_version = VersionField(validators=[InputRequired(), NumberRange(min=0)])
+    base_version = VersionField(validators=[InputRequired(), NumberRange(min=0, max=MAX_VERSION)])
     save = SubmitField(_l("Save the notes"))
     preview = SubmitField(_l("Preview"))
 
@@ -29,7 +32,7 @@ class PreviewForm(BaseForm):
 
 
 class RestoreForm(BaseForm):
-    base_version = VersionField(validators=[InputRequired(), NumberRange(min=0)])
+    base_version = VersionField(validators=[InputRequired(), NumberRange(min=0, max=MAX_VERSION)])
     submit = SubmitField(_l("Restore this revision"))
 
 

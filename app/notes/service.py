@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from app.accounts.models import User
 from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember
-from app.breakouts.service import is_room_member, rooms_for_session
+from app.breakouts.service import current_plan, get_cohort_session, is_room_member, rooms_for_session
 from app.cohorts.models import Cohort, CohortSession
 from app.courses.models import CourseSession
 from app.groups.models import GroupMembership, MembershipStatus
@@ -129,8 +129,9 @@ def check_body(body: str | None) -> str:
 
 
 def preview(body: str | None) -> Markup:
-    """What the text will look like once saved. Nothing is stored."""
-    return render_note(check_body(body))
+    """What the text will look like once saved. Nothing is stored, nor cached: drafts would push out the board's
+    notes from render_note's cache (and fill it with up to 512 texts of 100,000 characters)."""
+    return render_markdown(check_body(body))
 
 
 def note_template(cohort_session: CohortSession) -> str:
@@ -159,11 +160,8 @@ def room_memberships(room: BreakoutRoom) -> list[GroupMembership]:
     return [m.membership for m in room.members if m.membership.status == MembershipStatus.ACTIVE]
 
 
-is_member = is_room_member
-
-
 def _require_writer(user: User, room: BreakoutRoom) -> None:
-    if not is_member(room, user):
+    if not is_room_member(room, user):
         raise Forbidden(_("Only the room's members can change its notes."))
 
 
@@ -199,14 +197,6 @@ def _create_note(session: so.Session, room: BreakoutRoom, cohort_session: Cohort
     return note
 
 
-def load_cohort_session(session: so.Session, cohort: Cohort, session_id: int) -> CohortSession:
-    """The cohort's session with that id (NotFound for a session of another cohort)."""
-    cohort_session = session.get(CohortSession, session_id)
-    if cohort_session is None or cohort_session.cohort_id != cohort.id:
-        raise NotFound(_("This cohort has no such session."))
-    return cohort_session
-
-
 def session_position(cohort: Cohort, cohort_session: CohortSession) -> int:
     """The session's number in the cohort (1 for the first), in time order."""
     return next((i for i, s in enumerate(cohort.sessions, start=1) if s.id == cohort_session.id), 1)
@@ -216,18 +206,21 @@ def open_note(session: so.Session, user: User, cohort_id: int, session_id: int, 
     """Check that the room and session belong to the cohort (NotFound) and that the user may read (Forbidden).
 
     The note row is created the first time a member opens it (its text stays empty, version 0, with no revision
-    until someone saves). A room from a plan that was replaced is only reachable while it holds notes.
+    until someone saves). A room not in force for the session (its plan was replaced, or the session has its own
+    rooms) is only reachable while it holds notes for it.
     """
     cohort = load_cohort(session, cohort_id)
-    cohort_session = load_cohort_session(session, cohort, session_id)
+    cohort_session = get_cohort_session(session, cohort, session_id)
     room = _load_room(session, room_id)
     plan: BreakoutPlan | None = room.plan if room else None
     if room is None or plan.cohort_id != cohort.id or plan.cohort_session_id not in (None, cohort_session.id):
         raise NotFound(_("This cohort has no such breakout room for this session."))
     note = find_note(session, room.id, cohort_session.id)
-    if plan.replaced_at is not None and note is None:
+    if note is None and current_plan(session, cohort, cohort_session) is not plan:
+        # A room not in force for the session (its plan was replaced, or the session has its own rooms) is only
+        # reachable for notes it already holds.
         raise NotFound(_("This cohort has no such breakout room for this session."))
-    member = is_member(room, user)
+    member = is_room_member(room, user)
     teacher = can_teach(user, cohort)
     if not member and not teacher:
         shared = note is not None and note.shared_with_plenary
@@ -417,7 +410,7 @@ def board(
     cohort = load_cohort(session, cohort_id)
     if not can_teach(user, cohort):
         raise Forbidden(_("The report-back board is for the cohort's trainers."))
-    cohort_session = load_cohort_session(session, cohort, session_id)
+    cohort_session = get_cohort_session(session, cohort, session_id)
     rooms = rooms_for_session(session, cohort, cohort_session)
     notes = {}
     if rooms:

@@ -24,6 +24,13 @@ def _open(cohort_id: int, session_id: int, room_id: int) -> service.NotePage:
     return page
 
 
+def _open_for_writing(cohort_id: int, session_id: int, room_id: int) -> service.NotePage:
+    page = _open(cohort_id, session_id, room_id)
+    if not page.can_write:
+        raise Forbidden(_("Only the room's members can change its notes."))
+    return page
+
+
 def _page_url(page: service.NotePage, endpoint: str = "notes.note_page", **extra) -> str:
     return url_for(endpoint, cohort_id=page.cohort.id, session_id=page.cohort_session.id, room_id=page.room.id, **extra)
 
@@ -77,9 +84,7 @@ def note_page(cohort_id: int, session_id: int, room_id: int):
 @bp.post(NOTES)
 @login_required
 def save_note(cohort_id: int, session_id: int, room_id: int):
-    page = _open(cohort_id, session_id, room_id)
-    if not page.can_write:
-        raise Forbidden(_("Only the room's members can change its notes."))
+    page = _open_for_writing(cohort_id, session_id, room_id)
     form = NoteForm()
     if not form.validate_on_submit():
         text_refused = bool(form.errors.get("body"))  # e.g. a NUL character: the person can fix it
@@ -121,9 +126,7 @@ def save_note(cohort_id: int, session_id: int, room_id: int):
 @login_required
 def preview(cohort_id: int, session_id: int, room_id: int):
     """The live preview: the text rendered and sanitized by the server, as JSON. Nothing is saved."""
-    page = _open(cohort_id, session_id, room_id)
-    if not page.can_write:
-        raise Forbidden(_("Only the room's members can change its notes."))
+    _open_for_writing(cohort_id, session_id, room_id)
     form = PreviewForm()
     if not form.validate_on_submit():
         if form.errors.get("body"):
@@ -170,9 +173,7 @@ def revision(cohort_id: int, session_id: int, room_id: int, number: int):
 @bp.post(NOTES + "/revisions/<int:number>/restore")
 @login_required
 def restore(cohort_id: int, session_id: int, room_id: int, number: int):
-    page = _open(cohort_id, session_id, room_id)
-    if not page.can_write:
-        raise Forbidden(_("Only the room's members can change its notes."))
+    page = _open_for_writing(cohort_id, session_id, room_id)
     note = service.require_history(page)
     form = RestoreForm()
     if not form.validate_on_submit():
@@ -201,9 +202,7 @@ def restore(cohort_id: int, session_id: int, room_id: int, number: int):
 @bp.post(NOTES + "/share")
 @login_required
 def share(cohort_id: int, session_id: int, room_id: int):
-    page = _open(cohort_id, session_id, room_id)
-    if not page.can_write:
-        raise Forbidden(_("Only the room's members can change its notes."))
+    page = _open_for_writing(cohort_id, session_id, room_id)
     form = ShareForm()
     if form.validate_on_submit() and form.shared.data in ("0", "1"):
         shared = form.shared.data == "1"
@@ -217,9 +216,7 @@ def share(cohort_id: int, session_id: int, room_id: int):
 @bp.post(NOTES + "/roles")
 @login_required
 def change_roles(cohort_id: int, session_id: int, room_id: int):
-    page = _open(cohort_id, session_id, room_id)
-    if not page.can_write:
-        raise Forbidden(_("Only the room's members can change its notes."))
+    page = _open_for_writing(cohort_id, session_id, room_id)
     form = RolesForm()
     _set_member_choices(form, page)
     if not form.validate_on_submit():

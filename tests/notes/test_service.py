@@ -231,6 +231,34 @@ def test_a_room_made_for_one_session_has_no_notes_in_another(make_rooms):
         service.open_note(db.session, user, world.cohort.id, world.sessions[0].id, room.id)
 
 
+def test_a_standing_room_opens_no_new_notes_in_a_session_with_its_own_rooms(make_rooms):
+    world = make_rooms()
+    user = member(world)
+    kept = open_as(world, user, room_index=0, session_index=1).note  # opened before the session got its own rooms
+    db.session.commit()
+    plan = BreakoutPlan(
+        cohort_id=world.cohort.id,
+        cohort_session_id=world.sessions[1].id,
+        strategy=RoomStrategy.MIX_ORGANIZATIONS,
+        target_size=2,
+        seed=2,
+    )
+    plan.rooms.append(BreakoutRoom(position=1, name="Session two only"))
+    db.session.add(plan)
+    db.session.commit()
+    assert open_as(world, user, room_index=0, session_index=1).note.id == kept.id  # notes are never lost
+    with pytest.raises(NotFound):
+        open_as(world, member(world, room_index=1), room_index=1, session_index=1)
+    assert open_as(world, member(world, room_index=1), room_index=1, session_index=0).can_write
+    assert db.session.scalar(sa.select(sa.func.count(BreakoutNote.id))) == 2
+
+
+def test_previews_stay_out_of_the_rendering_cache():
+    service.render_note.cache_clear()
+    assert "<strong>draft</strong>" in str(service.preview("**draft**"))
+    assert service.render_note.cache_info().currsize == 0
+
+
 # Roles -----------------------------------------------------------------------------------------------------------
 
 

@@ -161,6 +161,18 @@ def test_too_long_text_or_nul_bytes_get_a_message_and_the_text_is_kept(client, m
     assert note_of(world).version == 0
 
 
+def test_a_base_version_too_large_for_the_database_is_refused_not_a_500(client, make_rooms):
+    world = make_rooms()
+    login(client, world.people[0][0])
+    response = client.submit(notes_url(world), {"body": "kept text", "base_version": 2**31, "save": "1"})
+    assert response.status_code == 400 and "kept text" in response.get_data(as_text=True)
+    client.submit(notes_url(world), {"body": "first", "base_version": 0, "save": "1"})
+    url = notes_url(world, suffix="/revisions/1")
+    response = client.submit(url + "/restore", {"base_version": 10**30}, page=url)
+    assert response.status_code == 302 and response.headers["Location"].endswith(url)
+    assert note_of(world).version == 1
+
+
 def test_preview_button_renders_on_the_server_and_saves_nothing(client, make_rooms):
     world = make_rooms()
     login(client, world.people[0][0])
