@@ -24,12 +24,13 @@ from app.attendance.models import Attendance, AttendanceSource
 from app.breakouts.service import rooms_for_session
 from app.cohorts.models import Cohort, CohortSession, CohortStatus
 from app.groups.models import Group, GroupMembership
-from app.learning.participants import Participant, cohort_participants, coordinates, require_trainer
+from app.groups.service import is_coordinator
+from app.learning.participants import Participant, cohort_participants, group_participants, require_trainer
 from app.lib.errors import DomainError, Forbidden, NotFound
 from app.lib.time import now_utc, to_local
 from app.lib.urls import external_url
 from app.notifications.service import queue_email
-from app.registration.models import Completion, PreMeeting, Registration, RegistrationStatus
+from app.registration.models import Completion, PreMeeting, Registration
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_IMPORT_ROWS = 20_000
@@ -415,6 +416,16 @@ def _columns(header: list[str]) -> dict[str, int | None]:
     }
 
 
+def _csv_rows(reader) -> Iterable[list[str]]:
+    """The reader's rows; a line the csv module cannot read (a field over its size limit) refuses the file."""
+    try:
+        yield from reader
+    except csv.Error:
+        raise ImportRefused(
+            _("This file is not a text (CSV) file. Export the attendance report as CSV and upload that.")
+        ) from None
+
+
 def parse_attendance_report(data: bytes) -> ParsedReport:
     """Read a video tool's attendance report: the rows under a header with an "email" column.
 
@@ -446,7 +457,7 @@ def parse_attendance_report(data: bytes) -> ParsedReport:
     parsed = ParsedReport()
     columns: dict[str, int | None] | None = None
     count = 0
-    for row in reader:
+    for row in _csv_rows(reader):
         if not any(cell.strip() for cell in row):
             continue
         count += 1
@@ -547,30 +558,14 @@ class GroupAttendancePage:
 
     @property
     def has_started(self) -> bool:
-        return started(self.cohort_session)
-
-
-def load_group_in_cohort(session: so.Session, cohort: Cohort, group_id: int) -> Group:
-    group = session.scalar(sa.select(Group).where(Group.id == group_id).options(so.selectinload(Group.memberships)))
-    if group is None:
-        raise NotFound(_("There is no such group."))
-    return group
+        return next(s for s in self.sessions if s.cohort_session.id == self.cohort_session.id).has_started
 
 
 def _require_group_recorder(session: so.Session, user: User, cohort: Cohort, group: Group) -> list[Participant]:
     """The group's participants in the cohort, for its coordinators (and admins); Forbidden for anyone else."""
-    if not (user.is_authenticated and (coordinates(user, group) or user.is_admin)):
+    if not (user.is_authenticated and (is_coordinator(group, user) or user.is_admin)):
         raise Forbidden(_("Only this group's coordinators record its attendance."))
-    confirmed = session.scalar(
-        sa.select(Registration.id).where(
-            Registration.cohort_id == cohort.id,
-            Registration.group_id == group.id,
-            Registration.status == RegistrationStatus.CONFIRMED,
-        )
-    )
-    if confirmed is None:
-        raise NotFound(_("This group is not taking part in this cohort."))
-    return [p for p in cohort_participants(session, cohort) if p.group.id == group.id]
+    return group_participants(session, cohort, group)
 
 
 def group_attendance_page(
@@ -695,8 +690,7 @@ def _completion_statuses(
                 sa.select(Completion).where(Completion.course_id == course.id, Completion.user_id.in_(user_ids))
             )
         }
-    session_ids = {s.id for s in cohort.sessions}
-    attended = _attended_counts({k: v for k, v in records.items() if k[0] in session_ids})
+    attended = _attended_counts(records)  # records hold only this cohort's sessions (see _attendance_map)
     required = required_sessions(cohort)
     return [
         CompletionStatus(
@@ -736,19 +730,32 @@ class CompletionPreview:
     refusal: str | None
     is_completed: bool
     statuses: list[CompletionStatus]
+    required: int  # sessions to attend, as the completion rule counts them
 
     @classmethod
     def of(cls, cohort: Cohort, statuses: list[CompletionStatus], at: datetime) -> CompletionPreview:
         refusal = _completion_refusal(cohort, at)
-        return cls(cohort.id, refusal is None, refusal, cohort.status == CohortStatus.COMPLETED, statuses)
+        return cls(
+            cohort.id,
+            refusal is None,
+            refusal,
+            cohort.status == CohortStatus.COMPLETED,
+            statuses,
+            required_sessions(cohort),
+        )
 
     @property
     def qualifying(self) -> int:
         return sum(1 for s in self.statuses if s.qualifies)
 
     @property
+    def missing(self) -> list[CompletionStatus]:
+        """Who does not meet the rule (yet)."""
+        return [s for s in self.statuses if not s.qualifies]
+
+    @property
     def not_qualifying(self) -> int:
-        return sum(1 for s in self.statuses if not s.qualifies)
+        return len(self.missing)
 
     @property
     def without_account(self) -> int:

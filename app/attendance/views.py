@@ -13,7 +13,7 @@ from app.attendance import service
 from app.attendance.forms import ChecklistForm, CompleteForm, ImportForm, RosterOnlyForm
 from app.audit.service import record
 from app.extensions import action_limit, db, limiter
-from app.learning.participants import cohort_participants, load_cohort, require_trainer
+from app.learning.participants import cohort_participants, load_cohort, load_group, require_trainer
 from app.lib.errors import DomainError, Forbidden, NotFound
 from app.lib.forms import NOT_SAVED, apply_form, show_error
 from app.registration.views import csv_safe
@@ -43,10 +43,6 @@ def _render_trainer_page(cohort, *, checklist_form=None, import_form=None, impor
     ), status
 
 
-def _participant_choices(page) -> list[SelectChoice]:
-    return [SelectChoice(r.participant.membership.id, r.participant.name) for s in page.sections for r in s.rows]
-
-
 @bp.route("/cohorts/<int:cohort_id>/attendance", methods=["GET", "POST"])
 @limiter.limit(action_limit, methods=["POST"])
 @login_required
@@ -70,7 +66,6 @@ def trainer_page(cohort_id: int):
         is not NOT_SAVED
     ):
         return redirect(url_for("attendance.trainer_page", cohort_id=cohort.id, session=cohort_session.id))
-    db.session.rollback()
     return _render_trainer_page(cohort, checklist_form=form, status=422)
 
 
@@ -148,7 +143,7 @@ def complete(cohort_id: int):
 @login_required
 def group_page(cohort_id: int, group_id: int):
     cohort = load_cohort(db.session, cohort_id)
-    group = service.load_group_in_cohort(db.session, cohort, group_id)
+    group = load_group(db.session, group_id)
     page = service.group_attendance_page(db.session, current_user, cohort, group, _session_arg())
     form = RosterOnlyForm(
         formdata=None if request.method == "GET" else request.form,

@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 
 from app.accounts.models import User
 from app.cohorts.models import Cohort
-from app.groups.models import Group, GroupMembership, MembershipRole, MembershipStatus
+from app.groups.models import Group, GroupMembership, MembershipStatus
 from app.lib.errors import Forbidden, NotFound
 from app.registration.models import Registration, RegistrationStatus, RosterEntry
 from app.registration.service import is_cohort_trainer
@@ -93,15 +93,30 @@ def require_participant(session: so.Session, user: User, cohort: Cohort) -> Part
     return found
 
 
-def coordinates(user: User, group: Group) -> bool:
-    return any(
-        m.user_id == user.id and m.role == MembershipRole.COORDINATOR and m.status == MembershipStatus.ACTIVE
-        for m in group.memberships
-    )
-
-
 def load_cohort(session: so.Session, cohort_id: int) -> Cohort:
     cohort = session.get(Cohort, cohort_id)
     if cohort is None:
         raise NotFound(_("There is no such cohort."))
     return cohort
+
+
+def load_group(session: so.Session, group_id: int) -> Group:
+    """A group with its memberships (what the coordinator checks read); NotFound for an unknown id."""
+    group = session.scalar(sa.select(Group).where(Group.id == group_id).options(so.selectinload(Group.memberships)))
+    if group is None:
+        raise NotFound(_("There is no such group."))
+    return group
+
+
+def group_participants(session: so.Session, cohort: Cohort, group: Group) -> list[Participant]:
+    """The group's participants in the cohort; NotFound when the group has no confirmed registration in it."""
+    confirmed = session.scalar(
+        sa.select(Registration.id).where(
+            Registration.cohort_id == cohort.id,
+            Registration.group_id == group.id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+    )
+    if confirmed is None:
+        raise NotFound(_("This group is not taking part in this cohort."))
+    return [p for p in cohort_participants(session, cohort) if p.group.id == group.id]

@@ -23,13 +23,13 @@ from app.breakouts.models import BreakoutRoom, RoomMember
 from app.cohorts.models import Cohort, CohortSession, CohortStatus
 from app.courses.models import Course, CourseSession, Reading
 from app.groups.models import Group, GroupMembership, MembershipStatus
+from app.groups.service import is_coordinator
 from app.learning.models import Commitment, CommitmentStatus, ReadingProgress
 from app.learning.participants import (
     Participant,
     can_teach,
     cohort_participants,
-    coordinates,
-    load_cohort,
+    group_participants,
     participation,
     require_participant,
     require_trainer,
@@ -291,7 +291,7 @@ def participant_home(session: so.Session, user: User, at: datetime | None = None
                 latest_started=latest,
                 commitments=[item for item in mine if item.commitment.status == CommitmentStatus.OPEN],
                 recent=[item for item in mine if item.commitment.status != CommitmentStatus.OPEN],
-                coordinates_group=coordinates(user, participant.group),
+                coordinates_group=is_coordinator(participant.group, user),
             )
         )
     far_future = at + timedelta(days=100_000)
@@ -582,28 +582,9 @@ def commitments_summary(session: so.Session, coordinator: User, cohort: Cohort, 
     """For a group's coordinators (and administrators): per session, how many of the group's participants made
     commitments and how many commitments stand at each status. Counts only: no texts, no names.
     Forbidden for everyone else (trainers included); NotFound when the group is not confirmed in the cohort."""
-    if not coordinator.is_authenticated or not (coordinator.is_admin or coordinates(coordinator, group)):
+    if not coordinator.is_authenticated or not (coordinator.is_admin or is_coordinator(group, coordinator)):
         raise Forbidden(_("Only the group's coordinators can see its commitments summary."))
-    registration = session.scalar(
-        sa.select(Registration).where(
-            Registration.cohort_id == cohort.id,
-            Registration.group_id == group.id,
-            Registration.status == RegistrationStatus.CONFIRMED,
-        )
-    )
-    if registration is None:
-        raise NotFound(_("This group does not take part in this cohort."))
-    user_ids = set(
-        session.scalars(
-            sa.select(GroupMembership.user_id)
-            .join(RosterEntry, RosterEntry.membership_id == GroupMembership.id)
-            .where(
-                RosterEntry.registration_id == registration.id,
-                GroupMembership.status == MembershipStatus.ACTIVE,
-                GroupMembership.user_id.is_not(None),
-            )
-        )
-    )
+    user_ids = {p.membership.user_id for p in group_participants(session, cohort, group) if p.user is not None}
     rows = session.execute(
         sa.select(Commitment.cohort_session_id, Commitment.user_id, Commitment.status).where(
             Commitment.cohort_id == cohort.id, Commitment.user_id.in_(user_ids)
@@ -625,11 +606,3 @@ def commitments_summary(session: so.Session, coordinator: User, cohort: Cohort, 
         for number, s in enumerate(cohort.sessions, start=1)
     ]
     return CommitmentsSummary(cohort=cohort, group=group, people=len(user_ids), sessions=sessions)
-
-
-def load_group_in_cohort(session: so.Session, cohort_id: int, group_id: int) -> tuple[Cohort, Group]:
-    cohort = load_cohort(session, cohort_id)
-    group = session.scalar(sa.select(Group).where(Group.id == group_id).options(so.selectinload(Group.memberships)))
-    if group is None:
-        raise NotFound(_("There is no such group."))
-    return cohort, group

@@ -1,6 +1,6 @@
 """Participant home, cohort reading pages, reading progress for trainers, commitments."""
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
@@ -8,8 +8,8 @@ from werkzeug.routing import BuildError
 from app.extensions import db
 from app.learning import service
 from app.learning.forms import CheckInForm, CommitmentForm, MarkReadForm, MarkUnreadForm
-from app.learning.participants import load_cohort, require_participant
-from app.lib.forms import NOT_SAVED, apply_form
+from app.learning.participants import load_cohort, load_group, require_participant
+from app.lib.forms import NOT_SAVED, apply_form, run_and_report
 
 bp = Blueprint("learning", __name__, template_folder="templates")
 
@@ -139,9 +139,7 @@ def mark_unread(cohort_id: int, reading_slug: str):
     cohort = load_cohort(db.session, cohort_id)
     reading = service.cohort_reading(db.session, cohort, reading_slug)
     if MarkUnreadForm(prefix="unread").validate_on_submit():
-        service.mark_unread(db.session, current_user, cohort, reading)
-        db.session.commit()
-        flash(_("Marked as unread."), "success")
+        run_and_report(lambda: service.mark_unread(db.session, current_user, cohort, reading), _("Marked as unread."))
     return redirect(url_for("learning.reading", cohort_id=cohort_id, reading_slug=reading_slug))
 
 
@@ -156,6 +154,7 @@ def reading_progress(cohort_id: int):
 @bp.get("/cohorts/<int:cohort_id>/groups/<int:group_id>/commitments")
 @login_required
 def group_commitments(cohort_id: int, group_id: int):
-    cohort, group = service.load_group_in_cohort(db.session, cohort_id, group_id)
+    cohort = load_cohort(db.session, cohort_id)
+    group = load_group(db.session, group_id)
     summary = service.commitments_summary(db.session, current_user, cohort, group)
     return render_template("learning/commitments_summary.html", summary=summary)

@@ -8,7 +8,7 @@ from app.attendance import service
 from app.attendance.models import Attendance, AttendanceSource
 from app.cohorts.models import CohortStatus
 from app.extensions import db
-from app.lib.errors import DomainError, Forbidden
+from app.lib.errors import DomainError, Forbidden, NotFound
 from app.lib.time import now_utc
 from app.registration.models import Completion, RegistrationStatus
 from tests.conftest import outbox_messages
@@ -129,7 +129,7 @@ def test_only_the_cohorts_trainers_and_admins_record_the_checklist(make_running_
 def test_a_session_of_another_cohort_is_not_found(make_running_cohort):
     world = make_running_cohort((3,), started_days_ago=1)
     other = make_running_cohort((3,), started_days_ago=1)
-    with pytest.raises(DomainError):
+    with pytest.raises(NotFound):
         service.record_checklist(db.session, world.trainer, world.cohort, other.cohort.sessions[0], set())
 
 
@@ -289,8 +289,9 @@ def test_import_reads_a_utf16_export(make_running_cohort):
         (b"Name,Duration\nAda,40\n", "No email column", 422),
         (b"Name,Email\n" + b"x" * (2 * 1024 * 1024), "larger than 2 MB", 413),
         (b"Name,Email\n" + b"Guest,guest@example.org\n" * 20_000, "more than 20000 rows", 413),
+        (b'Name,Email\n"' + b"x" * 200_000 + b'",guest@example.org\n', "not a text", 422),  # over csv's field limit
     ],
-    ids=["empty", "binary", "not-utf8", "no-email-column", "too-large", "too-many-rows"],
+    ids=["empty", "binary", "not-utf8", "no-email-column", "too-large", "too-many-rows", "field-too-long"],
 )
 def test_import_refuses_files_it_cannot_read_and_records_nothing(make_running_cohort, data, message, status):
     world = make_running_cohort((3,), started_days_ago=1)

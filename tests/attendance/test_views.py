@@ -75,10 +75,13 @@ def test_anonymous_visitors_are_sent_to_log_in(client, make_running_cohort):
 
 def test_participants_and_coordinators_cannot_open_the_trainer_page(client, make_running_cohort):
     world = make_running_cohort((3,), started_days_ago=1)
+    everyone = [p.membership.id for p in world.participants]
     for person in (world.groups[0].coordinator, world.groups[0].members[1]):
         login(client, person)
         assert client.get(url(world)).status_code == 403
-        assert client.post(url(world), data={}).status_code in (400, 403)  # no CSRF token: refused either way
+        # With a valid CSRF token (from their home page), so only the permission check can refuse it.
+        response = client.submit(url(world), {"present": everyone, "save_checklist": "1"}, page="/home")
+        assert response.status_code == 403
     assert rows_of(world.cohort.sessions[0]) == {}
 
 
@@ -129,6 +132,7 @@ def test_a_checklist_naming_someone_else_is_refused_with_the_ticks_kept(client, 
 
     assert response.status_code == 422
     assert f'value="{kept}" checked' in text(response)
+    assert '<p class="error-message">' in text(response)  # the refusal is said next to the checklist
     assert rows_of(world.cohort.sessions[0]) == {}
 
 
