@@ -15,6 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import check_production_config, config_from_environment
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.lib import page_cache
 from app.lib.database import configure_sqlite
 from app.lib.time import is_valid_timezone
 
@@ -96,6 +97,7 @@ def _init_extensions(app: Flask) -> None:
         render_item=render_migration_item,
     )
     csrf.init_app(app)
+    page_cache.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
     limiter.init_app(app)
 

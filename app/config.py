@@ -89,6 +89,13 @@ def config_from_environment(instance_path: str) -> dict:
         "ROOM_MEETING_URL_TEMPLATE": os.environ.get("ROOM_MEETING_URL_TEMPLATE", ""),
         # Requests larger than this are refused before they are read (attendance reports are the largest uploads).
         "MAX_CONTENT_LENGTH": _env_int("MAX_CONTENT_LENGTH", 4 * 1024 * 1024),
+        # Public pages (catalogue, cohort pages, calendars, the API) are cached in each worker for signed-out
+        # visitors (app/lib/page_cache.py): at most this many seconds, this many pages; a change another worker
+        # made is noticed within the recheck interval.
+        "PUBLIC_PAGE_CACHE": _env_bool("PUBLIC_PAGE_CACHE", True),
+        "PUBLIC_CACHE_SECONDS": _env_int("PUBLIC_CACHE_SECONDS", 60),
+        "PUBLIC_CACHE_RECHECK_SECONDS": _env_int("PUBLIC_CACHE_RECHECK_SECONDS", 1),
+        "PUBLIC_CACHE_ENTRIES": _env_int("PUBLIC_CACHE_ENTRIES", 512),
         # GET /_bench/hello, the benchmarks' reference answer (app/health.py); no part of the product.
         "BENCH_HELLO": _env_bool("BENCH_HELLO", False),
         "BABEL_DEFAULT_LOCALE": "en",

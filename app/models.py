@@ -8,6 +8,7 @@ from app.cohorts.models import CalendarFeed, Cohort, CohortSession, cohort_train
 from app.courses.models import Course, CourseSession, Reading, course_prerequisites, course_trainers, session_readings
 from app.groups.models import Group, GroupInvitation, GroupMembership
 from app.learning.models import Commitment, ReadingProgress
+from app.lib.page_cache import CacheVersion
 from app.notes.models import BreakoutNote, NoteRevision, RoomRoles
 from app.notifications.models import OutboxMessage
 from app.registration.models import (
@@ -25,6 +26,7 @@ __all__ = [
     "BreakoutNote",
     "BreakoutPlan",
     "BreakoutRoom",
+    "CacheVersion",
     "Commitment",
     "NoteRevision",
     "ReadingProgress",

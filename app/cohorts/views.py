@@ -16,6 +16,7 @@ from app.courses.models import Course
 from app.extensions import db
 from app.lib.errors import DomainError, Forbidden, NotFound
 from app.lib.forms import show_error
+from app.lib.page_cache import public_page
 from app.lib.time import all_timezones, is_valid_timezone
 from app.registration.service import ensure_registration_closed
 
@@ -160,6 +161,7 @@ def _browser_zone_offer() -> str | None:
 
 
 @bp.get("/cohorts/<int:cohort_id>")
+@public_page
 def cohort_page(cohort_id: int):
     cohort = service.get_cohort(db.session, cohort_id)
     editable = current_user.is_authenticated and service.can_edit(current_user, cohort)
@@ -209,6 +211,7 @@ def use_browser_timezone(cohort_id: int):
 
 
 @bp.get("/cohorts/<int:cohort_id>/calendar.ics")
+@public_page
 def calendar_feed(cohort_id: int):
     """Public: anyone may subscribe. No private data (no video link)."""
     cohort = service.public_cohort(db.session, cohort_id)

@@ -2,16 +2,19 @@ from flask import Blueprint, render_template
 
 from app.courses import service
 from app.extensions import db
+from app.lib.page_cache import public_page
 
 bp = Blueprint("courses", __name__, template_folder="templates")
 
 
 @bp.get("/")
+@public_page
 def catalogue():
     return render_template("courses/catalogue.html", courses=service.list_catalogue(db.session))
 
 
 @bp.get("/courses/<slug>")
+@public_page
 def course_page(slug: str):
     course = service.get_course_by_slug(db.session, slug)
     cohorts = service.upcoming_cohorts(db.session, course)
@@ -19,6 +22,7 @@ def course_page(slug: str):
 
 
 @bp.get("/courses/<slug>/readings/<reading_slug>")
+@public_page
 def reading_page(slug: str, reading_slug: str):
     course = service.get_course_by_slug(db.session, slug)
     reading = service.get_reading(db.session, course, reading_slug)

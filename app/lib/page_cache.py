@@ -1,0 +1,262 @@
+"""Whole-page caching of the public pages for visitors who are not signed in.
+
+Minutes before a plenary, thousands of people open the same catalogue, cohort page, calendar and API document.
+Those pages are the same for every visitor with the same language and time zone, so each worker keeps the bytes
+it rendered and hands them out again, under three rules:
+
+- **Versioned.** One counter in the database (`cache_versions`, row "public") goes up in the same transaction as
+  any write that could change a public page: any change to a table not listed in `PRIVATE_TABLES`, whether made
+  through the ORM or a bulk `insert`/`update`/`delete`. A page is stored under the counter's value read *before* it
+  was rendered, so it is never served once the counter has moved. A worker reads the counter at most every
+  `PUBLIC_CACHE_RECHECK_SECONDS` (and at once after a commit of its own), so a change made through another worker
+  or server reaches visitors within that second.
+- **Bounded in time.** Entries also expire after `PUBLIC_CACHE_SECONDS`, for what changes with the clock alone (a
+  registration deadline passing, "closes in 3 days").
+- **Only for visitors, only when nothing is personal.** Never for a signed-in person, a session carrying a message
+  to show, a response that sets a cookie, or anything but a 200 answer to GET/HEAD.
+
+Each cached page carries an ETag, so a browser on a slow connection revalidates it with a 304 and no body.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+import sqlalchemy.orm as so
+from flask import Flask, Response, current_app, g, request, session
+
+from app.extensions import db
+
+PUBLIC_SCOPE = "public"
+MAX_ENTRY_BYTES = 512 * 1024
+
+# Tables whose rows never appear on a public page: writing them leaves the cached pages valid. Any other table,
+# including one added later, invalidates them.
+PRIVATE_TABLES = frozenset(
+    {
+        "attendance",
+        "audit_events",
+        "breakout_note_revisions",
+        "breakout_notes",
+        "breakout_plans",
+        "breakout_room_members",
+        "breakout_room_roles",
+        "breakout_rooms",
+        "cache_versions",
+        "calendar_feeds",
+        "commitments",
+        "completions",
+        "group_invitations",
+        "group_memberships",
+        "outbox_messages",
+        "pending_signups",
+        "pre_meetings",
+        "prerequisite_evidence",
+        "reading_progress",
+        "registration_roster",
+        "sent_reminders",
+        "user_sessions",
+    }
+)
+
+
+class CacheVersion(db.Model):
+    __tablename__ = "cache_versions"
+
+    name: so.Mapped[str] = so.mapped_column(sa.String(40), primary_key=True)
+    version: so.Mapped[int] = so.mapped_column(sa.BigInteger, default=0)
+
+
+def public_page(view: Callable) -> Callable:
+    """Mark a view whose answer to a signed-out visitor may be cached (see the module's rules)."""
+    view.public_page = True
+    return view
+
+
+# Which sessions wrote something a public page shows, and what this process last read of the counter.
+
+_CHANGED, _BUMPED = "public_pages_changed", "public_pages_bumped"
+
+
+@dataclass
+class _Seen:
+    version: int | None = None
+    read_at: float = float("-inf")
+
+
+_seen = _Seen()
+
+
+def _touches_public(table_name: str) -> bool:
+    return table_name not in PRIVATE_TABLES
+
+
+@sa.event.listens_for(so.Session, "do_orm_execute")
+def _note_bulk_write(state: so.ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if table is not None and _touches_public(table.name):
+            state.session.info[_CHANGED] = True
+
+
+def _has_public_changes(session: so.Session) -> bool:
+    if session.info.get(_CHANGED):
+        return True
+    return any(
+        _touches_public(obj.__table__.name)
+        for obj in (*session.new, *session.dirty, *session.deleted)
+        if hasattr(obj, "__table__")
+    )
+
+
+@sa.event.listens_for(so.Session, "after_flush")
+def _note_flushed_write(session: so.Session, _context) -> None:
+    if not session.info.get(_CHANGED) and _has_public_changes(session):
+        session.info[_CHANGED] = True
+
+
+@sa.event.listens_for(so.Session, "before_commit")
+def _bump_before_commit(session: so.Session) -> None:
+    if _has_public_changes(session):
+        session.info.pop(_CHANGED, None)
+        bump(session)
+        session.info[_BUMPED] = True
+
+
+@sa.event.listens_for(so.Session, "after_commit")
+def _recheck_after_commit(session: so.Session) -> None:
+    if session.info.pop(_BUMPED, False):
+        _seen.read_at = float("-inf")  # this process's next visitor reads the new counter
+
+
+@sa.event.listens_for(so.Session, "after_soft_rollback")
+def _forget_after_rollback(session: so.Session, _previous) -> None:
+    session.info.pop(_CHANGED, None)
+    session.info.pop(_BUMPED, None)
+
+
+def bump(session: so.Session) -> None:
+    """Move the public counter, in `session`'s transaction: every cached public page is out of date once it commits."""
+    table = CacheVersion.__table__
+    moved = session.execute(
+        sa.update(table).where(table.c.name == PUBLIC_SCOPE).values(version=table.c.version + 1)
+    ).rowcount
+    if not moved:
+        session.execute(sa.insert(table).values(name=PUBLIC_SCOPE, version=1))
+
+
+def current_version(session: so.Session) -> int:
+    now = time.monotonic()
+    if _seen.version is not None and now - _seen.read_at < current_app.config["PUBLIC_CACHE_RECHECK_SECONDS"]:
+        return _seen.version
+    version = session.scalar(sa.select(CacheVersion.version).where(CacheVersion.name == PUBLIC_SCOPE)) or 0
+    _seen.version, _seen.read_at = version, now
+    return version
+
+
+# The cache itself: one per application, in each worker's memory.
+
+
+@dataclass(frozen=True)
+class _Entry:
+    version: int
+    expires_at: float
+    body: bytes
+    status: int
+    headers: list[tuple[str, str]]
+
+
+class PageCache:
+    def __init__(self, max_entries: int):
+        self.max_entries = max_entries
+        self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple, version: int) -> _Entry | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            if entry.version != version or entry.expires_at <= time.monotonic():
+                del self._entries[key]
+                return None
+            self._entries.move_to_end(key)
+            return entry
+
+    def put(self, key: tuple, entry: _Entry) -> None:
+        with self._lock:
+            self._entries[key] = entry
+            self._entries.move_to_end(key)
+            while len(self._entries) > self.max_entries:
+                self._entries.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+def _cacheable_request() -> bool:
+    if request.method not in ("GET", "HEAD") or not current_app.config["PUBLIC_PAGE_CACHE"]:
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    if not getattr(view, "public_page", False):
+        return False
+    # Signed-in people see their own name and links; a pending flash message must be shown once.
+    return "_user_id" not in session and "_flashes" not in session
+
+
+def _cache_key() -> tuple[str, str, str]:
+    """What a signed-out visitor's page depends on: the address, the language their browser asks for and the time
+    zone it reported (read raw: cheaper than asking Flask-Babel, and an unknown zone only makes its own entry)."""
+    language = request.accept_languages.best_match(current_app.config["LANGUAGES"]) or ""
+    return request.full_path, language, request.cookies.get("tz", "")
+
+
+def _conditional(response: Response) -> Response:
+    if request.if_none_match or request.if_modified_since:
+        return response.make_conditional(request)
+    return response
+
+
+def _serve_from_cache() -> Response | None:
+    if not _cacheable_request():
+        return None
+    key = _cache_key()
+    version = current_version(db.session)
+    entry = current_app.extensions["page_cache"].get(key, version)
+    if entry is None:
+        g.page_cache_slot = (key, version)
+        return None
+    return _conditional(Response(entry.body, status=entry.status, headers=entry.headers))
+
+
+def _store_in_cache(response: Response) -> Response:
+    slot = g.pop("page_cache_slot", None)
+    if (
+        slot is None
+        or response.status_code != 200
+        or response.direct_passthrough
+        or "Set-Cookie" in response.headers
+        or session.modified
+    ):
+        return response
+    body = response.get_data()
+    if len(body) > MAX_ENTRY_BYTES:
+        return response
+    response.add_etag()
+    key, version = slot
+    expires_at = time.monotonic() + current_app.config["PUBLIC_CACHE_SECONDS"]
+    headers = [(name, value) for name, value in response.headers.items() if name.lower() != "content-length"]
+    current_app.extensions["page_cache"].put(key, _Entry(version, expires_at, body, response.status_code, headers))
+    return _conditional(response)
+
+
+def init_app(app: Flask) -> None:
+    app.extensions["page_cache"] = PageCache(app.config["PUBLIC_CACHE_ENTRIES"])
+    app.before_request_funcs.setdefault(None, []).insert(0, _serve_from_cache)
+    app.after_request(_store_in_cache)
