@@ -112,6 +112,19 @@ class Document:
         return self.key_lines.get(key, 1)
 
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when PyYAML was built with it
+
+
+def _parse_yaml(text: str) -> tuple[yaml.Node | None, Any]:
+    """The front matter's node tree (for line numbers) and its value, from one parse."""
+    loader = _YAML_LOADER(text)
+    try:
+        node = loader.get_single_node()
+        return node, loader.construct_document(node) if node is not None else None
+    finally:
+        loader.dispose()
+
+
 def read_document(path: Path) -> Document:
     """Split `path` into front matter and body; raise FrontMatterError with the 1-based line of the fault."""
     try:
@@ -127,8 +140,7 @@ def read_document(path: Path) -> Document:
         raise FrontMatterError(1, "front matter is not closed: add a line with '---' after it") from None
     yaml_text = "\n".join(lines[1:closing])
     try:
-        node = yaml.compose(yaml_text, Loader=yaml.SafeLoader)
-        meta = yaml.safe_load(yaml_text)
+        node, meta = _parse_yaml(yaml_text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 2 if mark else 1

@@ -6,6 +6,7 @@ same sanitizer; course text may additionally get heading anchors and a table of 
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import markdown as md
@@ -103,19 +104,36 @@ def sanitize_html(html: str) -> Markup:
     return Markup(cleaned)  # noqa: S704 - sanitized just above
 
 
+_converters = threading.local()
+
+
+def _converter(kind: str) -> md.Markdown:
+    """This thread's converter of that kind, reset. Building one costs more than most conversions; reset() clears
+    everything a document leaves behind (footnotes, abbreviations, heading ids), so nothing of one person's text
+    reaches the next."""
+    converter = getattr(_converters, kind, None)
+    if converter is None:
+        if kind == "document":
+            converter = md.Markdown(
+                extensions=[*_BASE_EXTENSIONS, "toc"],
+                extension_configs={"toc": {"toc_depth": "2-3", "permalink": False}},
+                output_format="html",
+            )
+        else:
+            converter = md.Markdown(extensions=_BASE_EXTENSIONS, output_format="html")
+        setattr(_converters, kind, converter)
+    converter.reset()
+    return converter
+
+
 def render_markdown(text: str) -> Markup:
     """Render text a person typed. Raw HTML in the input is escaped away by the sanitizer."""
-    converter = md.Markdown(extensions=_BASE_EXTENSIONS, output_format="html")
-    return sanitize_html(converter.convert(text or ""))
+    return sanitize_html(_converter("text").convert(text or ""))
 
 
 def render_document(text: str) -> RenderedDocument:
     """Render a long course text with heading anchors and a table of contents."""
-    converter = md.Markdown(
-        extensions=[*_BASE_EXTENSIONS, "toc"],
-        extension_configs={"toc": {"toc_depth": "2-3", "permalink": False}},
-        output_format="html",
-    )
+    converter = _converter("document")
     html = converter.convert(text or "")
     tokens = getattr(converter, "toc_tokens", [])
     count = sum(1 + len(t.get("children", [])) for t in tokens)

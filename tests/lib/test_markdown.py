@@ -41,3 +41,18 @@ def test_long_documents_get_a_table_of_contents_with_working_anchors():
     assert document.headings == 3
     assert 'href="#first-part"' in str(document.toc)
     assert 'id="first-part"' in str(document.html)
+
+
+def test_nothing_of_one_text_reaches_the_next_one_rendered():
+    """Converters are reused between texts (building one is slow): one person's abbreviations, footnotes and
+    heading ids must not show up in the next person's text."""
+
+    first = render_markdown("*[ILO]: A private expansion\n\nILO text[^1]\n\n[^1]: A private footnote")
+    assert "A private expansion" in first and "A private footnote" in first
+
+    second = render_markdown("ILO text and more")
+    assert "A private" not in second
+    assert "abbr" not in second
+
+    assert 'id="plan"' in render_document("## Plan\n\ntext").html
+    assert 'id="plan"' in render_document("## Plan\n\nother text").html  # not "plan_1"
