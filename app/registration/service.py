@@ -116,36 +116,40 @@ def completion_holders(session: so.Session, course: Course, user_ids: Iterable[i
     )
 
 
-def prerequisites_of(session: so.Session, registration: Registration, holders: set[int] | None = None) -> Prerequisites:
-    """Automatic when enough rostered members completed a prerequisite course; else the attestation decides.
-
-    `holders` (from completion_holders) lets a page that shows many registrations look completions up once.
-    """
-    course: Course = registration.cohort.course
+def _prerequisites(
+    course: Course, roster_size: int, completed: int, evidence_status: EvidenceStatus | None
+) -> Prerequisites:
+    """The rule, from plain numbers: met when enough of the roster completed a prerequisite course (`completed`
+    people of `roster_size`); otherwise the latest attestation's status decides."""
     if not course.prerequisites:
         return Prerequisites("none")
-    user_ids = {m.user_id for m in registration.active_roster if m.user_id is not None}
-    roster_size = len(registration.active_roster)
     needed = max(1, math.ceil(round(course.prerequisite_share * roster_size, 6)))
-    if holders is None:
-        holders = completion_holders(session, course, user_ids)
-    completed = len(user_ids & holders)
     if roster_size and completed >= needed:
         return Prerequisites("met", completed, needed)
-    evidence = registration.evidence
-    if evidence is None:
+    if evidence_status is None:
         return Prerequisites("missing", completed, needed)
     state = {EvidenceStatus.APPROVED: "met", EvidenceStatus.PENDING: "review", EvidenceStatus.DECLINED: "declined"}[
-        evidence.status
+        evidence_status
     ]
     return Prerequisites(state, completed, needed)
 
 
-def checklist(session: so.Session, registration: Registration, holders: set[int] | None = None) -> Checklist:
+def prerequisites_of(session: so.Session, registration: Registration) -> Prerequisites:
+    """Automatic when enough rostered members completed a prerequisite course; else the attestation decides."""
+    course: Course = registration.cohort.course
+    if not course.prerequisites:
+        return Prerequisites("none")
+    user_ids = {m.user_id for m in registration.active_roster if m.user_id is not None}
+    completed = len(user_ids & completion_holders(session, course, user_ids))
+    evidence = registration.evidence
+    return _prerequisites(course, len(registration.active_roster), completed, evidence.status if evidence else None)
+
+
+def checklist(session: so.Session, registration: Registration) -> Checklist:
     return Checklist(
         members=len(registration.active_roster),
         threshold=registration.cohort.min_group_size,
-        prerequisites=prerequisites_of(session, registration, holders),
+        prerequisites=prerequisites_of(session, registration),
         seats_left=registration.cohort.seats_left,
     )
 
@@ -251,10 +255,13 @@ def _set_roster(registration: Registration, members: list[GroupMembership]) -> N
     registration.roster.extend(RosterEntry(membership=m) for m in members if m.id not in present)
 
 
-def ensure_registration_closed(session: so.Session, cohort: Cohort) -> None:
-    """Apply the deadline if it has passed; safe to call on every page view."""
+def ensure_registration_closed(session: so.Session, cohort: Cohort) -> bool:
+    """Apply the deadline if it has passed; safe to call on every page view. True when it just did (there is
+    something to commit)."""
     if cohort.status == CohortStatus.OPEN and now_utc() >= cohort.registration_deadline_at:
         close_registration(session, cohort)
+        return True
+    return False
 
 
 def register_group(
@@ -529,38 +536,121 @@ def attestation_html(registration: Registration):
     return render_markdown(registration.evidence.attestation) if registration.evidence else ""
 
 
+def _require_trainer(cohort: Cohort, user: User) -> None:
+    if not is_cohort_trainer(cohort, user):
+        raise Forbidden(_("Only this cohort's trainers see its registrations."))
+
+
 @dataclass(frozen=True)
 class BoardRow:
-    registration: Registration
+    """One registration as the trainer's board shows it: plain values, read for all rows in one query."""
+
+    id: int
+    status: RegistrationStatus
+    seats: int
+    group_name: str
+    organization: str
+    pre_meeting_held_on: date | None
+    pre_meeting_attendance: int | None
     checklist: Checklist
+
+
+def _roster_counts(cohort: Cohort, course: Course) -> sa.Subquery:
+    """Per registration of the cohort: its active roster's size, and how many of those people completed a
+    prerequisite course (roster entries are unique per registration and people per group, so these are people)."""
+    if course.prerequisites:
+        holds_completion = sa.exists().where(
+            Completion.user_id == GroupMembership.user_id,
+            Completion.course_id.in_([p.id for p in course.prerequisites]),
+        )
+        completed = sa.func.count(sa.case((holds_completion, GroupMembership.user_id)))
+    else:
+        completed = sa.literal(0)
+    return (
+        sa.select(
+            RosterEntry.registration_id,
+            sa.func.count().label("members"),
+            completed.label("completed"),
+        )
+        .join(GroupMembership, RosterEntry.membership_id == GroupMembership.id)
+        .join(Registration, RosterEntry.registration_id == Registration.id)
+        .where(Registration.cohort_id == cohort.id, GroupMembership.status == MembershipStatus.ACTIVE)
+        .group_by(RosterEntry.registration_id)
+        .subquery()
+    )
 
 
 def registration_board(
     session: so.Session, trainer: User, cohort: Cohort, status: RegistrationStatus | None = None
 ) -> list[BoardRow]:
-    """Every group registered for the cohort with what it still needs; for the cohort's trainers and admins."""
-    if not is_cohort_trainer(cohort, trainer):
-        raise Forbidden(_("Only this cohort's trainers see its registrations."))
+    """Every group registered for the cohort with what it still needs, in the order they registered; for the
+    cohort's trainers and admins. One query, however many groups and participants."""
+    _require_trainer(cohort, trainer)
     ensure_registration_closed(session, cohort)
+    course = cohort.course
+    counts = _roster_counts(cohort, course)
+    latest_evidence = (
+        sa.select(PrerequisiteEvidence.status)
+        .where(PrerequisiteEvidence.registration_id == Registration.id)
+        .order_by(PrerequisiteEvidence.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     query = (
-        sa.select(Registration)
-        .where(Registration.cohort_id == cohort.id)
-        .options(
-            so.selectinload(Registration.roster)
-            .selectinload(RosterEntry.membership)
-            .selectinload(GroupMembership.user),
-            so.selectinload(Registration.group).selectinload(Group.memberships),
-            so.selectinload(Registration.evidence_history),
-            so.selectinload(Registration.pre_meeting),
+        sa.select(
+            Registration.id,
+            Registration.status,
+            Registration.seats,
+            Group.name,
+            Group.organization,
+            PreMeeting.held_on,
+            PreMeeting.attendance,
+            latest_evidence,
+            counts.c.members,
+            counts.c.completed,
         )
+        .join(Group, Registration.group_id == Group.id)
+        .outerjoin(PreMeeting, PreMeeting.registration_id == Registration.id)
+        .outerjoin(counts, counts.c.registration_id == Registration.id)
+        .where(Registration.cohort_id == cohort.id)
         .order_by(Registration.created_at, Registration.id)
     )
     if status is not None:
         query = query.where(Registration.status == status)
-    registrations = list(session.scalars(query))
-    roster_users = {m.user_id for r in registrations for m in r.active_roster if m.user_id is not None}
-    holders = completion_holders(session, cohort.course, roster_users)
-    return [BoardRow(r, checklist(session, r, holders)) for r in registrations]
+    rows = []
+    for (
+        id_,
+        status_,
+        seats,
+        group_name,
+        organization,
+        held_on,
+        attendance,
+        evidence,
+        members,
+        completed,
+    ) in session.execute(query):
+        members = members or 0
+        rows.append(
+            BoardRow(
+                id=id_,
+                status=RegistrationStatus(status_),
+                seats=seats,
+                group_name=group_name,
+                organization=organization,
+                pre_meeting_held_on=held_on,
+                pre_meeting_attendance=attendance,
+                checklist=Checklist(
+                    members=members,
+                    threshold=cohort.min_group_size,
+                    prerequisites=_prerequisites(
+                        course, members, completed or 0, EvidenceStatus(evidence) if evidence else None
+                    ),
+                    seats_left=cohort.seats_left,
+                ),
+            )
+        )
+    return rows
 
 
 def review_queue(session: so.Session, trainer: User) -> list[Registration]:
@@ -586,22 +676,39 @@ def review_queue(session: so.Session, trainer: User) -> list[Registration]:
 
 
 def roster_rows(session: so.Session, trainer: User, cohort: Cohort) -> list[list[str]]:
-    """The confirmed participants, for a CSV: name, email, group, organization, time zone. The export is recorded
-    in the audit log."""
-    rows = []
-    for row in registration_board(session, trainer, cohort, RegistrationStatus.CONFIRMED):
-        group = row.registration.group
-        for membership in row.registration.active_roster:
-            user = membership.user
-            rows.append(
-                [
-                    membership.name,
-                    user.email if user else "",
-                    group.name,
-                    group.organization,
-                    user.timezone if user else "",
-                ]
-            )
+    """The confirmed participants, for a CSV: name, email, group, organization, time zone; registrations in the order
+    they came in, each roster in the order its people were named. Two queries (the groups, then every roster entry:
+    sorting the wide joined rows in the database costs more than putting them in order here). The export is
+    recorded in the audit log."""
+    _require_trainer(cohort, trainer)
+    ensure_registration_closed(session, cohort)
+    confirmed = sa.and_(Registration.cohort_id == cohort.id, Registration.status == RegistrationStatus.CONFIRMED)
+    registrations = session.execute(
+        sa.select(Registration.id, Group.name, Group.organization)
+        .join(Group, Registration.group_id == Group.id)
+        .where(confirmed)
+        .order_by(Registration.created_at, Registration.id)
+    ).all()
+    people: dict[int, list[list[str]]] = {registration_id: [] for registration_id, _group, _org in registrations}
+    entries = session.execute(
+        sa.select(
+            RosterEntry.registration_id, User.id, User.name, User.email, User.timezone, GroupMembership.display_name
+        )
+        .join(Registration, RosterEntry.registration_id == Registration.id)
+        .join(GroupMembership, RosterEntry.membership_id == GroupMembership.id)
+        .outerjoin(User, GroupMembership.user_id == User.id)
+        .where(confirmed, GroupMembership.status == MembershipStatus.ACTIVE)
+        .order_by(RosterEntry.id)
+    )
+    for registration_id, user_id, name, email, timezone, display_name in entries:
+        # A person on the roster by name alone (no account) has no email or time zone.
+        person = [name, email, timezone] if user_id is not None else [display_name or "", "", ""]
+        people[registration_id].append(person)
+    rows = [
+        [name, email, group, organization, timezone]
+        for registration_id, group, organization in registrations
+        for name, email, timezone in people[registration_id]
+    ]
     audit.record(session, trainer, "export.roster_csv", f"cohort {cohort.id}", rows=len(rows))
     return rows
 

@@ -188,8 +188,8 @@ def board(cohort_id: int):
     wanted = request.args.get("status") or None
     if wanted is not None and wanted not in {s.value for s in RegistrationStatus}:
         wanted = None
-    service.ensure_registration_closed(db.session, cohort)
-    db.session.commit()  # before loading the rows: a commit would expire them and the page would load each again
+    if service.ensure_registration_closed(db.session, cohort):
+        db.session.commit()  # the deadline was just applied (only then: a commit expires what the page shows)
     rows = service.registration_board(db.session, current_user, cohort, RegistrationStatus(wanted) if wanted else None)
     return render_template(
         "registration/board.html",
@@ -218,7 +218,7 @@ def roster_csv(cohort_id: int):
     writer.writerows([[csv_safe(value) for value in row] for row in rows])
     response = make_response(buffer.getvalue())
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    response.headers["Content-Disposition"] = f'attachment; filename="cohort-{cohort.id}-roster.csv"'
+    response.headers["Content-Disposition"] = f'attachment; filename="cohort-{cohort_id}-roster.csv"'
     return response
 
 
