@@ -116,7 +116,8 @@ def prepare(kind: str, url: str, settings: Settings) -> Prepared:
     SQLite, while PostgreSQL is prepared)."""
     log(f"{kind}: preparing the database ({settings.scale} data set)")
     manifest, setup_seconds = prepare_database(url, settings.scale)
-    app = make_app(url)
+    # In-process figures are what rendering costs; the served app caches public pages (app/lib/page_cache.py).
+    app = make_app(url, PUBLIC_PAGE_CACHE=False)
     with app.app_context():
         version = db.session.scalar(sa.text("SELECT version()" if kind == "postgresql" else "SELECT sqlite_version()"))
         db.session.remove()

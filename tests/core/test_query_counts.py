@@ -80,6 +80,8 @@ def pages_of(world, member, room) -> dict[str, tuple[str, str | None]]:
 
 
 def count_pages(app, world, member, room, trainer) -> dict[str, int]:
+    # What rendering costs: a cached public page would cost nothing whatever its queries (tests/core/test_page_cache)
+    app.config["PUBLIC_PAGE_CACHE"] = False
     clients = {None: app.test_client(), "member": app.test_client(), "trainer": app.test_client()}
     for who, user in (("member", member), ("trainer", trainer)):
         assert clients[who].submit("/login", {"email": user.email, "password": PASSWORD}).status_code == 302
@@ -90,6 +92,7 @@ def count_pages(app, world, member, room, trainer) -> dict[str, int]:
         with counted_queries() as counter:
             response = clients[who].get(url)
         assert response.status_code == 200, f"{name}: {url} answered {response.status_code}"
+        assert counter.count > 0, f"{name}: no statement counted, so nothing would be compared"
         counts[name] = counter.count
     return counts
 
