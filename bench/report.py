@@ -157,7 +157,10 @@ def write_performance_md(report: dict, path: Path) -> Path:
         f"-c{settings['connections']} -d{settings['seconds']}s --latency` drives each page of the big cohort in turn, "
         "signed in where the page needs it, with hello-world (`/_bench/hello`, same server, same run) as the "
         "reference. SQL statements per request are counted in-process (Flask test client) on the same database, "
-        "for the cohorts of the three sizes; peak memory is the largest VmHWM of any worker after the page's run.",
+        "for the cohorts of the three sizes, with the public page cache off (what rendering costs); the served app "
+        "has it on, as in production, so the public pages' requests per second are those of signed-out visitors "
+        "served from each worker's cache (`app/lib/page_cache.py`). Peak memory is the largest VmHWM of any worker "
+        "after the page's run.",
         "",
         "## The data set",
         "",
