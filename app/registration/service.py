@@ -117,13 +117,14 @@ def completion_holders(session: so.Session, course: Course, user_ids: Iterable[i
 
 
 def _prerequisites(
-    course: Course, roster_size: int, completed: int, evidence_status: EvidenceStatus | None
+    share: float | None, roster_size: int, completed: int, evidence_status: EvidenceStatus | None
 ) -> Prerequisites:
-    """The rule, from plain numbers: met when enough of the roster completed a prerequisite course (`completed`
-    people of `roster_size`); otherwise the latest attestation's status decides."""
-    if not course.prerequisites:
+    """The rule, from plain numbers: met when `completed` of the `roster_size` people on the roster completed a
+    prerequisite course and that is at least the course's `share` of them (None: the course has no prerequisites);
+    otherwise the latest attestation's status decides."""
+    if share is None:
         return Prerequisites("none")
-    needed = max(1, math.ceil(round(course.prerequisite_share * roster_size, 6)))
+    needed = max(1, math.ceil(round(share * roster_size, 6)))
     if roster_size and completed >= needed:
         return Prerequisites("met", completed, needed)
     if evidence_status is None:
@@ -134,6 +135,10 @@ def _prerequisites(
     return Prerequisites(state, completed, needed)
 
 
+def _prerequisite_share(course: Course) -> float | None:
+    return course.prerequisite_share if course.prerequisites else None
+
+
 def prerequisites_of(session: so.Session, registration: Registration) -> Prerequisites:
     """Automatic when enough rostered members completed a prerequisite course; else the attestation decides."""
     course: Course = registration.cohort.course
@@ -142,7 +147,9 @@ def prerequisites_of(session: so.Session, registration: Registration) -> Prerequ
     user_ids = {m.user_id for m in registration.active_roster if m.user_id is not None}
     completed = len(user_ids & completion_holders(session, course, user_ids))
     evidence = registration.evidence
-    return _prerequisites(course, len(registration.active_roster), completed, evidence.status if evidence else None)
+    return _prerequisites(
+        _prerequisite_share(course), len(registration.active_roster), completed, evidence.status if evidence else None
+    )
 
 
 def checklist(session: so.Session, registration: Registration) -> Checklist:
@@ -588,6 +595,7 @@ def registration_board(
     _require_trainer(cohort, trainer)
     ensure_registration_closed(session, cohort)
     course = cohort.course
+    share, threshold, seats_left = _prerequisite_share(course), cohort.min_group_size, cohort.seats_left
     counts = _roster_counts(cohort, course)
     latest_evidence = (
         sa.select(PrerequisiteEvidence.status)
@@ -601,13 +609,13 @@ def registration_board(
             Registration.id,
             Registration.status,
             Registration.seats,
-            Group.name,
+            Group.name.label("group_name"),
             Group.organization,
             PreMeeting.held_on,
             PreMeeting.attendance,
-            latest_evidence,
-            counts.c.members,
-            counts.c.completed,
+            latest_evidence.label("evidence_status"),
+            sa.func.coalesce(counts.c.members, 0).label("members"),
+            sa.func.coalesce(counts.c.completed, 0).label("completed"),
         )
         .join(Group, Registration.group_id == Group.id)
         .outerjoin(PreMeeting, PreMeeting.registration_id == Registration.id)
@@ -617,40 +625,29 @@ def registration_board(
     )
     if status is not None:
         query = query.where(Registration.status == status)
-    rows = []
-    for (
-        id_,
-        status_,
-        seats,
-        group_name,
-        organization,
-        held_on,
-        attendance,
-        evidence,
-        members,
-        completed,
-    ) in session.execute(query):
-        members = members or 0
-        rows.append(
-            BoardRow(
-                id=id_,
-                status=RegistrationStatus(status_),
-                seats=seats,
-                group_name=group_name,
-                organization=organization,
-                pre_meeting_held_on=held_on,
-                pre_meeting_attendance=attendance,
-                checklist=Checklist(
-                    members=members,
-                    threshold=cohort.min_group_size,
-                    prerequisites=_prerequisites(
-                        course, members, completed or 0, EvidenceStatus(evidence) if evidence else None
-                    ),
-                    seats_left=cohort.seats_left,
+    return [
+        BoardRow(
+            id=row.id,
+            status=RegistrationStatus(row.status),
+            seats=row.seats,
+            group_name=row.group_name,
+            organization=row.organization,
+            pre_meeting_held_on=row.held_on,
+            pre_meeting_attendance=row.attendance,
+            checklist=Checklist(
+                members=row.members,
+                threshold=threshold,
+                prerequisites=_prerequisites(
+                    share,
+                    row.members,
+                    row.completed,
+                    EvidenceStatus(row.evidence_status) if row.evidence_status else None,
                 ),
-            )
+                seats_left=seats_left,
+            ),
         )
-    return rows
+        for row in session.execute(query)
+    ]
 
 
 def review_queue(session: so.Session, trainer: User) -> list[Registration]:

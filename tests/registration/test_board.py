@@ -234,3 +234,23 @@ def test_the_board_applies_a_passed_deadline_before_listing(client, busy_cohort)
         "withdrawn",
     ]
     assert db.session.scalar(sa.select(sa.func.count()).where(Registration.status == "lapsed")) == 3
+
+
+def test_a_group_whose_roster_all_left_shows_no_members_and_exports_no_one(client, make_group, make_cohort, make_user):
+    trainer = make_user()
+    cohort = make_cohort("power-and-participation", trainers=[trainer])
+    group, coordinator = make_group(10, "Empty crew")
+    registration = service.register_group(
+        db.session, coordinator, group, cohort, member_ids(group), attestation="We organize."
+    )
+    service.review_evidence(db.session, trainer, registration, approve=True)
+    for membership in group.active_members:  # the cohort is under way: they stay on the roster, inactive
+        membership.status = MembershipStatus.LEFT
+    db.session.commit()
+    login(client, trainer)
+    table = board_of(client, f"/cohorts/{cohort.id}/registrations")
+    assert table.rows == [
+        ["Empty crew / Empty crew union", "confirmed", "0 of 10", "experience accepted", "not yet", "10"]
+    ]
+    csv_text = client.get(f"/cohorts/{cohort.id}/roster.csv").get_data(as_text=True)
+    assert csv_text.splitlines() == ["Name,Email,Group,Organization,Time zone"]
