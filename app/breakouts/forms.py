@@ -1,12 +1,15 @@
 """The trainer's breakout forms. Shapes only: sizes, names and who may do what are checked by the service."""
 
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 from wtforms import IntegerField, RadioField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import Select, html_params
 
 from app.breakouts.models import RoomStrategy
 from app.breakouts.service import MAX_ROOM_NAME, MAX_SEED, MAX_TARGET_SIZE
 from app.lib.forms import BaseForm
+from app.lib.urls import MAX_ID
 
 
 class GenerateForm(BaseForm):
@@ -42,10 +45,46 @@ class RenameForm(BaseForm):
     submit = SubmitField(_l("Rename"))
 
 
-class MoveForm(BaseForm):
-    """One per room (and one for the people in no room): whom to move, and where. A form per room rather than per
-    person keeps the page light: a select of every room beside every person grows with people times rooms."""
+class ListSelect(Select):
+    """A select for long lists (everyone in a cohort, 2,000 people and more): renders `choices` as given, a list of
+    (value, label) or a dict of such lists by group label, one plain format per option. WTForms' own select
+    normalizes and renders each option through general machinery, which costs such a page tens of milliseconds."""
 
-    person = SelectField(_l("Move"), coerce=int, choices=[], validate_choice=True)
-    room = SelectField(_l("to"), coerce=int, choices=[], validate_choice=True)
+    def __call__(self, field: SelectField, **kwargs) -> Markup:
+        kwargs.setdefault("id", field.id)
+        if field.flags.required:
+            kwargs.setdefault("required", True)
+        groups = field.choices.items() if isinstance(field.choices, dict) else [(None, field.choices)]
+        html = [f"<select {html_params(name=field.name, **kwargs)}>"]
+        for group, choices in groups:
+            options = "".join(
+                f'<option value="{escape(value)}"{" selected" if value == field.data else ""}>{escape(label)}</option>'
+                for value, label in choices
+            )
+            html.append(options if group is None else f'<optgroup label="{escape(group)}">{options}</optgroup>')
+        html.append("</select>")
+        return Markup("".join(html))
+
+
+class MoveForm(BaseForm):
+    """One form for the whole page: whom to move (everyone, grouped by room, those in no room first), and where.
+
+    A form per room would repeat the list of rooms once per room, which grows with rooms squared. The service checks
+    that the person and the room belong to the cohort's current rooms, so the choices are not checked here: they are
+    only shown."""
+
+    person = SelectField(
+        _l("Person"),
+        widget=ListSelect(),
+        coerce=int,
+        validate_choice=False,
+        validators=[InputRequired(), NumberRange(0, MAX_ID, message=_l("Choose from the list."))],
+    )
+    room = SelectField(
+        _l("Move to"),
+        widget=ListSelect(),
+        coerce=int,
+        validate_choice=False,
+        validators=[InputRequired(), NumberRange(0, MAX_ID, message=_l("Choose from the list."))],
+    )
     submit = SubmitField(_l("Move"))

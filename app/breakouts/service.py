@@ -17,12 +17,13 @@ from app.accounts.models import User
 from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember, RoomStrategy
 from app.breakouts.rooms import Person, assign_rooms, parse_languages, region_of_timezone
 from app.cohorts.models import Cohort, CohortSession
-from app.groups.models import GroupMembership, MembershipRole, MembershipStatus
+from app.groups.models import Group, GroupMembership, MembershipRole, MembershipStatus
 from app.learning.participants import Participant, cohort_participants, require_trainer
 from app.lib.columns import MAX_INTEGER
 from app.lib.errors import DomainError, NotFound
 from app.lib.time import now_utc
 from app.notes.models import BreakoutNote
+from app.registration.models import Registration, RegistrationStatus, RosterEntry
 
 
 def current_plan(
@@ -75,22 +76,28 @@ MAX_ROOM_NAME = 120
 BREAKOUT_CSV_HEADER = ["Pre-assign Room Name", "Email Address"]  # exactly what video tools' pre-assignment expects
 
 
-@dataclass(frozen=True)
-class PlacedMember:
-    """A person in a room, as the trainer's page and the exports show them."""
+@dataclass(frozen=True, slots=True)
+class RosterLine:
+    """A person as the trainer's page and the exports show them: plain values read from one row, not ORM objects
+    (thousands of them are shown at once)."""
 
-    member: RoomMember
-    participant: Participant | None  # None when they no longer take part (left the group, withdrew)
-
-    @property
-    def membership(self) -> GroupMembership:
-        return self.member.membership
+    membership_id: int
+    name: str
+    email: str | None  # None for people added to a group by name only
+    timezone: str | None  # None for people without an account
+    group_name: str
+    organization: str
+    taking_part: bool = True  # False for someone still in a room who left their group or is no longer on a roster
 
 
 @dataclass(frozen=True)
 class RoomView:
-    room: BreakoutRoom
-    members: list[PlacedMember]
+    """A room of the plan in force with the people in it, in their room order."""
+
+    id: int
+    position: int
+    name: str
+    members: list[RosterLine]
     meeting_url: str | None
 
 
@@ -102,7 +109,7 @@ class BreakoutPage:
     cohort_session: CohortSession | None  # the session being looked at, or None for the standing rooms
     plan: BreakoutPlan | None  # the plan in force for that scope
     rooms: list[RoomView]
-    unplaced: list[Participant]
+    unplaced: list[RosterLine]  # participants in no room (all of them before rooms are generated)
     participant_count: int
     without_email: int  # people placed in rooms who have no email address, so are not in the video tool's file
     overridden_session_ids: frozenset[int]
@@ -336,7 +343,7 @@ def move_member(session: so.Session, trainer: User, membership_id: int, target_r
         .where(BreakoutRoom.plan_id == target_room.plan_id, RoomMember.membership_id == membership_id)
     )
     if member is None:
-        if not any(p.membership.id == membership_id for p in cohort_participants(session, cohort)):
+        if not is_participant(session, cohort, membership_id):
             raise NotFound(_("This person is not a participant of the cohort."))
         member = RoomMember(membership_id=membership_id)
     elif member.room_id == target_room.id:
@@ -367,15 +374,16 @@ def drop_override(session: so.Session, trainer: User, cohort: Cohort, cohort_ses
     _retire(session, override)
 
 
-def room_slug(room: BreakoutRoom) -> str:
+def room_slug(room: BreakoutRoom | sa.Row) -> str:
     """The room's name as a URL-safe slug ("Room 3" -> "room-3"); "room-<number>" when nothing of it is ASCII."""
     text = unicodedata.normalize("NFKD", room.name or "").encode("ascii", "ignore").decode("ascii")
     slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
     return slug or f"room-{room.position}"
 
 
-def meeting_url(room: BreakoutRoom, *, cohort_id: int | None = None) -> str | None:
+def meeting_url(room: BreakoutRoom | sa.Row, *, cohort_id: int | None = None) -> str | None:
     """The room's own meeting link from ROOM_MEETING_URL_TEMPLATE, or None when no template is configured.
+    `room` is a BreakoutRoom or a row with its id, position and name (then `cohort_id` is needed).
 
     Placeholders: {cohort_id}, {room_id}, {room_number}, {room_slug}; each value is URL-encoded. Only the room's
     members and the trainers should be shown it."""
@@ -393,6 +401,118 @@ def meeting_url(room: BreakoutRoom, *, cohort_id: int | None = None) -> str | No
     return template
 
 
+# The trainer's page and the exports read plain rows (a few columns each) rather than ORM objects: a cohort can
+# have thousands of participants, and each is read once.
+
+
+def _confirmed_roster(*columns, cohort_id: int) -> sa.Select:
+    """`columns` of the cohort's participants: the rule of app.learning.participants (named on the roster of a
+    confirmed registration for the cohort, and still active in the group), over roster entries joined to their
+    registration and membership."""
+    return (
+        sa.select(*columns)
+        .select_from(RosterEntry)
+        .join(Registration, RosterEntry.registration_id == Registration.id)
+        .join(GroupMembership, RosterEntry.membership_id == GroupMembership.id)
+        .where(
+            Registration.cohort_id == cohort_id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+            GroupMembership.status == MembershipStatus.ACTIVE,
+        )
+    )
+
+
+def _participant_ids(cohort_id: int) -> sa.Select:
+    """The memberships of the cohort's participants, as a subquery of its own (never correlated to the query
+    it is used in, which may read memberships too)."""
+    return _confirmed_roster(RosterEntry.membership_id, cohort_id=cohort_id).correlate(None)
+
+
+def is_participant(session: so.Session, cohort: Cohort, membership_id: int) -> bool:
+    """Whether the membership is one of the cohort's participants (one query, whatever the cohort's size)."""
+    found = session.scalar(_participant_ids(cohort.id).where(RosterEntry.membership_id == membership_id).limit(1))
+    return found is not None
+
+
+_LINE_COLUMNS = (
+    GroupMembership.id,
+    GroupMembership.user_id,
+    GroupMembership.display_name,
+    User.name,
+    User.email,
+    User.timezone,
+    Group.name,
+    Group.organization,
+)
+
+
+def _line(row: sa.Row, taking_part: bool = True) -> RosterLine:
+    membership_id, user_id, display_name, user_name, email, timezone, group_name, organization = row[:8]
+    return RosterLine(
+        membership_id=membership_id,
+        name=user_name if user_id is not None else (display_name or ""),  # as GroupMembership.name
+        email=email,
+        timezone=timezone,
+        group_name=group_name,
+        organization=organization,
+        taking_part=taking_part,
+    )
+
+
+def _placed_ids(plan: BreakoutPlan) -> sa.Select:
+    return (
+        sa.select(RoomMember.membership_id)
+        .join(BreakoutRoom, RoomMember.room_id == BreakoutRoom.id)
+        .where(BreakoutRoom.plan_id == plan.id)
+        .correlate(None)
+    )
+
+
+def _room_views(session: so.Session, cohort: Cohort, plan: BreakoutPlan | None) -> list[RoomView]:
+    """The plan's rooms in order, each with its people in their room order: two queries."""
+    if plan is None:
+        return []
+    rooms = session.execute(
+        sa.select(BreakoutRoom.id, BreakoutRoom.position, BreakoutRoom.name)
+        .where(BreakoutRoom.plan_id == plan.id)
+        .order_by(BreakoutRoom.position)
+    ).all()
+    members: dict[int, list[RosterLine]] = {room.id: [] for room in rooms}
+    rows = session.execute(
+        sa.select(
+            *_LINE_COLUMNS,
+            GroupMembership.id.in_(_participant_ids(cohort.id)),
+            RoomMember.room_id,
+        )
+        .select_from(RoomMember)
+        .join(BreakoutRoom, RoomMember.room_id == BreakoutRoom.id)
+        .join(GroupMembership, RoomMember.membership_id == GroupMembership.id)
+        .join(Group, GroupMembership.group_id == Group.id)
+        .outerjoin(User, GroupMembership.user_id == User.id)
+        .where(BreakoutRoom.plan_id == plan.id)
+        .order_by(RoomMember.position, RoomMember.id)
+    )
+    for row in rows:
+        members[row[-1]].append(_line(row, taking_part=bool(row[-2])))
+    return [
+        RoomView(room.id, room.position, room.name, members[room.id], meeting_url(room, cohort_id=cohort.id))
+        for room in rooms
+    ]
+
+
+def _unplaced(session: so.Session, cohort: Cohort, plan: BreakoutPlan | None) -> list[RosterLine]:
+    """The cohort's participants in no room of the plan (everyone without a plan), in registration order."""
+    query = (
+        _confirmed_roster(*_LINE_COLUMNS, cohort_id=cohort.id)
+        .join(Group, Registration.group_id == Group.id)
+        .outerjoin(User, GroupMembership.user_id == User.id)
+        .order_by(Registration.created_at, Registration.id, RosterEntry.id)
+    )
+    if plan is not None:
+        query = query.where(GroupMembership.id.not_in(_placed_ids(plan)))
+    return [_line(row) for row in session.execute(query)]
+
+
 def breakout_page(
     session: so.Session, trainer: User, cohort: Cohort, cohort_session: CohortSession | None = None
 ) -> BreakoutPage:
@@ -400,20 +520,9 @@ def breakout_page(
     who are in no room. Forbidden for anyone but the cohort's trainers and admins."""
     require_trainer(trainer, cohort)
     plan = current_plan(session, cohort, cohort_session)
-    participants = cohort_participants(session, cohort)
-    by_membership = {p.membership.id: p for p in participants}
-    rooms: list[RoomView] = []
-    placed: set[int] = set()
-    without_email = 0
-    for room in _load_rooms(session, plan) if plan is not None else []:
-        members = []
-        for member in room.members:
-            participant = by_membership.get(member.membership_id)
-            members.append(PlacedMember(member, participant))
-            placed.add(member.membership_id)
-            if participant is not None and not participant.email:
-                without_email += 1
-        rooms.append(RoomView(room, members, meeting_url(room, cohort_id=cohort.id)))
+    rooms = _room_views(session, cohort, plan)
+    unplaced = _unplaced(session, cohort, plan)
+    placed = {line.membership_id for room in rooms for line in room.members if line.taking_part}
     overridden = frozenset(
         session.scalars(
             sa.select(BreakoutPlan.cohort_session_id).where(
@@ -428,18 +537,19 @@ def breakout_page(
         cohort_session=cohort_session,
         plan=plan,
         rooms=rooms,
-        unplaced=[p for p in participants if p.membership.id not in placed] if plan is not None else participants,
-        participant_count=len(participants),
-        without_email=without_email,
+        unplaced=unplaced,
+        participant_count=len(placed | {line.membership_id for line in unplaced}),
+        without_email=sum(1 for room in rooms for line in room.members if line.taking_part and not line.email),
         overridden_session_ids=overridden,
     )
 
 
 def unplaced_participants(
     session: so.Session, trainer: User, cohort: Cohort, cohort_session: CohortSession | None = None
-) -> list[Participant]:
+) -> list[RosterLine]:
     """Participants in no room of the plan in force (e.g. confirmed after the rooms were generated)."""
-    return breakout_page(session, trainer, cohort, cohort_session).unplaced
+    require_trainer(trainer, cohort)
+    return _unplaced(session, cohort, current_plan(session, cohort, cohort_session))
 
 
 def breakout_csv_rows(
@@ -448,12 +558,11 @@ def breakout_csv_rows(
     """The video tool's pre-assignment file: the header `Pre-assign Room Name,Email Address`, then one row per
     participant in a room who has an email address, room by room. People without one (added by name only) are
     left out: the page counts them."""
-    page = breakout_page(session, trainer, cohort, cohort_session)
+    require_trainer(trainer, cohort)
+    rooms = _room_views(session, cohort, current_plan(session, cohort, cohort_session))
     rows = [list(BREAKOUT_CSV_HEADER)]
-    for view in page.rooms:
-        for placed in view.members:
-            if placed.participant is not None and placed.participant.email:
-                rows.append([view.room.name, placed.participant.email])
+    for room in rooms:
+        rows.extend([room.name, line.email] for line in room.members if line.taking_part and line.email)
     return rows
 
 
@@ -461,22 +570,14 @@ def roster_csv_rows(
     session: so.Session, trainer: User, cohort: Cohort, cohort_session: CohortSession | None = None
 ) -> list[list[str]]:
     """A plain roster by room: a header, then everyone placed (room by room), then the participants in no room."""
-    page = breakout_page(session, trainer, cohort, cohort_session)
+    require_trainer(trainer, cohort)
+    plan = current_plan(session, cohort, cohort_session)
     rows = [[_("Room"), _("Name"), _("Email"), _("Group"), _("Organization"), _("Time zone")]]
 
-    def row(room_name: str, participant: Participant) -> list[str]:
-        user = participant.user
-        group = participant.group
-        return [
-            room_name,
-            participant.name,
-            participant.email or "",
-            group.name,
-            group.organization,
-            user.timezone if user else "",
-        ]
+    def row(room_name: str, line: RosterLine) -> list[str]:
+        return [room_name, line.name, line.email or "", line.group_name, line.organization, line.timezone or ""]
 
-    for view in page.rooms:
-        rows.extend(row(view.room.name, placed.participant) for placed in view.members if placed.participant)
-    rows.extend(row("", participant) for participant in page.unplaced)
+    for room in _room_views(session, cohort, plan):
+        rows.extend(row(room.name, line) for line in room.members if line.taking_part)
+    rows.extend(row("", line) for line in _unplaced(session, cohort, plan))
     return rows

@@ -43,29 +43,30 @@ def _scope_choices(cohort) -> list[SelectChoice]:
     return choices
 
 
-def _room_choices(page) -> list[SelectChoice]:
-    return [SelectChoice(view.room.id, view.room.name) for view in page.rooms]
+def _labels(page) -> dict:
+    """Texts the page repeats per room, translated once: a translation lookup per room costs a page of 200 rooms
+    more than the rest of its rendering. The patterns are filled in by the template (which escapes the result)."""
+    return {
+        "people": {
+            n: ngettext("%(num)s person", "%(num)s people", n) for n in {len(room.members) for room in page.rooms}
+        },
+        "rename": _("Rename %(room)s"),
+        "meeting_link": _("Meeting link for %(room)s"),
+    }
 
 
-def _member_choices(view) -> list[SelectChoice]:
-    return [SelectChoice(p.member.membership_id, p.membership.name) for p in view.members]
-
-
-def _unplaced_choices(page) -> list[SelectChoice]:
-    return [SelectChoice(p.membership.id, p.name) for p in page.unplaced]
-
-
-def _move_choices(page) -> list[SelectChoice]:
-    """Everyone the page lists: the people in each room, then those in no room."""
-    return [choice for view in page.rooms for choice in _member_choices(view)] + _unplaced_choices(page)
-
-
-def _move_form_key(page, membership_id) -> int | str:
-    """Which of the page's move forms a person belongs to: their room's id, or "unplaced"."""
-    for view in page.rooms:
-        if any(p.member.membership_id == membership_id for p in view.members):
-            return view.room.id
-    return "unplaced"
+def _move_form(page, people_labels: dict[int, str], form: MoveForm | None = None) -> MoveForm:
+    """The page's one move form: everyone grouped by room (those in no room first), and every room with its size."""
+    if form is None:
+        form = MoveForm(formdata=None)
+    people = {}
+    if page.unplaced:
+        people[_("Not in a room yet")] = [(line.membership_id, line.name) for line in page.unplaced]
+    for room in page.rooms:
+        people[room.name] = [(line.membership_id, line.name) for line in room.members]
+    form.person.choices = people
+    form.room.choices = [(room.id, f"{room.name} ({people_labels[len(room.members)]})") for room in page.rooms]
+    return form
 
 
 def _render(cohort, cohort_session, *, generate_form=None, rename_form=None, move_form=None, status=200):
@@ -73,23 +74,7 @@ def _render(cohort, cohort_session, *, generate_form=None, rename_form=None, mov
     if generate_form is None:
         generate_form = GenerateForm(formdata=None, scope=str(cohort_session.id) if cohort_session else "")
     generate_form.scope.choices = _scope_choices(cohort)
-    room_choices = _room_choices(page)
-    rename_forms, move_forms = {}, {}
-    for view in page.rooms:
-        rename_forms[view.room.id] = RenameForm(formdata=None, prefix=f"room{view.room.id}", name=view.room.name)
-        move_forms[view.room.id] = MoveForm(formdata=None)
-        move_forms[view.room.id].person.choices = _member_choices(view)
-        move_forms[view.room.id].room.choices = [c for c in room_choices if c.value != view.room.id]
-    move_forms["unplaced"] = MoveForm(formdata=None)
-    move_forms["unplaced"].person.choices = _unplaced_choices(page)
-    move_forms["unplaced"].room.choices = room_choices
-    if rename_form is not None:  # (room id, the form as submitted, with its errors)
-        rename_forms[rename_form[0]] = rename_form[1]
-    if move_form is not None:  # the form as submitted: shown on the form of the person's room
-        key = _move_form_key(page, move_form.person.data)
-        move_form.person.choices = move_forms[key].person.choices
-        move_form.room.choices = move_forms[key].room.choices
-        move_forms[key] = move_form
+    labels = _labels(page)
     return render_template(
         "breakouts/page.html",
         page=page,
@@ -97,8 +82,10 @@ def _render(cohort, cohort_session, *, generate_form=None, rename_form=None, mov
         cohort_session=cohort_session,
         sessions=list(enumerate(cohort.sessions, start=1)),
         generate_form=generate_form,
-        rename_forms=rename_forms,
-        move_forms=move_forms,
+        rename_form=rename_form,  # (room id, the form as submitted, with its errors), or None
+        move_form=_move_form(page, labels["people"], move_form),
+        labels=labels,
+        max_room_name=service.MAX_ROOM_NAME,
         action_form=ActionForm(),
         strategy_names={
             RoomStrategy.KEEP_GROUPS: _("keep groups together"),
@@ -174,10 +161,7 @@ def move_member(cohort_id: int):
     cohort = get_cohort(db.session, cohort_id)
     require_trainer(current_user, cohort)
     cohort_session = _scope(cohort)
-    page = service.breakout_page(db.session, current_user, cohort, cohort_session)
     form = MoveForm()
-    form.person.choices = _move_choices(page)
-    form.room.choices = _room_choices(page)
     if form.validate_on_submit():
         try:
             room = service.get_room(db.session, current_user, cohort, form.room.data)

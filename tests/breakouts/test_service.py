@@ -9,8 +9,11 @@ from app.breakouts import service
 from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember, RoomStrategy
 from app.extensions import db
 from app.groups import service as groups
+from app.groups.models import MembershipStatus
+from app.learning.participants import cohort_participants
 from app.lib.errors import DomainError, Forbidden, NotFound
 from app.notes.models import BreakoutNote
+from app.registration.models import RegistrationStatus
 from app.registration.service import update_roster
 
 MIX = RoomStrategy.MIX_ORGANIZATIONS
@@ -231,7 +234,7 @@ def test_participants_confirmed_after_generation_are_listed_and_can_be_placed(ma
     db.session.commit()
     unplaced = service.unplaced_participants(db.session, world.trainer, world.cohort)
     assert [p.name for p in unplaced] == ["Late Joiner"]
-    service.move_member(db.session, world.trainer, unplaced[0].membership.id, plan.rooms[1])
+    service.move_member(db.session, world.trainer, unplaced[0].membership_id, plan.rooms[1])
     db.session.commit()
     assert service.unplaced_participants(db.session, world.trainer, world.cohort) == []
     rows = service.breakout_csv_rows(db.session, world.trainer, world.cohort)
@@ -327,3 +330,62 @@ def test_people_without_an_account_are_seated_with_their_groups_coordinator(make
         coordinator = next(m for m in made.group.memberships if m.user_id == made.coordinator.id)
         roster_only = [m for m in made.group.memberships if m.user_id is None]
         assert roster_only and all(room_of[m.id] == room_of[coordinator.id] for m in roster_only)
+
+
+def test_the_page_counts_the_same_participants_as_every_learning_page(make_running_cohort, make_user):
+    """The page reads plain rows with its own queries: who takes part must agree with cohort_participants, for
+    people who left their group, groups whose registration ended, latecomers and people without an account."""
+    world = make_running_cohort(group_sizes=(4, 3, 3), roster_only=1)
+    generate(world, target_size=3)
+    leaver = world.groups[0].members[1]
+    leaving = next(m for m in world.groups[0].group.memberships if m.user_id == leaver.id)
+    leaving.status = MembershipStatus.LEFT
+    world.groups[2].registration.status = RegistrationStatus.WITHDRAWN
+    late = make_user(name="Late Joiner")
+    groups.join_with_code(db.session, late, world.groups[1].group.join_code)
+    db.session.flush()
+    group = world.groups[1]
+    update_roster(db.session, group.coordinator, group.registration, [m.id for m in group.group.active_members])
+    db.session.commit()
+
+    page = service.breakout_page(db.session, world.trainer, world.cohort)
+    participants = {p.membership.id: p for p in cohort_participants(db.session, world.cohort)}
+    lines = [line for room in page.rooms for line in room.members]
+    placed = {line.membership_id for line in lines if line.taking_part}
+    assert placed | {line.membership_id for line in page.unplaced} == set(participants)
+    assert page.participant_count == len(participants) == 4 + 3 + 2 - 1 + 1
+    assert [line.name for line in page.unplaced] == ["Late Joiner"]
+    gone = {line.membership_id for line in lines if not line.taking_part}
+    withdrawn = {m.id for m in world.groups[2].group.memberships}
+    assert gone == withdrawn | {leaving.id}
+    for line in lines + page.unplaced:
+        if line.taking_part:
+            participant = participants[line.membership_id]
+            assert (line.name, line.email, line.group_name, line.organization) == (
+                participant.name,
+                participant.email,
+                participant.group.name,
+                participant.group.organization,
+            )
+            assert line.timezone == (participant.user.timezone if participant.user else None)
+    # The exports leave out the people no longer taking part, and list the latecomer last.
+    emails = {row[1] for row in service.breakout_csv_rows(db.session, world.trainer, world.cohort)[1:]}
+    assert leaver.email not in emails and late.email not in emails
+    assert emails == {p.email for p in participants.values() if p.email and p.membership.id in placed}
+    roster = service.roster_csv_rows(db.session, world.trainer, world.cohort)
+    assert len(roster) == 1 + len(participants) and roster[-1][:2] == ["", "Late Joiner"]
+
+
+def test_placing_someone_who_is_not_a_participant_is_refused(make_running_cohort):
+    world = make_running_cohort(group_sizes=(4, 4))
+    plan = generate(world)
+    leaving = world.participants[-1].membership
+    db.session.execute(sa.delete(RoomMember).where(RoomMember.membership_id == leaving.id))
+    leaving.status = MembershipStatus.LEFT
+    db.session.commit()
+    with pytest.raises(NotFound, match="not a participant"):
+        service.move_member(db.session, world.trainer, leaving.id, plan.rooms[0])
+    leaving.status = MembershipStatus.ACTIVE
+    db.session.commit()
+    service.move_member(db.session, world.trainer, leaving.id, plan.rooms[0])
+    assert leaving.id in [m.membership_id for m in plan.rooms[0].members]

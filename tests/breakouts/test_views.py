@@ -9,6 +9,8 @@ import sqlalchemy as sa
 from app.breakouts import service
 from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomStrategy
 from app.extensions import db
+from app.groups import service as groups
+from app.registration.service import update_roster
 
 
 def login(client, user):
@@ -130,18 +132,96 @@ def test_moving_a_participant_over_http(client, make_running_cohort):
     plan = with_rooms(world)
     source, target = plan.rooms
     person = source.members[0].membership_id
+    name = next(p.name for p in world.participants if p.membership.id == person)
     login(client, world.trainer)
     html = client.get(url(world)).get_data(as_text=True)
-    assert f'id="move-{source.id}-person"' in html and f'id="move-{target.id}-room"' in html
+    # One form for the page: everyone, listed under their room, and every room to move them to.
+    assert html.count('<form method="post" class="move-form"') == 1
+    assert '<label for="move-person">Person</label>' in html and '<label for="move-room">Move to</label>' in html
+    people = html[html.index('<select id="move-person"') : html.index("</select>", html.index('id="move-person"'))]
+    assert f'<optgroup label="Room 1"><option value="{person}">{name}</option>' in people
+    assert people.count("<option ") == 8
+    assert f'<option value="{target.id}">Room 2 (4 people)</option>' in html
     response = client.submit(url(world, "/move"), {"person": str(person), "room": str(target.id)}, page=url(world))
     assert response.status_code == 302 and response.headers["Location"].endswith(f"#room-{target.id}")
-    name = next(p.name for p in world.participants if p.membership.id == person)
-    assert f"{name} is now in Room 2." in client.get(response.headers["Location"]).get_data(as_text=True)
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"{name} is now in Room 2." in html
+    assert (
+        'Room 1 <span class="muted">(3 people)</span>' in html
+        and 'Room 2 <span class="muted">(5 people)</span>' in html
+    )
     db.session.expire_all()
     assert person in [m.membership_id for m in db.session.get(BreakoutRoom, target.id).members]
+    # A room that is not one of the cohort's current rooms: the form comes back with the reason, the person kept.
     response = client.submit(url(world, "/move"), {"person": str(person), "room": "999999"}, page=url(world))
     assert response.status_code == 422
-    assert f'id="move-{target.id}-error"' in response.get_data(as_text=True)
+    html = response.get_data(as_text=True)
+    assert 'id="move-error">There is no such room in this cohort&#39;s current rooms.' in html
+    assert 'aria-describedby="move-error"' in html and f'<option value="{person}" selected>' in html
+    for bad in ("", "x", str(2**40)):
+        response = client.submit(url(world, "/move"), {"person": bad, "room": str(source.id)}, page=url(world))
+        assert response.status_code == 422 and 'id="move-error"' in response.get_data(as_text=True)
+
+
+def test_participants_in_no_room_are_listed_and_placed_with_the_same_form(client, make_running_cohort, make_user):
+    world = make_running_cohort(group_sizes=(4, 4))
+    plan = with_rooms(world)
+    group = world.groups[0]
+    late = make_user(name="Late Joiner")
+    groups.join_with_code(db.session, late, group.group.join_code)
+    db.session.flush()
+    update_roster(db.session, group.coordinator, group.registration, [m.id for m in group.group.active_members])
+    db.session.commit()
+    membership = next(m for m in group.group.memberships if m.user_id == late.id)
+    login(client, world.trainer)
+    html = client.get(url(world)).get_data(as_text=True)
+    assert "Not in a room yet" in html and '<th scope="row">Late Joiner</th>' in html
+    assert (
+        f'<optgroup label="Not in a room yet"><option value="{membership.id}">Late Joiner</option></optgroup>' in html
+    )
+    target = plan.rooms[1]
+    response = client.submit(url(world, "/move"), {"person": str(membership.id), "room": str(target.id)})
+    assert response.status_code == 302
+    html = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "Late Joiner is now in Room 2." in html and "Not in a room yet" not in html
+
+
+def test_the_page_lists_each_room_once_however_many_rooms(client, make_running_cohort):
+    """The page grows with the people in it, not with people times rooms: the list of rooms to move someone to is
+    written once, and each room's rename form is small."""
+    world = make_running_cohort(group_sizes=(10,) * 6)  # 60 participants in 30 rooms of 2
+    plan = with_rooms(world, target_size=2)
+    assert len(plan.rooms) == 30
+    login(client, world.trainer)
+    html = client.get(url(world)).get_data(as_text=True)
+    rooms = html[html.index('<select id="move-room"') :]
+    rooms = rooms[: rooms.index("</select>")]
+    assert [f'<option value="{room.id}">' in rooms for room in plan.rooms] == [True] * 30
+    for room in plan.rooms:
+        assert html.count(f'action="/cohorts/{world.cohort.id}/breakouts/rooms/{room.id}/rename"') == 1
+    assert html.count("<select") == 3  # person, room, and the generate form's scope
+    assert len(html.encode()) < 40_000 + 60 * 250, len(html.encode())
+    # Everyone is on the page, in their room.
+    for room in plan.rooms:
+        section = html[html.index(f'id="room-{room.id}"') :]
+        section = section[: section.index("</section>")]
+        for member in room.members:
+            assert f'<th scope="row">{member.membership.name}</th>' in section
+
+
+def test_a_rename_refused_is_shown_on_its_room_with_the_text_kept(client, make_running_cohort):
+    world = make_running_cohort(group_sizes=(4, 4))
+    plan = with_rooms(world)
+    first, second = plan.rooms
+    login(client, world.trainer)
+    response = client.submit(url(world, f"/rooms/{second.id}/rename"), {f"room{second.id}-name": "ROOM 1"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    room = html[html.index(f'id="room-{second.id}"') :]
+    room = room[: room.index("</section>")]
+    assert "<details open>" in room and "Another room is already called “ROOM 1”." in room
+    assert f'id="room{second.id}-name"' in room and 'value="ROOM 1"' in room and 'aria-invalid="true"' in room
+    assert html.count("<details open>") == 1
 
 
 def test_csv_downloads_are_attachments_with_the_exact_header(client, make_running_cohort):
