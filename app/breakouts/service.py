@@ -6,6 +6,7 @@ import re
 import secrets
 import unicodedata
 from dataclasses import dataclass
+from operator import itemgetter
 from urllib.parse import quote
 
 import sqlalchemy as sa
@@ -45,6 +46,18 @@ def rooms_for_session(
     """The rooms in force for a session, with their members (memberships and users) loaded; [] before generation."""
     plan = current_plan(session, cohort, cohort_session)
     return _load_rooms(session, plan) if plan is not None else []
+
+
+def rooms_in_force(
+    session: so.Session, cohort: Cohort, cohort_session: CohortSession | None = None
+) -> list[BreakoutRoom]:
+    """The rooms in force for a session, in order, without their members (for pages that show rooms, not people)."""
+    plan = current_plan(session, cohort, cohort_session)
+    if plan is None:
+        return []
+    return list(
+        session.scalars(sa.select(BreakoutRoom).where(BreakoutRoom.plan_id == plan.id).order_by(BreakoutRoom.position))
+    )
 
 
 def room_of(
@@ -434,29 +447,15 @@ def is_participant(session: so.Session, cohort: Cohort, membership_id: int) -> b
     return found is not None
 
 
+# RosterLine's fields in order, but taking_part (its default, True, for the cohort's participants).
 _LINE_COLUMNS = (
     GroupMembership.id,
-    GroupMembership.user_id,
-    GroupMembership.display_name,
-    User.name,
+    sa.func.coalesce(User.name, GroupMembership.display_name, ""),  # GroupMembership.name
     User.email,
     User.timezone,
     Group.name,
     Group.organization,
 )
-
-
-def _line(row: sa.Row, taking_part: bool = True) -> RosterLine:
-    membership_id, user_id, display_name, user_name, email, timezone, group_name, organization = row[:8]
-    return RosterLine(
-        membership_id=membership_id,
-        name=user_name if user_id is not None else (display_name or ""),  # as GroupMembership.name
-        email=email,
-        timezone=timezone,
-        group_name=group_name,
-        organization=organization,
-        taking_part=taking_part,
-    )
 
 
 def _placed_ids(plan: BreakoutPlan) -> sa.Select:
@@ -477,12 +476,14 @@ def _room_views(session: so.Session, cohort: Cohort, plan: BreakoutPlan | None) 
         .where(BreakoutRoom.plan_id == plan.id)
         .order_by(BreakoutRoom.position)
     ).all()
-    members: dict[int, list[RosterLine]] = {room.id: [] for room in rooms}
+    members: dict[int, list[tuple[int, int, RosterLine]]] = {room.id: [] for room in rooms}
     rows = session.execute(
         sa.select(
+            RoomMember.room_id,
+            RoomMember.position,
+            RoomMember.id,
             *_LINE_COLUMNS,
             GroupMembership.id.in_(_participant_ids(cohort.id)),
-            RoomMember.room_id,
         )
         .select_from(RoomMember)
         .join(BreakoutRoom, RoomMember.room_id == BreakoutRoom.id)
@@ -490,12 +491,19 @@ def _room_views(session: so.Session, cohort: Cohort, plan: BreakoutPlan | None) 
         .join(Group, GroupMembership.group_id == Group.id)
         .outerjoin(User, GroupMembership.user_id == User.id)
         .where(BreakoutRoom.plan_id == plan.id)
-        .order_by(RoomMember.position, RoomMember.id)
     )
-    for row in rows:
-        members[row[-1]].append(_line(row, taking_part=bool(row[-2])))
+    for room_id, position, member_id, *line in rows:
+        members[room_id].append((position, member_id, RosterLine(*line)))
+    for placed in members.values():
+        placed.sort(key=itemgetter(0, 1))  # here rather than in SQL, where sorting the wide rows costs more
     return [
-        RoomView(room.id, room.position, room.name, members[room.id], meeting_url(room, cohort_id=cohort.id))
+        RoomView(
+            room.id,
+            room.position,
+            room.name,
+            [line for _position, _id, line in members[room.id]],
+            meeting_url(room, cohort_id=cohort.id),
+        )
         for room in rooms
     ]
 
@@ -510,7 +518,7 @@ def _unplaced(session: so.Session, cohort: Cohort, plan: BreakoutPlan | None) ->
     )
     if plan is not None:
         query = query.where(GroupMembership.id.not_in(_placed_ids(plan)))
-    return [_line(row) for row in session.execute(query)]
+    return [RosterLine(*row) for row in session.execute(query)]
 
 
 def breakout_page(
@@ -559,11 +567,19 @@ def breakout_csv_rows(
     participant in a room who has an email address, room by room. People without one (added by name only) are
     left out: the page counts them."""
     require_trainer(trainer, cohort)
-    rooms = _room_views(session, cohort, current_plan(session, cohort, cohort_session))
-    rows = [list(BREAKOUT_CSV_HEADER)]
-    for room in rooms:
-        rows.extend([room.name, line.email] for line in room.members if line.taking_part and line.email)
-    return rows
+    plan = current_plan(session, cohort, cohort_session)
+    if plan is None:
+        return [list(BREAKOUT_CSV_HEADER)]
+    placed = session.execute(
+        sa.select(BreakoutRoom.name, User.email)
+        .select_from(RoomMember)
+        .join(BreakoutRoom, RoomMember.room_id == BreakoutRoom.id)
+        .join(GroupMembership, RoomMember.membership_id == GroupMembership.id)
+        .join(User, GroupMembership.user_id == User.id)  # people without an account have no email
+        .where(BreakoutRoom.plan_id == plan.id, GroupMembership.id.in_(_participant_ids(cohort.id)))
+        .order_by(BreakoutRoom.position, RoomMember.position, RoomMember.id)
+    )
+    return [list(BREAKOUT_CSV_HEADER)] + [[room, email] for room, email in placed if email]
 
 
 def roster_csv_rows(

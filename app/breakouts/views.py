@@ -217,9 +217,10 @@ def breakout_csv(cohort_id: int):
     cohort = get_cohort(db.session, cohort_id)
     cohort_session = _scope(cohort)
     rows = service.breakout_csv_rows(db.session, current_user, cohort, cohort_session)
+    filename = _filename(cohort, cohort_session, "breakouts")  # before the commit, which expires the cohort
     record(db.session, current_user, "export.breakouts_csv", f"cohort {cohort.id}", rows=len(rows) - 1)
     db.session.commit()
-    return _csv_response(rows, _filename(cohort, cohort_session, "breakouts"))
+    return _csv_response(rows, filename)
 
 
 @bp.get("/cohorts/<int:cohort_id>/breakouts/roster.csv")
@@ -228,6 +229,7 @@ def roster_csv(cohort_id: int):
     cohort = get_cohort(db.session, cohort_id)
     cohort_session = _scope(cohort)
     rows = service.roster_csv_rows(db.session, current_user, cohort, cohort_session)
+    filename = _filename(cohort, cohort_session, "breakout-roster")  # before the commit, which expires the cohort
     record(db.session, current_user, "export.breakouts_csv", f"cohort {cohort.id}", rows=len(rows) - 1, kind="roster")
     db.session.commit()
-    return _csv_response(rows, _filename(cohort, cohort_session, "breakout-roster"))
+    return _csv_response(rows, filename)

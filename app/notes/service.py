@@ -23,7 +23,7 @@ from markupsafe import Markup
 
 from app.accounts.models import User
 from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember
-from app.breakouts.service import current_plan, get_cohort_session, is_room_member, rooms_for_session
+from app.breakouts.service import current_plan, get_cohort_session, is_room_member, rooms_in_force
 from app.cohorts.models import Cohort, CohortSession
 from app.courses.models import CourseSession
 from app.groups.models import GroupMembership, MembershipStatus
@@ -406,12 +406,13 @@ def change_roles(session: so.Session, user: User, page: NotePage, facilitator_id
 def board(
     session: so.Session, user: User, cohort_id: int, session_id: int
 ) -> tuple[Cohort, CohortSession, list[BoardColumn]]:
-    """Every room of the session with its notes, for the cohort's trainers: a constant number of queries."""
+    """Every room of the session with its notes once shared, for the cohort's trainers: a constant number of queries.
+    The board shows no members, so none are loaded; notes not shared are not read either (they show as unshared)."""
     cohort = load_cohort(session, cohort_id)
     if not can_teach(user, cohort):
         raise Forbidden(_("The report-back board is for the cohort's trainers."))
     cohort_session = get_cohort_session(session, cohort, session_id)
-    rooms = rooms_for_session(session, cohort, cohort_session)
+    rooms = rooms_in_force(session, cohort, cohort_session)
     notes = {}
     if rooms:
         notes = {
@@ -420,6 +421,7 @@ def board(
                 sa.select(BreakoutNote).where(
                     BreakoutNote.cohort_session_id == cohort_session.id,
                     BreakoutNote.room_id.in_([r.id for r in rooms]),
+                    BreakoutNote.shared_with_plenary.is_(True),
                 )
             )
         }

@@ -233,7 +233,13 @@ def change_roles(cohort_id: int, session_id: int, room_id: int):
 @login_required
 def board(cohort_id: int, session_id: int):
     cohort, cohort_session, columns = service.board(db.session, current_user, cohort_id, session_id)
-    return render_template("notes/board.html", cohort=cohort, cohort_session=cohort_session, columns=columns)
+    return render_template(
+        "notes/board.html",
+        cohort=cohort,
+        cohort_session=cohort_session,
+        columns=columns,
+        open_notes=_("Open the notes of %(room)s"),  # translated once, filled in (and escaped) per room
+    )
 
 
 @bp.get("/cohorts/<int:cohort_id>/sessions/<int:session_id>/board.json")

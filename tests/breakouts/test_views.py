@@ -224,6 +224,20 @@ def test_a_rename_refused_is_shown_on_its_room_with_the_text_kept(client, make_r
     assert html.count("<details open>") == 1
 
 
+def test_room_names_are_escaped_wherever_the_page_repeats_them(app, client, make_running_cohort):
+    world = make_running_cohort(group_sizes=(4, 4))
+    plan = with_rooms(world)
+    plan.rooms[1].name = "<i>Río</i> & co"
+    db.session.commit()
+    app.config["ROOM_MEETING_URL_TEMPLATE"] = "https://meet.example.org/{room_slug}"
+    login(client, world.trainer)
+    html = client.get(url(world)).get_data(as_text=True)
+    escaped = "&lt;i&gt;Río&lt;/i&gt; &amp; co"
+    assert "<i>Río</i>" not in html
+    assert f"<summary>Rename {escaped}</summary>" in html and f">Meeting link for {escaped}</a>" in html
+    assert f'<optgroup label="{escaped}">' in html and f">{escaped} (4 people)</option>" in html
+
+
 def test_csv_downloads_are_attachments_with_the_exact_header(client, make_running_cohort):
     world = make_running_cohort(group_sizes=(4, 4), roster_only=1)
     with_rooms(world)

@@ -377,3 +377,13 @@ def test_note_page_loads_in_the_same_number_of_queries_for_small_and_large_rooms
             measured.append(counted.count)
         counts.append(measured)
     assert counts[0] == counts[1]
+
+
+def test_board_links_name_each_room_with_its_name_escaped(client, make_rooms):
+    world = make_rooms((2, 2))
+    world.rooms[1].name = "<b>Río</b> & co"
+    db.session.commit()
+    login(client, world.trainer)
+    page = client.get(board_url(world)).get_data(as_text=True)
+    assert f'href="{notes_url(world, room_index=0)}">Open the notes of Room 1</a>' in page
+    assert "Open the notes of &lt;b&gt;Río&lt;/b&gt; &amp; co</a>" in page and "<b>Río</b>" not in page
