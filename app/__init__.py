@@ -106,13 +106,11 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = None
     login_manager.session_protection = "basic"
 
-    from app.accounts.service import load_user_from_cookie
-    from app.accounts.sessions import current_session_is_open
+    from app.accounts.sessions import signed_in_user
 
     @login_manager.user_loader
     def load_user(cookie_id: str):
-        user = load_user_from_cookie(db.session, cookie_id)
-        return user if user is not None and current_session_is_open(db.session, user) else None
+        return signed_in_user(db.session, cookie_id)
 
     with app.app_context():
         configure_sqlite(db.engine)

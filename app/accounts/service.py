@@ -319,14 +319,3 @@ def update_profile(session: so.Session, user: User, *, name: str, timezone: str,
     user.timezone = _check_timezone(timezone)
     user.locale = locale if locale in LOCALES else user.locale
     session.flush()
-
-
-def load_user_from_cookie(session: so.Session, cookie_id: str) -> User | None:
-    """Flask-Login's loader: the id carries the session version, so old cookies stop working after a reset."""
-    user_id, _sep, version = (cookie_id or "").partition(":")
-    if not user_id.isdigit() or not version.isdigit():
-        return None
-    user = session.get(User, int(user_id))
-    if user is None or user.session_version != int(version):
-        return None
-    return user

@@ -19,6 +19,7 @@ from flask_login import login_user, logout_user
 from app.accounts.models import User, UserSession
 from app.lib.security import hash_token
 from app.lib.time import now_utc
+from app.lib.urls import is_possible_id
 
 _SESSION_KEY = "sid"
 # Writing "last seen" on every request would turn each page view into a write; a few minutes' precision is enough.
@@ -62,21 +63,31 @@ def _limits() -> tuple[timedelta, timedelta]:
     return timedelta(minutes=config["SESSION_IDLE_MINUTES"]), timedelta(hours=config["SESSION_MAX_HOURS"])
 
 
-def current_session_is_open(db_session: so.Session, user: User) -> bool:
-    """Whether this browser's session for `user` is still open; notes the visit (at most every few minutes)."""
+def signed_in_user(db_session: so.Session, cookie_id: str) -> User | None:
+    """Flask-Login's loader, in one query: the person named by the login cookie, provided this browser's session
+    row is theirs and still open and the cookie's session version is current (a password reset moves it). Notes
+    the visit (at most every few minutes)."""
+    user_id, _sep, version = (cookie_id or "").partition(":")
     token = session.get(_SESSION_KEY)
-    if not token:
-        return False
-    row = db_session.scalar(sa.select(UserSession).where(UserSession.token_hash == hash_token(token)))
-    if row is None or row.user_id != user.id or row.ended_at is not None:
-        return False
+    if not (token and user_id.isdigit() and version.isdigit()) or not is_possible_id(int(user_id)):
+        return None
+    found = db_session.execute(
+        sa.select(User, UserSession)
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(User.id == int(user_id), UserSession.token_hash == hash_token(token))
+    ).first()
+    if found is None:
+        return None
+    user, row = found
+    if user.session_version != int(version) or row.ended_at is not None:
+        return None
     idle, absolute = _limits()
     now = now_utc()
     if now - row.last_seen_at > idle or now - row.created_at > absolute:
         row.ended_at = now
         db_session.commit()
-        return False
+        return None
     if now - row.last_seen_at > _TOUCH_AFTER:
         row.last_seen_at = now
         db_session.commit()
-    return True
+    return user
