@@ -19,12 +19,18 @@ from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember, RoomStr
 from app.breakouts.rooms import Person, assign_rooms, parse_languages, region_of_timezone
 from app.cohorts.models import Cohort, CohortSession
 from app.groups.models import Group, GroupMembership, MembershipRole, MembershipStatus
-from app.learning.participants import Participant, cohort_participants, require_trainer
+from app.learning.participants import (
+    Participant,
+    cohort_participants,
+    confirmed_roster,
+    participant_membership_ids,
+    require_trainer,
+)
 from app.lib.columns import MAX_INTEGER
 from app.lib.errors import DomainError, NotFound
 from app.lib.time import now_utc
 from app.notes.models import BreakoutNote
-from app.registration.models import Registration, RegistrationStatus, RosterEntry
+from app.registration.models import Registration, RosterEntry
 
 
 def current_plan(
@@ -418,32 +424,11 @@ def meeting_url(room: BreakoutRoom | sa.Row, *, cohort_id: int | None = None) ->
 # have thousands of participants, and each is read once.
 
 
-def _confirmed_roster(*columns, cohort_id: int) -> sa.Select:
-    """`columns` of the cohort's participants: the rule of app.learning.participants (named on the roster of a
-    confirmed registration for the cohort, and still active in the group), over roster entries joined to their
-    registration and membership."""
-    return (
-        sa.select(*columns)
-        .select_from(RosterEntry)
-        .join(Registration, RosterEntry.registration_id == Registration.id)
-        .join(GroupMembership, RosterEntry.membership_id == GroupMembership.id)
-        .where(
-            Registration.cohort_id == cohort_id,
-            Registration.status == RegistrationStatus.CONFIRMED,
-            GroupMembership.status == MembershipStatus.ACTIVE,
-        )
-    )
-
-
-def _participant_ids(cohort_id: int) -> sa.Select:
-    """The memberships of the cohort's participants, as a subquery of its own (never correlated to the query
-    it is used in, which may read memberships too)."""
-    return _confirmed_roster(RosterEntry.membership_id, cohort_id=cohort_id).correlate(None)
-
-
 def is_participant(session: so.Session, cohort: Cohort, membership_id: int) -> bool:
     """Whether the membership is one of the cohort's participants (one query, whatever the cohort's size)."""
-    found = session.scalar(_participant_ids(cohort.id).where(RosterEntry.membership_id == membership_id).limit(1))
+    found = session.scalar(
+        participant_membership_ids(cohort.id).where(RosterEntry.membership_id == membership_id).limit(1)
+    )
     return found is not None
 
 
@@ -483,7 +468,7 @@ def _room_views(session: so.Session, cohort: Cohort, plan: BreakoutPlan | None) 
             RoomMember.position,
             RoomMember.id,
             *_LINE_COLUMNS,
-            GroupMembership.id.in_(_participant_ids(cohort.id)),
+            GroupMembership.id.in_(participant_membership_ids(cohort.id)),
         )
         .select_from(RoomMember)
         .join(BreakoutRoom, RoomMember.room_id == BreakoutRoom.id)
@@ -511,7 +496,7 @@ def _room_views(session: so.Session, cohort: Cohort, plan: BreakoutPlan | None) 
 def _unplaced(session: so.Session, cohort: Cohort, plan: BreakoutPlan | None) -> list[RosterLine]:
     """The cohort's participants in no room of the plan (everyone without a plan), in registration order."""
     query = (
-        _confirmed_roster(*_LINE_COLUMNS, cohort_id=cohort.id)
+        confirmed_roster(*_LINE_COLUMNS, cohort_id=cohort.id)
         .join(Group, Registration.group_id == Group.id)
         .outerjoin(User, GroupMembership.user_id == User.id)
         .order_by(Registration.created_at, Registration.id, RosterEntry.id)
@@ -576,7 +561,7 @@ def breakout_csv_rows(
         .join(BreakoutRoom, RoomMember.room_id == BreakoutRoom.id)
         .join(GroupMembership, RoomMember.membership_id == GroupMembership.id)
         .join(User, GroupMembership.user_id == User.id)  # people without an account have no email
-        .where(BreakoutRoom.plan_id == plan.id, GroupMembership.id.in_(_participant_ids(cohort.id)))
+        .where(BreakoutRoom.plan_id == plan.id, GroupMembership.id.in_(participant_membership_ids(cohort.id)))
         .order_by(BreakoutRoom.position, RoomMember.position, RoomMember.id)
     )
     return [list(BREAKOUT_CSV_HEADER)] + [[room, email] for room, email in placed if email]

@@ -43,9 +43,13 @@ class Participant:
         return self.registration.group
 
 
-def _confirmed_roster_query(cohort_id: int) -> sa.Select:
+def confirmed_roster(*columns, cohort_id: int) -> sa.Select:
+    """`columns` of the cohort's participants, the one rule of who takes part: named on the roster of a confirmed
+    registration for the cohort, and still an active member of the group. Over roster entries joined to their
+    registration and membership, so callers may read columns of all three."""
     return (
-        sa.select(RosterEntry)
+        sa.select(*columns)
+        .select_from(RosterEntry)
         .join(Registration, RosterEntry.registration_id == Registration.id)
         .join(GroupMembership, RosterEntry.membership_id == GroupMembership.id)
         .where(
@@ -53,6 +57,18 @@ def _confirmed_roster_query(cohort_id: int) -> sa.Select:
             Registration.status == RegistrationStatus.CONFIRMED,
             GroupMembership.status == MembershipStatus.ACTIVE,
         )
+    )
+
+
+def participant_membership_ids(cohort_id: int) -> sa.Select:
+    """The memberships of the cohort's participants, as a subquery of its own (never correlated to the query
+    it is used in, which may read memberships too)."""
+    return confirmed_roster(RosterEntry.membership_id, cohort_id=cohort_id).correlate(None)
+
+
+def _confirmed_roster_query(cohort_id: int) -> sa.Select:
+    return (
+        confirmed_roster(RosterEntry, cohort_id=cohort_id)
         .options(
             so.contains_eager(RosterEntry.membership).selectinload(GroupMembership.user),
             so.selectinload(RosterEntry.registration).selectinload(Registration.group),
