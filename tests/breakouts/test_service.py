@@ -223,15 +223,10 @@ def test_moving_someone_who_is_not_a_participant_is_refused(make_running_cohort)
         service.move_member(db.session, world.trainer, other.participants[0].membership.id, plan.rooms[0])
 
 
-def test_participants_confirmed_after_generation_are_listed_and_can_be_placed(make_running_cohort, make_user):
+def test_participants_confirmed_after_generation_are_listed_and_can_be_placed(make_running_cohort, add_late_joiner):
     world = make_running_cohort(group_sizes=(4, 4))
     plan = generate(world)
-    group = world.groups[0]
-    late = make_user(name="Late Joiner")
-    groups.join_with_code(db.session, late, group.group.join_code)
-    db.session.flush()
-    update_roster(db.session, group.coordinator, group.registration, [m.id for m in group.group.active_members])
-    db.session.commit()
+    late = add_late_joiner(world).user
     unplaced = service.unplaced_participants(db.session, world.trainer, world.cohort)
     assert [p.name for p in unplaced] == ["Late Joiner"]
     service.move_member(db.session, world.trainer, unplaced[0].membership_id, plan.rooms[1])

@@ -9,8 +9,6 @@ import sqlalchemy as sa
 from app.breakouts import service
 from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomStrategy
 from app.extensions import db
-from app.groups import service as groups
-from app.registration.service import update_roster
 
 
 def login(client, user):
@@ -163,16 +161,10 @@ def test_moving_a_participant_over_http(client, make_running_cohort):
         assert response.status_code == 422 and 'id="move-error"' in response.get_data(as_text=True)
 
 
-def test_participants_in_no_room_are_listed_and_placed_with_the_same_form(client, make_running_cohort, make_user):
+def test_participants_in_no_room_are_listed_and_placed_with_the_same_form(client, make_running_cohort, add_late_joiner):
     world = make_running_cohort(group_sizes=(4, 4))
     plan = with_rooms(world)
-    group = world.groups[0]
-    late = make_user(name="Late Joiner")
-    groups.join_with_code(db.session, late, group.group.join_code)
-    db.session.flush()
-    update_roster(db.session, group.coordinator, group.registration, [m.id for m in group.group.active_members])
-    db.session.commit()
-    membership = next(m for m in group.group.memberships if m.user_id == late.id)
+    membership = add_late_joiner(world)
     login(client, world.trainer)
     html = client.get(url(world)).get_data(as_text=True)
     assert "Not in a room yet" in html and '<th scope="row">Late Joiner</th>' in html
