@@ -15,7 +15,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import check_production_config, config_from_environment
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
-from app.lib import page_cache
+from app.lib import page_cache, static_files
 from app.lib.database import configure_sqlite
 from app.lib.time import is_valid_timezone
 
@@ -45,6 +45,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
 
     register_error_handlers(app)
     register_security_headers(app)
+    static_files.init_app(app)
     return app
 
 

@@ -42,6 +42,8 @@ PAGES = (
     Page("roster_csv", TRAINER, lambda c: f"/cohorts/{c.id}/roster.csv"),
     Page("trainer_breakouts", TRAINER, lambda c: f"/cohorts/{c.id}/breakouts"),
     Page("breakouts_csv", TRAINER, lambda c: f"/cohorts/{c.id}/breakouts.csv"),
+    Page("attendance_page", TRAINER, lambda c: f"/cohorts/{c.id}/attendance?session={c.current_session_id}"),
+    Page("reading_progress", TRAINER, lambda c: f"/cohorts/{c.id}/readings"),
 )
 
 SIZES = ("small", "medium", "big")  # the cohorts of 20, 500 and 2,000 participants (at scale "full")
