@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -21,16 +22,16 @@ from app.accounts.models import User
 from app.breakouts import service as breakouts
 from app.breakouts.models import BreakoutRoom, RoomMember
 from app.cohorts.models import Cohort, CohortSession, CohortStatus
-from app.courses.models import Course, CourseSession, Reading
-from app.groups.models import Group, GroupMembership, MembershipStatus
+from app.courses.models import Course, CourseSession, Reading, session_readings
+from app.groups.models import Group, GroupMembership, MembershipRole, MembershipStatus
 from app.groups.service import is_coordinator
 from app.learning.models import Commitment, CommitmentStatus, ReadingProgress
 from app.learning.participants import (
     Participant,
     can_teach,
     cohort_participants,
+    confirmed_roster,
     group_participants,
-    participation,
     require_participant,
     require_trainer,
 )
@@ -126,6 +127,7 @@ class Home:
 
 
 def _cohort_options():
+    """Everything of a cohort's course (every reading with its text): the trainers' reading statistics need it."""
     return (
         so.selectinload(Cohort.sessions)
         .selectinload(CohortSession.course_session)
@@ -134,13 +136,23 @@ def _cohort_options():
     )
 
 
+# What a list of readings shows (title, link, length), not their text.
+_READING_LISTED = (Reading.id, Reading.course_id, Reading.slug, Reading.title, Reading.estimated_minutes,
+                   Reading.is_pre_meeting)  # fmt: skip
+
+
 def _my_roster_entries(session: so.Session, user: User) -> list[RosterEntry]:
+    """The user's places in cohorts not finished, with what the home page shows of each: the registration, its
+    group and cohort, the course's title, and the sessions with the titles of their readings (no texts). One
+    query for the places, one for the sessions and one for their readings, whatever the cohorts' sizes."""
     return list(
         session.scalars(
             sa.select(RosterEntry)
             .join(Registration, RosterEntry.registration_id == Registration.id)
             .join(GroupMembership, RosterEntry.membership_id == GroupMembership.id)
             .join(Cohort, Registration.cohort_id == Cohort.id)
+            .join(Group, Registration.group_id == Group.id)
+            .join(Course, Cohort.course_id == Course.id)
             .where(
                 GroupMembership.user_id == user.id,
                 GroupMembership.status == MembershipStatus.ACTIVE,
@@ -149,14 +161,36 @@ def _my_roster_entries(session: so.Session, user: User) -> list[RosterEntry]:
             )
             .options(
                 so.contains_eager(RosterEntry.membership),
-                so.selectinload(RosterEntry.registration).options(
-                    so.selectinload(Registration.group).selectinload(Group.memberships),
-                    so.selectinload(Registration.cohort).options(*_cohort_options()),
+                so.contains_eager(RosterEntry.registration).options(
+                    so.contains_eager(Registration.group),
+                    so.contains_eager(Registration.cohort).options(
+                        so.contains_eager(Cohort.course).load_only(Course.id, Course.slug, Course.title),
+                        so.selectinload(Cohort.sessions)
+                        .joinedload(CohortSession.course_session)
+                        .load_only(CourseSession.id)
+                        .selectinload(CourseSession.readings)
+                        .load_only(*_READING_LISTED),
+                    ),
                 ),
             )
             .order_by(Registration.cohort_id, RosterEntry.id)
-        ).unique()
+        )
     )
+
+
+def _pre_meeting_readings(session: so.Session, course_ids) -> dict[int, Reading]:
+    """Each course's pre-meeting reading (title and link only), for the courses that have one."""
+    if not course_ids:
+        return {}
+    found: dict[int, Reading] = {}
+    for reading in session.scalars(
+        sa.select(Reading)
+        .where(Reading.course_id.in_(set(course_ids)), Reading.is_pre_meeting.is_(True))
+        .options(so.load_only(*_READING_LISTED))
+        .order_by(Reading.id)
+    ):
+        found.setdefault(reading.course_id, reading)
+    return found
 
 
 def session_state(cohort: Cohort, at: datetime) -> tuple[CohortSession | None, bool]:
@@ -174,11 +208,18 @@ def latest_started_session(cohort: Cohort, at: datetime) -> CohortSession | None
     return started[-1] if started else None
 
 
-def readings_due(cohort: Cohort, cohort_session: CohortSession) -> list[Reading]:
-    """The session's course readings; before session 1 also the pre-meeting reading, which groups discuss first."""
+_COURSE_PRE_MEETING = object()  # readings_due's default: ask the course (which loads all its readings)
+
+
+def readings_due(
+    cohort: Cohort, cohort_session: CohortSession, pre_meeting: Reading | None | object = _COURSE_PRE_MEETING
+) -> list[Reading]:
+    """The session's course readings; before session 1 also the pre-meeting reading, which groups discuss first.
+    `pre_meeting` is the course's pre-meeting reading (or None) when the caller has it already."""
     readings = list(cohort_session.course_session.readings) if cohort_session.course_session else []
     if cohort.sessions and cohort.sessions[0].id == cohort_session.id:
-        pre_meeting = cohort.course.pre_meeting_reading
+        if pre_meeting is _COURSE_PRE_MEETING:
+            pre_meeting = cohort.course.pre_meeting_reading
         if pre_meeting is not None and pre_meeting not in readings:
             readings.insert(0, pre_meeting)
     return readings
@@ -205,15 +246,27 @@ def _room_members(session: so.Session, room: BreakoutRoom) -> list[RoomMember]:
         session.scalars(
             sa.select(RoomMember)
             .where(RoomMember.room_id == room.id)
-            .options(so.joinedload(RoomMember.membership).joinedload(GroupMembership.user))
+            .options(
+                so.joinedload(RoomMember.membership)
+                .load_only(GroupMembership.id, GroupMembership.user_id, GroupMembership.display_name)
+                .joinedload(GroupMembership.user)
+                .load_only(User.id, User.name)
+            )
             .order_by(RoomMember.position, RoomMember.id)
         )
     )
 
 
+@lru_cache(maxsize=1024)
+def _render_commitment(text: str) -> Markup:
+    """A commitment's sanitized HTML. Cached by text alone (at most COMMITMENT_MAX_LENGTH characters each): the
+    HTML says nothing the text does not, and it is only ever handed to the owner, who loaded the text."""
+    return render_markdown(text)
+
+
 def _commitment_item(commitment: Commitment, latest: CohortSession | None) -> CommitmentItem:
     due = latest is not None and commitment.cohort_session.starts_at < latest.starts_at
-    return CommitmentItem(commitment, render_markdown(commitment.text), due)
+    return CommitmentItem(commitment, _render_commitment(commitment.text), due)
 
 
 def participant_home(session: so.Session, user: User, at: datetime | None = None) -> Home:
@@ -239,6 +292,7 @@ def participant_home(session: so.Session, user: User, at: datetime | None = None
             places.setdefault(cohort.id, entry)
     if not places:
         return Home(certificates=certificates)
+    pre_meeting = _pre_meeting_readings(session, [e.registration.cohort.course_id for e in places.values()])
     read = {
         (cohort_id, reading_id)
         for cohort_id, reading_id in session.execute(
@@ -268,7 +322,8 @@ def participant_home(session: so.Session, user: User, at: datetime | None = None
             opens, closes = video_link_window(current)
             if opens <= at < closes:
                 video_url = _web_link(cohort.video_url)
-            readings = [ReadingItem(r, (cohort_id, r.id) in read) for r in readings_due(cohort, current)]
+            due = readings_due(cohort, current, pre_meeting.get(cohort.course_id))
+            readings = [ReadingItem(r, (cohort_id, r.id) in read) for r in due]
             room = breakouts.room_of(session, cohort, current, entry.membership.id)
             if room is not None:
                 members = _room_members(session, room)
@@ -291,7 +346,8 @@ def participant_home(session: so.Session, user: User, at: datetime | None = None
                 latest_started=latest,
                 commitments=[item for item in mine if item.commitment.status == CommitmentStatus.OPEN],
                 recent=[item for item in mine if item.commitment.status != CommitmentStatus.OPEN],
-                coordinates_group=is_coordinator(participant.group, user),
+                # The entry's membership is the user's own (one per group), active: no need to load the group's.
+                coordinates_group=entry.membership.role == MembershipRole.COORDINATOR,
             )
         )
     far_future = at + timedelta(days=100_000)
@@ -306,7 +362,7 @@ def participant_home(session: so.Session, user: User, at: datetime | None = None
 class ReadingPage:
     cohort: Cohort
     reading: Reading
-    participant: Participant | None  # None for trainers and administrators who are not on a roster
+    is_participant: bool  # False for trainers and administrators who are not on a roster
     progress: ReadingProgress | None
     due_before: CohortSession | None
     due_number: int
@@ -320,10 +376,33 @@ def _load_cohort_with_course(session: so.Session, cohort_id: int) -> Cohort:
     return cohort
 
 
-def _require_reader(session: so.Session, user: User, cohort: Cohort) -> Participant | None:
-    """Participants read; trainers and administrators may look at what they read."""
-    found = participation(session, user, cohort)
-    if found is None and not can_teach(user, cohort):
+def _load_cohort_for_reading(session: so.Session, cohort_id: int) -> Cohort:
+    """The cohort with its sessions and its course's title and slug (none of the course's readings)."""
+    cohort = session.scalar(
+        sa.select(Cohort)
+        .where(Cohort.id == cohort_id)
+        .options(
+            so.joinedload(Cohort.course).load_only(Course.id, Course.slug, Course.title),
+            so.selectinload(Cohort.sessions),
+        )
+    )
+    if cohort is None:
+        raise NotFound(_("There is no such cohort."))
+    return cohort
+
+
+def _is_participant(session: so.Session, user: User, cohort: Cohort) -> bool:
+    """Whether a confirmed roster of the cohort names the user (participation's rule, as one yes/no query)."""
+    if not user.is_authenticated:
+        return False
+    query = confirmed_roster(RosterEntry.id, cohort_id=cohort.id).where(GroupMembership.user_id == user.id)
+    return session.scalar(query.limit(1)) is not None
+
+
+def _require_reader(session: so.Session, user: User, cohort: Cohort) -> bool:
+    """Participants read; trainers and administrators may look at what they read. True for participants."""
+    found = _is_participant(session, user, cohort)
+    if not found and not can_teach(user, cohort):
         raise Forbidden(_("This page is for the cohort's participants and trainers."))
     return found
 
@@ -336,13 +415,28 @@ def cohort_reading(session: so.Session, cohort: Cohort, slug: str) -> Reading:
     return reading
 
 
+def _due_before(session: so.Session, cohort: Cohort, reading: Reading) -> CohortSession | None:
+    """The first of the cohort's sessions the reading is due for (see readings_due), without loading the course's
+    readings: the pre-meeting reading is due for session 1, any other for the first session whose outline lists it."""
+    if not cohort.sessions:
+        return None
+    if reading.is_pre_meeting:
+        return cohort.sessions[0]
+    listed_in = set(
+        session.scalars(
+            sa.select(session_readings.c.course_session_id).where(session_readings.c.reading_id == reading.id)
+        )
+    )
+    return next((s for s in cohort.sessions if s.course_session_id in listed_in), None)
+
+
 def reading_page(session: so.Session, user: User, cohort_id: int, slug: str) -> ReadingPage:
     """A reading as the cohort reads it: for its participants (with their progress) and its trainers."""
-    cohort = _load_cohort_with_course(session, cohort_id)
-    participant = _require_reader(session, user, cohort)
+    cohort = _load_cohort_for_reading(session, cohort_id)
+    is_participant = _require_reader(session, user, cohort)
     reading = cohort_reading(session, cohort, slug)
     progress = None
-    if participant is not None:
+    if is_participant:
         progress = session.scalar(
             sa.select(ReadingProgress).where(
                 ReadingProgress.user_id == user.id,
@@ -350,11 +444,11 @@ def reading_page(session: so.Session, user: User, cohort_id: int, slug: str) -> 
                 ReadingProgress.reading_id == reading.id,
             )
         )
-    due_before = next((s for s in cohort.sessions if reading in readings_due(cohort, s)), None)
+    due_before = _due_before(session, cohort, reading)
     return ReadingPage(
         cohort=cohort,
         reading=reading,
-        participant=participant,
+        is_participant=is_participant,
         progress=progress,
         due_before=due_before,
         due_number=cohort.sessions.index(due_before) + 1 if due_before is not None else 0,

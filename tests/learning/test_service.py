@@ -159,6 +159,28 @@ def test_the_pre_meeting_reading_is_due_before_session_one_only(make_cohort):
     assert [r.slug for r in service.readings_due(cohort, second)] == ["the-ladder-of-participation"]
 
 
+def test_home_lists_the_pre_meeting_reading_first_before_session_one(make_running_cohort):
+    world = make_running_cohort((3,))
+    first, second = world.cohort.sessions[:2]
+    in_first = [r.slug for r in first.course_session.readings]
+    pre_meeting = next(r for r in world.cohort.course.readings if r.slug not in in_first)
+    pre_meeting.is_pre_meeting = True  # made the course's pre-meeting reading after its groups were confirmed
+    db.session.commit()
+    member = world.groups[0].members[1]
+    home = _home_of(member, at=first.starts_at - timedelta(days=1))
+    assert [item.reading.slug for item in home.readings] == [pre_meeting.slug, *in_first]
+    home = _home_of(member, at=second.starts_at - timedelta(hours=1))
+    assert pre_meeting.slug not in [item.reading.slug for item in home.readings]
+
+
+def test_home_links_the_commitments_summary_for_the_groups_coordinators_only(make_running_cohort):
+    world = make_running_cohort((3, 3), started_days_ago=3)
+    at = world.cohort.sessions[1].starts_at
+    assert _home_of(world.groups[0].coordinator, at).coordinates_group
+    for person in (world.groups[0].members[1], world.groups[1].members[2]):
+        assert not _home_of(person, at).coordinates_group
+
+
 def test_marking_read_twice_keeps_one_row_and_the_latest_note(make_running_cohort):
     world = make_running_cohort((3,), started_days_ago=3)
     member = world.groups[0].members[1]
@@ -210,9 +232,9 @@ def test_a_reading_must_belong_to_the_cohorts_course(make_running_cohort):
 def test_reading_page_is_for_participants_and_trainers(make_running_cohort, make_user):
     world = make_running_cohort((3,), started_days_ago=3)
     page = service.reading_page(db.session, world.groups[0].members[1], world.cohort.id, "the-art-of-the-one-on-one")
-    assert page.participant is not None and page.due_number == 2
+    assert page.is_participant and page.due_number == 2
     teacher_page = service.reading_page(db.session, world.trainer, world.cohort.id, "the-art-of-the-one-on-one")
-    assert teacher_page.participant is None and teacher_page.can_teach
+    assert not teacher_page.is_participant and teacher_page.can_teach
     with pytest.raises(Forbidden):
         service.reading_page(db.session, make_user(), world.cohort.id, "the-art-of-the-one-on-one")
 
