@@ -154,7 +154,8 @@ def write_performance_md(report: dict, path: Path) -> Path:
         "",
         f"gunicorn serves `wsgi:app` on loopback with {settings['workers']} gthread workers of {settings['threads']} "
         f"threads (SECRET_KEY set, rate limits off, LOG_LEVEL=WARNING); `wrk -t{settings['wrk_threads']} "
-        f"-c{settings['connections']} -d{settings['seconds']}s --latency` drives each page of the big cohort in turn, "
+        f"-c{settings['connections']} -d{settings['seconds']}s --latency` drives each page of the big cohort in turn "
+        f"(after a {settings.get('warmup_seconds', 0)}-second run that is discarded: workers' first renders), "
         "signed in where the page needs it, with hello-world (`/_bench/hello`, same server, same run) as the "
         "reference. SQL statements per request are counted in-process (Flask test client) on the same database, "
         "for the cohorts of the three sizes, with the public page cache off (what rendering costs); the served app "

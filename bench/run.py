@@ -50,12 +50,13 @@ class Settings:
     repeats: int  # in-process requests timed per page and cohort size
     attempts: int  # concurrent registration attempts
     hello_runs: int  # hello-world measured at the start (and the end, when 2)
+    warmup_seconds: int  # load on each page before its measured run, discarded (workers' first renders)
 
 
 FULL = Settings("full", seconds=10, connections=32, wrk_threads=2, workers=2, threads=4, repeats=7, attempts=300,
-                hello_runs=2)  # fmt: skip
+                hello_runs=2, warmup_seconds=2)  # fmt: skip
 QUICK = Settings("quick", seconds=1, connections=16, wrk_threads=2, workers=2, threads=4, repeats=0, attempts=100,
-                 hello_runs=1)  # fmt: skip
+                 hello_runs=1, warmup_seconds=0)  # fmt: skip
 
 
 _STARTED = time.monotonic()
@@ -88,10 +89,10 @@ def machine() -> dict:
     }
 
 
-def _wrk(server: Server, path: str, settings: Settings, cookie: str | None = None):
+def _wrk(server: Server, path: str, settings: Settings, cookie: str | None = None, seconds: int | None = None):
     return run_wrk(
         server.url + path,
-        seconds=settings.seconds,
+        seconds=seconds or settings.seconds,
         connections=settings.connections,
         threads=settings.wrk_threads,
         cookie=cookie,
@@ -163,6 +164,9 @@ def measure_served(prepared: Prepared, settings: Settings, server: Server) -> tu
         browser = Browser(server.url)
         browser.login(email, manifest.password)
         cookies[who] = browser.cookie_header
+    if settings.warmup_seconds:
+        _wrk(server, HELLO, settings, seconds=settings.warmup_seconds)
+        server.drain()
     hello_runs = [_wrk(server, HELLO, settings)]
     server.drain()
     log(f"{kind}: hello-world {hello_runs[0].rps:.0f} requests/s")
@@ -177,6 +181,10 @@ def measure_served(prepared: Prepared, settings: Settings, server: Server) -> tu
             skipped[page.name] = f"{path} answered HTTP {status} for the {page.who} user"
             log(f"WARNING {kind}: skipping {page.name}: {skipped[page.name]}")
             continue
+        if settings.warmup_seconds:
+            # Each worker's first requests compile templates and fill its public page cache: not the steady state.
+            _wrk(server, path, settings, cookie, seconds=settings.warmup_seconds)
+            server.drain()
         result = _wrk(server, path, settings, cookie)
         pages[page.name] = _page_figures(result, counted, server, page.who, path)
         waited = server.drain()
