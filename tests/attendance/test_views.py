@@ -12,6 +12,7 @@ from app.attendance.models import Attendance, AttendanceSource
 from app.cohorts.models import CohortStatus
 from app.extensions import db
 from app.registration.models import Completion
+from tests.attendance.checklist import read_checklist
 from tests.attendance.conftest import login
 from tests.conftest import csrf_tokens
 
@@ -104,6 +105,71 @@ def test_trainer_sees_a_checklist_per_room_with_everyone_not_in_a_room_last(clie
     assert "0 present, 0 recorded, of 8 participants" in page
     assert 'name="complete"' not in page  # the last session is weeks away
     assert "The last session starts on" in page
+
+
+def rooms_out_of_order(world, rooms: dict[str, list]) -> None:
+    """A standing plan with these rooms (name -> participants in their room order): rooms and members are added in
+    reverse, so their ids disagree with their positions and only the positions can give the order."""
+    from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember, RoomStrategy
+
+    plan = BreakoutPlan(cohort_id=world.cohort.id, strategy=RoomStrategy.KEEP_GROUPS, target_size=4, seed=1)
+    for position, (name, people) in reversed(list(enumerate(rooms.items()))):
+        room = BreakoutRoom(position=position, name=name)
+        room.members = [
+            RoomMember(membership_id=p.membership.id, position=k) for k, p in reversed(list(enumerate(people)))
+        ]
+        plan.rooms.append(room)
+    db.session.add(plan)
+    db.session.commit()
+
+
+def test_the_checklist_shows_each_room_in_order_with_every_persons_tick_state_and_sessions(client, make_running_cohort):
+    world = make_running_cohort((3, 3), roster_only=1, started_days_ago=8)
+    p = world.participants  # per group: coordinator, two members, one roster-only member
+    first, second = world.cohort.sessions[:2]
+    rooms_out_of_order(world, {"Room A": [p[5], p[0]], "Room B": [p[1], p[4]], "Room C": []})
+    service.record_checklist(db.session, world.trainer, world.cohort, first, {p[0].membership.id, p[1].membership.id})
+    service.import_attendance(db.session, world.trainer, world.cohort, first, f"Email\n{p[5].email}\n".encode())
+    coordinator = world.groups[1].coordinator
+    service.record_roster_only(
+        db.session, coordinator, world.cohort, world.groups[1].group, first, {p[7].membership.id}
+    )
+    service.record_checklist(db.session, world.trainer, world.cohort, second, {p[0].membership.id})
+    db.session.commit()
+    login(client, world.trainer)
+
+    page = text(client.get(url(world, session=first.id)))
+
+    sections = read_checklist(page)
+    assert [s.legend for s in sections] == [
+        "Room A (2 people)", "Room B (2 people)", "Room C (0 people)", "Not in a room (4 people)",
+    ]  # fmt: skip
+    order = [[p[5], p[0]], [p[1], p[4]], [], [p[2], p[3], p[6], p[7]]]
+    assert [[t.value for t in s.ticks] for s in sections] == [[str(x.membership.id) for x in o] for o in order]
+    ticks = {t.value: t for s in sections for t in s.ticks}
+    assert {v for v, t in ticks.items() if t.checked} == {str(x.membership.id) for x in (p[0], p[1], p[5], p[7])}
+    for person in p:
+        assert ticks[str(person.membership.id)].label.startswith(person.name)  # every checkbox has its label
+    # State at this session, who recorded it, and sessions attended of the cohort.
+    expected = {
+        0: ("present", "checklist", "2"),
+        1: ("present", "checklist", "1"),
+        2: ("absent", "checklist", "0"),
+        3: ("absent", "checklist", "0"),
+        4: ("absent", "checklist", "0"),
+        5: ("present", "import", "1"),
+        6: ("absent", "checklist", "0"),
+        7: ("present", "coordinator", "1"),
+    }
+    for index, (state, source, attended) in expected.items():
+        row = ticks[str(p[index].membership.id)].row.lower()
+        assert state in row and source in row and row.split()[-1] == attended, (index, row)
+        assert ("present" if state == "absent" else "absent") not in row.replace(p[index].name.lower(), "")
+    for person in (p[5], p[0], p[1], p[4]):  # rooms mix groups, so their rows name the group
+        assert person.group.name.lower() in ticks[str(person.membership.id)].row.lower()
+    for person in (p[3], p[7]):
+        assert "no account" in ticks[str(person.membership.id)].row
+    assert "4 present, 8 recorded, of 8 participants" in page
 
 
 def test_saving_the_checklist_records_attendance_and_redirects(client, make_running_cohort):
@@ -435,3 +501,72 @@ def test_trainers_download_every_sessions_attendance_as_csv(client, make_running
     assert lines[4][1] == "" and lines[4][4:7] == ["absent", "absent", ""]  # the roster-only member
     login(client, world.groups[0].coordinator)
     assert client.get(url(world, "attendance.csv")).status_code == 403
+
+
+def csv_lines(response) -> list[list[str]]:
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    return list(csv.reader(io.StringIO(text(response))))
+
+
+def test_the_csv_lists_everyone_in_registration_order_with_every_sessions_state(client, make_running_cohort):
+    world = make_running_cohort((3, 2), roster_only=1, started_days_ago=8)
+    p = world.participants  # per group: coordinator, members, one roster-only member
+    first, second = world.cohort.sessions[:2]
+    service.record_checklist(db.session, world.trainer, world.cohort, first, {x.membership.id for x in p[:4]})
+    service.import_attendance(db.session, world.trainer, world.cohort, second, f"Email\n{p[4].email}\n".encode())
+    service.record_roster_only(
+        db.session, world.groups[1].coordinator, world.cohort, world.groups[1].group, second, {p[6].membership.id}
+    )
+    db.session.commit()
+    login(client, world.trainer)
+
+    response = client.get(url(world, "attendance.csv"))
+
+    def person(x):
+        return [x.name, x.email or "", x.group.name, x.group.organization]
+
+    def reason(n):
+        return f"attended {n} of 3 required sessions"
+
+    assert text(response).endswith("\r\n")
+    assert csv_lines(response) == [
+        ["Name", "Email", "Group", "Organization", "Session 1", "Session 2", "Session 3",
+         "Sessions attended", "Meets the completion rule"],
+        [*person(p[0]), "present", "", "", "1", reason(1)],
+        [*person(p[1]), "present", "", "", "1", reason(1)],
+        [*person(p[2]), "present", "", "", "1", reason(1)],
+        [*person(p[3]), "present", "", "", "1", reason(1)],
+        [*person(p[4]), "absent", "present", "", "1", reason(1)],
+        [*person(p[5]), "absent", "", "", "0", reason(0)],
+        [*person(p[6]), "absent", "present", "", "1", reason(1)],
+    ]  # fmt: skip
+    assert [p[3].email, p[6].email] == [None, None]  # the roster-only members
+
+
+def test_the_csv_says_why_people_miss_the_rule_and_yes_for_those_who_meet_it(client, advanced_cohort):
+    world = advanced_cohort((3, 3), pre_meetings=(True, False))  # 2 of 3 sessions, and the group's pre-meeting
+    p = world.participants
+    sessions = world.cohort.sessions
+    everyone = {x.membership.id for x in p}
+    service.record_checklist(db.session, world.trainer, world.cohort, sessions[0], everyone)
+    service.record_checklist(
+        db.session, world.trainer, world.cohort, sessions[1], everyone - {p[1].membership.id, p[5].membership.id}
+    )
+    service.record_checklist(
+        db.session, world.trainer, world.cohort, sessions[2], {p[1].membership.id, p[3].membership.id}
+    )
+    db.session.commit()
+    login(client, world.trainer)
+
+    lines = csv_lines(client.get(url(world, "attendance.csv")))
+
+    no_pre_meeting = "group's pre-meeting not logged"
+    assert [line[0] for line in lines[1:]] == [x.name for x in p]
+    assert [line[4:] for line in lines[1:]] == [
+        ["present", "present", "absent", "2", "yes"],
+        ["present", "absent", "present", "2", "yes"],
+        ["present", "present", "absent", "2", "yes"],
+        ["present", "present", "present", "3", no_pre_meeting],
+        ["present", "present", "absent", "2", no_pre_meeting],
+        ["present", "absent", "absent", "1", f"attended 1 of 2 required sessions; {no_pre_meeting}"],
+    ]
