@@ -386,7 +386,7 @@ FORBIDDEN_TAGS = {
 # that loads or runs something must still be absent.
 FORBIDDEN_ON_PAGES = {"img", "svg", "iframe", "style", "object", "embed", "math", "base", "video", "audio", "source"}
 _SCRIPT_TAG = re.compile(r"<script\b[^>]*>", re.I)
-_PAGE_SCRIPT = re.compile(r'<script src="(/static/js/[\w.]+)" defer></script>')
+_PAGE_SCRIPT = re.compile(r'<script src="(/static/js/[\w.]+)(?:\?v=\w+)?" defer></script>')  # ?v=: content version
 
 
 def assert_harmless(html: str, allowed_scripts: frozenset | None = None) -> None:
