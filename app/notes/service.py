@@ -25,7 +25,7 @@ from app.accounts.models import User
 from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember
 from app.breakouts.service import current_plan, get_cohort_session, is_room_member, rooms_in_force
 from app.cohorts.models import Cohort, CohortSession
-from app.courses.models import CourseSession
+from app.courses.models import Course, CourseSession
 from app.groups.models import GroupMembership, MembershipStatus
 from app.learning.participants import can_teach, load_cohort, participation
 from app.lib.errors import DomainError, Forbidden, NotFound
@@ -166,14 +166,41 @@ def _require_writer(user: User, room: BreakoutRoom) -> None:
 
 
 def _load_room(session: so.Session, room_id: int) -> BreakoutRoom | None:
+    """The room with its plan and its members: of each, what the access rules and the page read (whose account,
+    still active, the name), not the members' whole accounts."""
     return session.scalar(
         sa.select(BreakoutRoom)
         .where(BreakoutRoom.id == room_id)
         .options(
             so.joinedload(BreakoutRoom.plan),
-            so.selectinload(BreakoutRoom.members).joinedload(RoomMember.membership).joinedload(GroupMembership.user),
+            so.selectinload(BreakoutRoom.members)
+            .joinedload(RoomMember.membership)
+            .load_only(
+                GroupMembership.id,
+                GroupMembership.group_id,
+                GroupMembership.user_id,
+                GroupMembership.display_name,
+                GroupMembership.status,
+            )
+            .joinedload(GroupMembership.user)
+            .load_only(User.id, User.name),
         )
     )
+
+
+def _load_cohort(session: so.Session, cohort_id: int) -> Cohort:
+    """The cohort with its sessions and its course's title (what the page heads with); NotFound for an unknown id."""
+    cohort = session.scalar(
+        sa.select(Cohort)
+        .where(Cohort.id == cohort_id)
+        .options(
+            so.joinedload(Cohort.course).load_only(Course.id, Course.slug, Course.title),
+            so.selectinload(Cohort.sessions),
+        )
+    )
+    if cohort is None:
+        raise NotFound(_("There is no such cohort."))
+    return cohort
 
 
 def find_note(session: so.Session, room_id: int, cohort_session_id: int) -> BreakoutNote | None:
@@ -209,7 +236,7 @@ def open_note(session: so.Session, user: User, cohort_id: int, session_id: int, 
     until someone saves). A room not in force for the session (its plan was replaced, or the session has its own
     rooms) is only reachable while it holds notes for it.
     """
-    cohort = load_cohort(session, cohort_id)
+    cohort = _load_cohort(session, cohort_id)
     cohort_session = get_cohort_session(session, cohort, session_id)
     room = _load_room(session, room_id)
     plan: BreakoutPlan | None = room.plan if room else None
