@@ -140,57 +140,83 @@ def _cohort_options():
 _READING_LISTED = (Reading.id, Reading.course_id, Reading.slug, Reading.title, Reading.estimated_minutes,
                    Reading.is_pre_meeting)  # fmt: skip
 
+# The user's places in cohorts not finished, with what the home page shows of each: the registration, its group
+# and cohort, the course's title, and the cohort's sessions. Built once (the options are costly to assemble on every
+# request); the user's id is bound when it runs.
+_MY_ROSTER_ENTRIES = (
+    sa.select(RosterEntry)
+    .join(Registration, RosterEntry.registration_id == Registration.id)
+    .join(GroupMembership, RosterEntry.membership_id == GroupMembership.id)
+    .join(Cohort, Registration.cohort_id == Cohort.id)
+    .join(Group, Registration.group_id == Group.id)
+    .join(Course, Cohort.course_id == Course.id)
+    .where(
+        GroupMembership.user_id == sa.bindparam("user_id"),
+        GroupMembership.status == MembershipStatus.ACTIVE,
+        Registration.status == RegistrationStatus.CONFIRMED,
+        Cohort.status.not_in([CohortStatus.COMPLETED, CohortStatus.CANCELLED]),
+    )
+    .options(
+        so.contains_eager(RosterEntry.membership),
+        so.contains_eager(RosterEntry.registration).options(
+            so.contains_eager(Registration.group),
+            so.contains_eager(Registration.cohort).options(
+                so.contains_eager(Cohort.course).load_only(Course.id, Course.slug, Course.title),
+                so.selectinload(Cohort.sessions),
+            ),
+        ),
+    )
+    .order_by(Registration.cohort_id, RosterEntry.id)
+)
+
 
 def _my_roster_entries(session: so.Session, user: User) -> list[RosterEntry]:
-    """The user's places in cohorts not finished, with what the home page shows of each: the registration, its
-    group and cohort, the course's title, and the sessions with the titles of their readings (no texts). One
-    query for the places, one for the sessions and one for their readings, whatever the cohorts' sizes."""
-    return list(
-        session.scalars(
-            sa.select(RosterEntry)
-            .join(Registration, RosterEntry.registration_id == Registration.id)
-            .join(GroupMembership, RosterEntry.membership_id == GroupMembership.id)
-            .join(Cohort, Registration.cohort_id == Cohort.id)
-            .join(Group, Registration.group_id == Group.id)
-            .join(Course, Cohort.course_id == Course.id)
-            .where(
-                GroupMembership.user_id == user.id,
-                GroupMembership.status == MembershipStatus.ACTIVE,
-                Registration.status == RegistrationStatus.CONFIRMED,
-                Cohort.status.not_in([CohortStatus.COMPLETED, CohortStatus.CANCELLED]),
-            )
-            .options(
-                so.contains_eager(RosterEntry.membership),
-                so.contains_eager(RosterEntry.registration).options(
-                    so.contains_eager(Registration.group),
-                    so.contains_eager(Registration.cohort).options(
-                        so.contains_eager(Cohort.course).load_only(Course.id, Course.slug, Course.title),
-                        so.selectinload(Cohort.sessions)
-                        .joinedload(CohortSession.course_session)
-                        .load_only(CourseSession.id)
-                        .selectinload(CourseSession.readings)
-                        .load_only(*_READING_LISTED),
-                    ),
-                ),
-            )
-            .order_by(Registration.cohort_id, RosterEntry.id)
+    """One query for the places and one for their cohorts' sessions, whatever the cohorts' sizes."""
+    return list(session.scalars(_MY_ROSTER_ENTRIES, {"user_id": user.id}))
+
+
+def _readings_due_now(
+    session: so.Session, current: dict[int, tuple[Cohort, CohortSession]]
+) -> dict[int, list[Reading]]:
+    """For each cohort (by id) and its current session, the readings due as readings_due gives them (the
+    session's readings; before session 1 the course's pre-meeting reading first), titles and links only: one
+    query for all, rather than every session's readings and every reading of the course with its text."""
+    listed_in = session_readings.c.course_session_id
+    course_sessions = {s.course_session_id for _c, s in current.values() if s.course_session_id is not None}
+    first_session_courses = {c.course_id for c, s in current.values() if c.sessions[0].id == s.id}
+    if not course_sessions and not first_session_courses:
+        return {cohort_id: [] for cohort_id in current}
+    rows = session.execute(
+        sa.select(listed_in, Reading)
+        .select_from(Reading)
+        .outerjoin(
+            session_readings, sa.and_(session_readings.c.reading_id == Reading.id, listed_in.in_(course_sessions))
         )
-    )
-
-
-def _pre_meeting_readings(session: so.Session, course_ids) -> dict[int, Reading]:
-    """Each course's pre-meeting reading (title and link only), for the courses that have one."""
-    if not course_ids:
-        return {}
-    found: dict[int, Reading] = {}
-    for reading in session.scalars(
-        sa.select(Reading)
-        .where(Reading.course_id.in_(set(course_ids)), Reading.is_pre_meeting.is_(True))
+        .where(
+            sa.or_(
+                listed_in.is_not(None),
+                sa.and_(Reading.course_id.in_(first_session_courses), Reading.is_pre_meeting.is_(True)),
+            )
+        )
         .options(so.load_only(*_READING_LISTED))
-        .order_by(Reading.id)
-    ):
-        found.setdefault(reading.course_id, reading)
-    return found
+        .order_by(Reading.id)  # the order of CourseSession.readings
+    )
+    by_session: dict[int, list[Reading]] = defaultdict(list)
+    pre_meeting: dict[int, Reading] = {}
+    for course_session_id, reading in rows:
+        if course_session_id is not None:
+            by_session[course_session_id].append(reading)
+        if reading.is_pre_meeting:
+            pre_meeting.setdefault(reading.course_id, reading)  # Course.pre_meeting_reading: the first
+    due = {}
+    for cohort_id, (cohort, cohort_session) in current.items():
+        readings = list(by_session.get(cohort_session.course_session_id, ()))
+        if cohort.sessions[0].id == cohort_session.id:
+            first = pre_meeting.get(cohort.course_id)
+            if first is not None and first not in readings:
+                readings.insert(0, first)
+        due[cohort_id] = readings
+    return due
 
 
 def session_state(cohort: Cohort, at: datetime) -> tuple[CohortSession | None, bool]:
@@ -208,18 +234,11 @@ def latest_started_session(cohort: Cohort, at: datetime) -> CohortSession | None
     return started[-1] if started else None
 
 
-_COURSE_PRE_MEETING = object()  # readings_due's default: ask the course (which loads all its readings)
-
-
-def readings_due(
-    cohort: Cohort, cohort_session: CohortSession, pre_meeting: Reading | None | object = _COURSE_PRE_MEETING
-) -> list[Reading]:
-    """The session's course readings; before session 1 also the pre-meeting reading, which groups discuss first.
-    `pre_meeting` is the course's pre-meeting reading (or None) when the caller has it already."""
+def readings_due(cohort: Cohort, cohort_session: CohortSession) -> list[Reading]:
+    """The session's course readings; before session 1 also the pre-meeting reading, which groups discuss first."""
     readings = list(cohort_session.course_session.readings) if cohort_session.course_session else []
     if cohort.sessions and cohort.sessions[0].id == cohort_session.id:
-        if pre_meeting is _COURSE_PRE_MEETING:
-            pre_meeting = cohort.course.pre_meeting_reading
+        pre_meeting = cohort.course.pre_meeting_reading
         if pre_meeting is not None and pre_meeting not in readings:
             readings.insert(0, pre_meeting)
     return readings
@@ -292,7 +311,13 @@ def participant_home(session: so.Session, user: User, at: datetime | None = None
             places.setdefault(cohort.id, entry)
     if not places:
         return Home(certificates=certificates)
-    pre_meeting = _pre_meeting_readings(session, [e.registration.cohort.course_id for e in places.values()])
+    current_sessions = {}
+    for cohort_id, entry in places.items():
+        cohort = entry.registration.cohort
+        current, in_progress = session_state(cohort, at)
+        if current is not None:
+            current_sessions[cohort_id] = (cohort, current)
+    due_now = _readings_due_now(session, current_sessions) if current_sessions else {}
     read = {
         (cohort_id, reading_id)
         for cohort_id, reading_id in session.execute(
@@ -322,8 +347,7 @@ def participant_home(session: so.Session, user: User, at: datetime | None = None
             opens, closes = video_link_window(current)
             if opens <= at < closes:
                 video_url = _web_link(cohort.video_url)
-            due = readings_due(cohort, current, pre_meeting.get(cohort.course_id))
-            readings = [ReadingItem(r, (cohort_id, r.id) in read) for r in due]
+            readings = [ReadingItem(r, (cohort_id, r.id) in read) for r in due_now[cohort_id]]
             room = breakouts.room_of(session, cohort, current, entry.membership.id)
             if room is not None:
                 members = _room_members(session, room)
