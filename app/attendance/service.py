@@ -11,9 +11,11 @@ from __future__ import annotations
 
 import csv
 import io
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -21,16 +23,24 @@ from flask_babel import gettext as _
 
 from app.accounts.models import User, normalise_email
 from app.attendance.models import Attendance, AttendanceSource
-from app.breakouts.service import rooms_for_session
+from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember
+from app.breakouts.service import current_plan
 from app.cohorts.models import Cohort, CohortSession, CohortStatus
 from app.groups.models import Group, GroupMembership
 from app.groups.service import is_coordinator
-from app.learning.participants import Participant, cohort_participants, group_participants, require_trainer
+from app.learning.participants import (
+    Participant,
+    cohort_participants,
+    confirmed_roster,
+    group_participants,
+    participant_membership_ids,
+    require_trainer,
+)
 from app.lib.errors import DomainError, Forbidden, NotFound
 from app.lib.time import now_utc, to_local
 from app.lib.urls import external_url
 from app.notifications.service import queue_email
-from app.registration.models import Completion, PreMeeting, Registration
+from app.registration.models import Completion, PreMeeting, Registration, RosterEntry
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_IMPORT_ROWS = 20_000
@@ -73,22 +83,65 @@ def _require_started(cohort_session: CohortSession, at: datetime | None = None) 
 # Reading attendance
 
 
-def _attendance_map(session: so.Session, cohort: Cohort) -> dict[tuple[int, int], Attendance]:
-    """Every recording for the cohort's sessions, by (session id, membership id), in one query."""
-    rows = session.scalars(
-        sa.select(Attendance)
+class Recorded(Protocol):
+    """What was recorded for one person at one session (the last recording): a row read by _attendance_map."""
+
+    present: bool
+    source: AttendanceSource
+
+
+def _attendance_map(session: so.Session, cohort: Cohort) -> dict[tuple[int, int], Recorded]:
+    """Every recording for the cohort's sessions, by (session id, membership id), in one query of plain rows."""
+    rows = session.execute(
+        sa.select(Attendance.cohort_session_id, Attendance.membership_id, Attendance.present, Attendance.source)
         .join(CohortSession, Attendance.cohort_session_id == CohortSession.id)
         .where(CohortSession.cohort_id == cohort.id)
     )
-    return {(a.cohort_session_id, a.membership_id): a for a in rows}
+    return {(row[0], row[1]): row for row in rows}
 
 
-def _attended_counts(records: dict[tuple[int, int], Attendance]) -> dict[int, int]:
+def _attended_counts(records: dict[tuple[int, int], Recorded]) -> dict[int, int]:
     counts: dict[int, int] = {}
     for (_session_id, membership_id), record in records.items():
         if record.present:
             counts[membership_id] = counts.get(membership_id, 0) + 1
     return counts
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A participant as the trainer's checklist and the spreadsheet show them: plain values read from one row
+    rather than ORM objects (a cohort can have thousands of participants)."""
+
+    membership_id: int
+    name: str
+    email: str | None  # None for roster-only members, who have no account
+    group_name: str
+    organization: str
+    registration_id: int
+
+    @property
+    def has_account(self) -> bool:
+        return self.email is not None
+
+
+def _people(session: so.Session, cohort: Cohort) -> list[Person]:
+    """The cohort's participants in registration order (as cohort_participants), in one query."""
+    rows = session.execute(
+        confirmed_roster(
+            GroupMembership.id,
+            sa.func.coalesce(User.name, GroupMembership.display_name, ""),  # GroupMembership.name
+            User.email,
+            Group.name,
+            Group.organization,
+            Registration.id,
+            cohort_id=cohort.id,
+        )
+        .join(Group, Registration.group_id == Group.id)
+        .outerjoin(User, GroupMembership.user_id == User.id)
+        .order_by(Registration.created_at, Registration.id, RosterEntry.id)
+    )
+    return [Person(*row) for row in rows]
 
 
 @dataclass(frozen=True)
@@ -104,30 +157,31 @@ class SessionCount:
 
 
 def _session_counts(
-    cohort: Cohort, participants: list[Participant], records: dict[tuple[int, int], Attendance], at: datetime
+    cohort: Cohort, membership_ids: set[int], records: dict[tuple[int, int], Recorded], at: datetime
 ) -> list[SessionCount]:
-    ids = {p.membership.id for p in participants}
-    counts = []
-    for number, cohort_session in enumerate(cohort.sessions, start=1):
-        mine = [r for (sid, mid), r in records.items() if sid == cohort_session.id and mid in ids]
-        counts.append(
-            SessionCount(
-                cohort_session=cohort_session,
-                number=number,
-                present=sum(1 for r in mine if r.present),
-                recorded=len(mine),
-                participants=len(participants),
-                has_started=started(cohort_session, at),
-            )
+    present: dict[int, int] = {}
+    recorded: dict[int, int] = {}
+    for (session_id, membership_id), record in records.items():
+        if membership_id in membership_ids:
+            recorded[session_id] = recorded.get(session_id, 0) + 1
+            present[session_id] = present.get(session_id, 0) + record.present
+    return [
+        SessionCount(
+            cohort_session=cohort_session,
+            number=number,
+            present=present.get(cohort_session.id, 0),
+            recorded=recorded.get(cohort_session.id, 0),
+            participants=len(membership_ids),
+            has_started=started(cohort_session, at),
         )
-    return counts
+        for number, cohort_session in enumerate(cohort.sessions, start=1)
+    ]
 
 
 def attendance_for(session: so.Session, cohort: Cohort, at: datetime | None = None) -> list[SessionCount]:
     """Per session of the cohort, in order: present, recorded and participants (current participants only)."""
-    return _session_counts(
-        cohort, cohort_participants(session, cohort), _attendance_map(session, cohort), at or now_utc()
-    )
+    members = set(session.scalars(participant_membership_ids(cohort.id)))
+    return _session_counts(cohort, members, _attendance_map(session, cohort), at or now_utc())
 
 
 # Checklist page
@@ -135,8 +189,10 @@ def attendance_for(session: so.Session, cohort: Cohort, at: datetime | None = No
 
 @dataclass(frozen=True)
 class ChecklistRow:
+    """A coordinator's view of one member of their group (see group_attendance_page)."""
+
     participant: Participant
-    record: Attendance | None
+    record: Recorded | None
     attended: int  # sessions of the cohort this participant was present at
 
     @property
@@ -144,10 +200,23 @@ class ChecklistRow:
         return bool(self.record and self.record.present)
 
 
+@dataclass(frozen=True, slots=True)
+class CheckRow:
+    """One person on the trainer's checklist: plain values, thousands per page."""
+
+    person: Person
+    record: Recorded | None  # at the session shown
+    attended: int  # sessions of the cohort this person was present at
+
+    @property
+    def present(self) -> bool:
+        return self.record is not None and self.record.present
+
+
 @dataclass(frozen=True)
 class ChecklistSection:
     title: str
-    rows: list[ChecklistRow]
+    rows: list[CheckRow]
     is_room: bool = False
 
 
@@ -158,6 +227,7 @@ class AttendancePage:
     sections: list[ChecklistSection]
     sessions: list[SessionCount]
     completion: CompletionPreview
+    usual_source: AttendanceSource | None  # how most of this session's recordings were made; rows name the others
 
     @property
     def summary(self) -> SessionCount:
@@ -167,34 +237,51 @@ class AttendancePage:
     def has_started(self) -> bool:
         return self.summary.has_started
 
+    @property
+    def present_ids(self) -> list[int]:
+        return [row.person.membership_id for section in self.sections for row in section.rows if row.present]
+
+
+def _room_members(session: so.Session, plan: BreakoutPlan) -> list[tuple[int, str, int | None]]:
+    """(room id, room name, membership id or None for an empty room) of the plan's rooms, in room order and each
+    room's members in their places: one query of plain rows."""
+    return list(
+        session.execute(
+            sa.select(BreakoutRoom.id, BreakoutRoom.name, RoomMember.membership_id)
+            .select_from(BreakoutRoom)
+            .outerjoin(RoomMember, RoomMember.room_id == BreakoutRoom.id)
+            .where(BreakoutRoom.plan_id == plan.id)
+            .order_by(BreakoutRoom.position, RoomMember.position, RoomMember.id)
+        )
+    )
+
 
 def _sections(
-    session: so.Session,
-    cohort: Cohort,
-    cohort_session: CohortSession,
-    participants: list[Participant],
-    row_for,
+    session: so.Session, cohort: Cohort, cohort_session: CohortSession, people: list[Person], row_for
 ) -> list[ChecklistSection]:
     """A section per room (room order, members in their places), then "Not in a room"; one per group before rooms."""
-    by_membership = {p.membership.id: p for p in participants}
-    rooms = rooms_for_session(session, cohort, cohort_session)
-    if not rooms:
-        sections: dict[int, ChecklistSection] = {}
-        for participant in participants:
-            section = sections.setdefault(participant.registration.id, ChecklistSection(participant.group.name, []))
-            section.rows.append(row_for(participant))
-        return list(sections.values())
+    plan = current_plan(session, cohort, cohort_session)
+    if plan is None:
+        by_registration: dict[int, ChecklistSection] = {}
+        for person in people:
+            section = by_registration.get(person.registration_id)
+            if section is None:
+                section = by_registration[person.registration_id] = ChecklistSection(person.group_name, [])
+            section.rows.append(row_for(person))
+        return list(by_registration.values())
+    by_membership = {p.membership_id: p for p in people}
     placed: set[int] = set()
-    result = []
-    for room in rooms:
-        rows = []
-        for member in room.members:
-            participant = by_membership.get(member.membership_id)
-            if participant is not None and member.membership_id not in placed:
-                placed.add(member.membership_id)
-                rows.append(row_for(participant))
-        result.append(ChecklistSection(room.name, rows, is_room=True))
-    unplaced = [row_for(p) for p in participants if p.membership.id not in placed]
+    rooms: dict[int, ChecklistSection] = {}
+    for room_id, room_name, membership_id in _room_members(session, plan):
+        section = rooms.get(room_id)
+        if section is None:
+            section = rooms[room_id] = ChecklistSection(room_name, [], is_room=True)
+        person = by_membership.get(membership_id)
+        if person is not None and membership_id not in placed:
+            placed.add(membership_id)
+            section.rows.append(row_for(person))
+    result = list(rooms.values())
+    unplaced = [row_for(p) for p in people if p.membership_id not in placed]
     if unplaced:
         result.append(ChecklistSection(_("Not in a room"), unplaced))
     return result
@@ -204,25 +291,29 @@ def attendance_page(
     session: so.Session, trainer: User, cohort: Cohort, cohort_session_id: int | None = None, at: datetime | None = None
 ) -> AttendancePage:
     """The trainer's checklist for one session (default: the latest that has started), grouped by room, with
-    every session's counts and where completion stands. For the cohort's trainers and admins; constant queries."""
+    every session's counts and where completion stands. For the cohort's trainers and admins; constant queries,
+    each reading plain rows."""
     require_trainer(trainer, cohort)
     at = at or now_utc()
     cohort_session = choose_session(cohort, cohort_session_id, at)
-    participants = cohort_participants(session, cohort)
+    people = _people(session, cohort)
     records = _attendance_map(session, cohort)
     attended = _attended_counts(records)
+    session_id = cohort_session.id
 
-    def row_for(participant: Participant) -> ChecklistRow:
-        key = (cohort_session.id, participant.membership.id)
-        return ChecklistRow(participant, records.get(key), attended.get(participant.membership.id, 0))
+    def row_for(person: Person) -> CheckRow:
+        return CheckRow(person, records.get((session_id, person.membership_id)), attended.get(person.membership_id, 0))
 
-    statuses = _completion_statuses(session, cohort, participants, records)
+    sections = _sections(session, cohort, cohort_session, people, row_for)
+    sources = Counter(row.record.source for section in sections for row in section.rows if row.record is not None)
+    statuses = _statuses_of_people(session, cohort, people, attended)
     return AttendancePage(
         cohort=cohort,
         cohort_session=cohort_session,
-        sections=_sections(session, cohort, cohort_session, participants, row_for),
-        sessions=_session_counts(cohort, participants, records, at),
-        completion=CompletionPreview.of(cohort, statuses, at),
+        sections=sections,
+        sessions=_session_counts(cohort, {p.membership_id for p in people}, records, at),
+        completion=CompletionPreview.of(session, cohort, statuses, at),
+        usual_source=sources.most_common(1)[0][0] if sources else None,
     )
 
 
@@ -317,7 +408,7 @@ def record_checklist(
     _check_session_of(cohort, cohort_session)
     _require_started(cohort_session, at)
     ticked = set(present_ids)
-    wanted = {p.membership.id: p.membership.id in ticked for p in cohort_participants(session, cohort)}
+    wanted = {mid: mid in ticked for mid in session.scalars(participant_membership_ids(cohort.id))}
     return _record(
         session, cohort_session, _changed(session, cohort_session, wanted), AttendanceSource.CHECKLIST, trainer
     )
@@ -593,7 +684,7 @@ def group_attendance_page(
         cohort_session=cohort_session,
         roster_only=[r for r in rows if r.participant.user is None],
         others=[r for r in rows if r.participant.user is not None],
-        sessions=_session_counts(cohort, participants, records, at),
+        sessions=_session_counts(cohort, {p.membership.id for p in participants}, records, at),
     )
 
 
@@ -628,7 +719,7 @@ def record_roster_only(
 class CompletionStatus:
     """Where one participant stands on the course's completion rule."""
 
-    participant: Participant
+    participant: Participant | Person  # Person on the trainer's page and in the spreadsheet
     attended: int
     required: int
     pre_meeting_required: bool
@@ -655,9 +746,23 @@ class CompletionStatus:
         return "; ".join(self.reasons)
 
     @property
+    def standing(self) -> tuple[int, bool]:
+        """What the reasons depend on: the same for everyone with the same attendance and pre-meeting."""
+        return self.attended, self.pre_meeting_logged
+
+    @property
     def summary(self) -> str:
         """The words "2 of 2 sessions attended", for pages that show a participant's progress."""
         return _("%(n)s of %(required)s sessions attended", n=self.attended, required=self.required)
+
+
+def _reasons_once(statuses: list[CompletionStatus]) -> dict[tuple[int, bool], str]:
+    """The reason of each standing among these statuses, translated once per standing rather than per person."""
+    reasons: dict[tuple[int, bool], str] = {}
+    for status in statuses:
+        if status.standing not in reasons:
+            reasons[status.standing] = status.reason
+    return reasons
 
 
 def required_sessions(cohort: Cohort) -> int:
@@ -666,21 +771,47 @@ def required_sessions(cohort: Cohort) -> int:
     return min(required, len(cohort.sessions)) if cohort.sessions else required
 
 
-def _completion_statuses(
-    session: so.Session,
-    cohort: Cohort,
-    participants: list[Participant],
-    records: dict[tuple[int, int], Attendance],
-) -> list[CompletionStatus]:
-    course = cohort.course
-    pre_meeting_needed = course.pre_meeting_reading is not None
-    logged = set(
+def _pre_meetings_logged(session: so.Session, cohort: Cohort) -> set[int]:
+    """The registrations of the cohort whose group logged its pre-meeting."""
+    return set(
         session.scalars(
             sa.select(PreMeeting.registration_id)
             .join(Registration, PreMeeting.registration_id == Registration.id)
             .where(Registration.cohort_id == cohort.id)
         )
     )
+
+
+def _statuses_of_people(
+    session: so.Session, cohort: Cohort, people: list[Person], attended: dict[int, int]
+) -> list[CompletionStatus]:
+    """Where each person stands on the rule, for the trainer's page and the spreadsheet, which show the rule, not
+    who holds the course already (`completion` is left None; run_completion reads it)."""
+    pre_meeting_needed = cohort.course.pre_meeting_reading is not None
+    logged = _pre_meetings_logged(session, cohort)
+    required = required_sessions(cohort)
+    return [
+        CompletionStatus(
+            participant=p,
+            attended=attended.get(p.membership_id, 0),
+            required=required,
+            pre_meeting_required=pre_meeting_needed,
+            pre_meeting_logged=p.registration_id in logged,
+            completion=None,
+        )
+        for p in people
+    ]
+
+
+def _completion_statuses(
+    session: so.Session,
+    cohort: Cohort,
+    participants: list[Participant],
+    records: dict[tuple[int, int], Recorded],
+) -> list[CompletionStatus]:
+    course = cohort.course
+    pre_meeting_needed = course.pre_meeting_reading is not None
+    logged = _pre_meetings_logged(session, cohort)
     user_ids = [p.user.id for p in participants if p.user is not None]
     held = {}
     if user_ids:
@@ -729,12 +860,20 @@ class CompletionPreview:
     can_complete: bool
     refusal: str | None
     is_completed: bool
-    statuses: list[CompletionStatus]
+    statuses: list[CompletionStatus]  # of Person rows (see _statuses_of_people)
     required: int  # sessions to attend, as the completion rule counts them
+    certificates: int  # participants holding a completion earned in this cohort
 
     @classmethod
-    def of(cls, cohort: Cohort, statuses: list[CompletionStatus], at: datetime) -> CompletionPreview:
+    def of(
+        cls, session: so.Session, cohort: Cohort, statuses: list[CompletionStatus], at: datetime
+    ) -> CompletionPreview:
         refusal = _completion_refusal(cohort, at)
+        earned = session.scalar(
+            confirmed_roster(sa.func.count(), cohort_id=cohort.id)
+            .join(Completion, Completion.user_id == GroupMembership.user_id)
+            .where(Completion.cohort_id == cohort.id, Completion.course_id == cohort.course_id)
+        )
         return cls(
             cohort.id,
             refusal is None,
@@ -742,6 +881,7 @@ class CompletionPreview:
             cohort.status == CohortStatus.COMPLETED,
             statuses,
             required_sessions(cohort),
+            earned or 0,
         )
 
     @property
@@ -758,13 +898,24 @@ class CompletionPreview:
         return len(self.missing)
 
     @property
-    def without_account(self) -> int:
-        return sum(1 for s in self.statuses if s.participant.user is None)
+    def missing_by_reason(self) -> list[tuple[str, int, list[tuple[str, list[str]]]]]:
+        """Who does not meet the rule: each reason (said once) with how many, and under it each group (said once)
+        with its people's names; reasons, groups and people in the order people come (registration order)."""
+        by_reason: dict[str, dict[int, tuple[str, list[str]]]] = {}
+        counts: Counter[str] = Counter()
+        missing = self.missing
+        reasons = _reasons_once(missing)
+        for status in missing:
+            person = status.participant
+            reason = reasons[status.standing]
+            counts[reason] += 1
+            groups = by_reason.setdefault(reason, {})
+            groups.setdefault(person.registration_id, (person.group_name, []))[1].append(person.name)
+        return [(reason, counts[reason], list(groups.values())) for reason, groups in by_reason.items()]
 
     @property
-    def certificates(self) -> int:
-        """Completions earned in this cohort."""
-        return sum(1 for s in self.statuses if s.completion is not None and s.completion.cohort_id == self.cohort_id)
+    def without_account(self) -> int:
+        return sum(1 for s in self.statuses if not s.participant.has_account)
 
 
 def _completion_refusal(cohort: Cohort, at: datetime) -> str | None:
@@ -873,31 +1024,36 @@ def _create_completions(session: so.Session, cohort: Cohort, user_ids: set[int],
 
 
 def attendance_rows(session: so.Session, trainer: User, cohort: Cohort) -> list[list[str]]:
-    """The whole cohort's attendance for a spreadsheet: a header, then one row per participant with each session's
-    state (present, absent, or blank when not recorded) and where they stand on the completion rule."""
+    """The whole cohort's attendance for a spreadsheet: a header, then one row per participant (registration order)
+    with each session's state (present, absent, or blank when not recorded) and where they stand on the completion
+    rule. Constant queries of plain rows."""
     require_trainer(trainer, cohort)
-    participants = cohort_participants(session, cohort)
+    people = _people(session, cohort)
     records = _attendance_map(session, cohort)
-    statuses = _completion_statuses(session, cohort, participants, records)
+    statuses = _statuses_of_people(session, cohort, people, _attended_counts(records))
+    session_ids = [cohort_session.id for cohort_session in cohort.sessions]
     header = [_("Name"), _("Email"), _("Group"), _("Organization")]
-    header += [_("Session %(n)s", n=n) for n in range(1, len(cohort.sessions) + 1)]
+    header += [_("Session %(n)s", n=n) for n in range(1, len(session_ids) + 1)]
     header += [_("Sessions attended"), _("Meets the completion rule")]
+    words = {None: "", True: _("present"), False: _("absent")}
+    yes = _("yes")
+    reasons = _reasons_once(statuses)
     rows = [header]
     for status in statuses:
-        participant = status.participant
+        person = status.participant
         states = []
-        for cohort_session in cohort.sessions:
-            record = records.get((cohort_session.id, participant.membership.id))
-            states.append("" if record is None else (_("present") if record.present else _("absent")))
+        for session_id in session_ids:
+            record = records.get((session_id, person.membership_id))
+            states.append(words[None if record is None else record.present])
         rows.append(
             [
-                participant.name,
-                participant.email or "",
-                participant.group.name,
-                participant.group.organization,
+                person.name,
+                person.email or "",
+                person.group_name,
+                person.organization,
                 *states,
                 str(status.attended),
-                _("yes") if status.qualifies else status.reason,
+                yes if status.qualifies else reasons[status.standing],
             ]
         )
     return rows

@@ -28,9 +28,7 @@ def _session_arg() -> int | None:
 def _render_trainer_page(cohort, *, checklist_form=None, import_form=None, import_report=None, status=200):
     page = service.attendance_page(db.session, current_user, cohort, _session_arg())
     if checklist_form is None:
-        checklist_form = ChecklistForm(
-            formdata=None, present=[r.participant.membership.id for s in page.sections for r in s.rows if r.present]
-        )
+        checklist_form = ChecklistForm(formdata=None, present=page.present_ids)
     ticked = set(checklist_form.present.data or [])
     return render_template(
         "attendance/trainer.html",

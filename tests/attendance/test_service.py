@@ -141,7 +141,7 @@ def test_checklist_page_groups_people_by_room_then_not_in_a_room(make_running_co
 
     assert [s.title for s in page.sections] == ["Room 1", "Room 2", "Not in a room"]
     assert [len(s.rows) for s in page.sections] == [3, 3, 2]
-    listed = [r.participant.membership.id for s in page.sections for r in s.rows]
+    listed = [r.person.membership_id for s in page.sections for r in s.rows]
     assert sorted(listed) == sorted(ids(world.participants))
     assert page.cohort_session == world.cohort.sessions[0]  # the latest session that has started
 
