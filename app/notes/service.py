@@ -165,39 +165,58 @@ def _require_writer(user: User, room: BreakoutRoom) -> None:
         raise Forbidden(_("Only the room's members can change its notes."))
 
 
-def _load_room(session: so.Session, room_id: int) -> BreakoutRoom | None:
-    """The room with its plan and its members: of each, what the access rules and the page read (whose account,
-    still active, the name), not the members' whole accounts."""
-    return session.scalar(
-        sa.select(BreakoutRoom)
-        .where(BreakoutRoom.id == room_id)
-        .options(
-            so.joinedload(BreakoutRoom.plan),
-            so.selectinload(BreakoutRoom.members)
-            .joinedload(RoomMember.membership)
-            .load_only(
-                GroupMembership.id,
-                GroupMembership.group_id,
-                GroupMembership.user_id,
-                GroupMembership.display_name,
-                GroupMembership.status,
-            )
-            .joinedload(GroupMembership.user)
-            .load_only(User.id, User.name),
-        )
+# The room with its plan and its members (of each, what the access rules and the page read: whose account, still
+# active, the name; not their whole accounts), and the room's note for the session when it has one. Built once:
+# assembling the options costs more than running the query.
+_ROOM_AND_NOTE = (
+    sa.select(BreakoutRoom, BreakoutNote)
+    .outerjoin(
+        BreakoutNote,
+        sa.and_(
+            BreakoutNote.room_id == BreakoutRoom.id,
+            BreakoutNote.cohort_session_id == sa.bindparam("cohort_session_id"),
+        ),
     )
+    .where(BreakoutRoom.id == sa.bindparam("room_id"))
+    .options(
+        so.joinedload(BreakoutRoom.plan),
+        so.selectinload(BreakoutRoom.members)
+        .joinedload(RoomMember.membership)
+        .load_only(
+            GroupMembership.id,
+            GroupMembership.group_id,
+            GroupMembership.user_id,
+            GroupMembership.display_name,
+            GroupMembership.status,
+        )
+        .joinedload(GroupMembership.user)
+        .load_only(User.id, User.name),
+    )
+)
+
+# The cohort with its sessions, its trainers and its course's title (what the page heads with).
+_COHORT_WITH_SESSIONS = (
+    sa.select(Cohort)
+    .where(Cohort.id == sa.bindparam("cohort_id"))
+    .options(
+        so.joinedload(Cohort.course).load_only(Course.id, Course.slug, Course.title),
+        so.joinedload(Cohort.trainers).load_only(User.id, User.name),  # who may teach: read on every opening
+        so.selectinload(Cohort.sessions),
+    )
+)
+
+
+def _load_room_and_note(
+    session: so.Session, room_id: int, cohort_session_id: int
+) -> tuple[BreakoutRoom | None, BreakoutNote | None]:
+    """The room (None for an unknown id) and its note for the session (None before the first opening)."""
+    row = session.execute(_ROOM_AND_NOTE, {"room_id": room_id, "cohort_session_id": cohort_session_id}).first()
+    return (row[0], row[1]) if row is not None else (None, None)
 
 
 def _load_cohort(session: so.Session, cohort_id: int) -> Cohort:
-    """The cohort with its sessions and its course's title (what the page heads with); NotFound for an unknown id."""
-    cohort = session.scalar(
-        sa.select(Cohort)
-        .where(Cohort.id == cohort_id)
-        .options(
-            so.joinedload(Cohort.course).load_only(Course.id, Course.slug, Course.title),
-            so.selectinload(Cohort.sessions),
-        )
-    )
+    """The cohort with its sessions and course title; NotFound for an unknown id."""
+    cohort = session.scalars(_COHORT_WITH_SESSIONS, {"cohort_id": cohort_id}).unique().first()
     if cohort is None:
         raise NotFound(_("There is no such cohort."))
     return cohort
@@ -238,11 +257,10 @@ def open_note(session: so.Session, user: User, cohort_id: int, session_id: int, 
     """
     cohort = _load_cohort(session, cohort_id)
     cohort_session = get_cohort_session(session, cohort, session_id)
-    room = _load_room(session, room_id)
+    room, note = _load_room_and_note(session, room_id, cohort_session.id)
     plan: BreakoutPlan | None = room.plan if room else None
     if room is None or plan.cohort_id != cohort.id or plan.cohort_session_id not in (None, cohort_session.id):
         raise NotFound(_("This cohort has no such breakout room for this session."))
-    note = find_note(session, room.id, cohort_session.id)
     if note is None and current_plan(session, cohort, cohort_session) is not plan:
         # A room not in force for the session (its plan was replaced, or the session has its own rooms) is only
         # reachable for notes it already holds.
