@@ -400,16 +400,21 @@ def _load_cohort_with_course(session: so.Session, cohort_id: int) -> Cohort:
     return cohort
 
 
-def _load_cohort_for_reading(session: so.Session, cohort_id: int) -> Cohort:
-    """The cohort with its sessions and its course's title and slug (none of the course's readings)."""
-    cohort = session.scalar(
-        sa.select(Cohort)
-        .where(Cohort.id == cohort_id)
-        .options(
-            so.joinedload(Cohort.course).load_only(Course.id, Course.slug, Course.title),
-            so.selectinload(Cohort.sessions),
-        )
+# The cohort with its sessions, its trainers (who may look) and its course's title and slug, none of the course's
+# readings. Built once: assembling the options costs more than running the query.
+_COHORT_FOR_READING = (
+    sa.select(Cohort)
+    .where(Cohort.id == sa.bindparam("cohort_id"))
+    .options(
+        so.joinedload(Cohort.course).load_only(Course.id, Course.slug, Course.title),
+        so.joinedload(Cohort.trainers).load_only(User.id, User.name),
+        so.selectinload(Cohort.sessions),
     )
+)
+
+
+def _load_cohort_for_reading(session: so.Session, cohort_id: int) -> Cohort:
+    cohort = session.scalars(_COHORT_FOR_READING, {"cohort_id": cohort_id}).unique().first()
     if cohort is None:
         raise NotFound(_("There is no such cohort."))
     return cohort
