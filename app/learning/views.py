@@ -1,6 +1,9 @@
 """Participant home, cohort reading pages, reading progress for trainers, commitments."""
 
+from functools import lru_cache
+
 from flask import Blueprint, redirect, render_template, url_for
+from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
@@ -148,7 +151,14 @@ def mark_unread(cohort_id: int, reading_slug: str):
 def reading_progress(cohort_id: int):
     cohort = load_cohort(db.session, cohort_id)
     stats = service.cohort_reading_stats(db.session, current_user, cohort)
-    return render_template("learning/progress.html", stats=stats)
+    # Hundreds of cells: their words are translated once and each distinct ratio formatted once (Babel's lookups
+    # dominated the page).
+    return render_template(
+        "learning/progress.html",
+        stats=stats,
+        percent=lru_cache(maxsize=None)(format_percent),
+        read_of_total=_("%(read)s of %(total)s"),  # filled in per cell
+    )
 
 
 @bp.get("/cohorts/<int:cohort_id>/groups/<int:group_id>/commitments")
