@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask import Flask, Response, current_app, g, request, session
+from flask import Flask, Response, current_app, g, has_app_context, request, session
 
 from app.extensions import db
 
@@ -78,18 +78,9 @@ def public_page(view: Callable) -> Callable:
     return view
 
 
-# Which sessions wrote something a public page shows, and what this process last read of the counter.
+# Which sessions wrote something a public page shows.
 
 _CHANGED, _BUMPED = "public_pages_changed", "public_pages_bumped"
-
-
-@dataclass
-class _Seen:
-    version: int | None = None
-    read_at: float = float("-inf")
-
-
-_seen = _Seen()
 
 
 def _touches_public(table_name: str) -> bool:
@@ -130,8 +121,8 @@ def _bump_before_commit(session: so.Session) -> None:
 
 @sa.event.listens_for(so.Session, "after_commit")
 def _recheck_after_commit(session: so.Session) -> None:
-    if session.info.pop(_BUMPED, False):
-        _seen.read_at = float("-inf")  # this process's next visitor reads the new counter
+    if session.info.pop(_BUMPED, False) and has_app_context():
+        current_app.extensions["page_cache"].forget_version()  # this worker's next visitor reads the new counter
 
 
 @sa.event.listens_for(so.Session, "after_soft_rollback")
@@ -150,15 +141,6 @@ def bump(session: so.Session) -> None:
         session.execute(sa.insert(table).values(name=PUBLIC_SCOPE, version=1))
 
 
-def current_version(session: so.Session) -> int:
-    now = time.monotonic()
-    if _seen.version is not None and now - _seen.read_at < current_app.config["PUBLIC_CACHE_RECHECK_SECONDS"]:
-        return _seen.version
-    version = session.scalar(sa.select(CacheVersion.version).where(CacheVersion.name == PUBLIC_SCOPE)) or 0
-    _seen.version, _seen.read_at = version, now
-    return version
-
-
 # The cache itself: one per application, in each worker's memory.
 
 
@@ -172,10 +154,27 @@ class _Entry:
 
 
 class PageCache:
-    def __init__(self, max_entries: int):
+    """The pages one worker rendered, and the counter's value it last read (the counter is per database, so per
+    application)."""
+
+    def __init__(self, max_entries: int, recheck_seconds: float):
         self.max_entries = max_entries
+        self.recheck_seconds = recheck_seconds
         self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
         self._lock = threading.Lock()
+        self._version: int | None = None
+        self._version_read_at = float("-inf")
+
+    def current_version(self, session: so.Session) -> int:
+        now = time.monotonic()
+        if self._version is not None and now - self._version_read_at < self.recheck_seconds:
+            return self._version
+        version = session.scalar(sa.select(CacheVersion.version).where(CacheVersion.name == PUBLIC_SCOPE)) or 0
+        self._version, self._version_read_at = version, now
+        return version
+
+    def forget_version(self) -> None:
+        self._version_read_at = float("-inf")
 
     def get(self, key: tuple, version: int) -> _Entry | None:
         with self._lock:
@@ -194,10 +193,6 @@ class PageCache:
             self._entries.move_to_end(key)
             while len(self._entries) > self.max_entries:
                 self._entries.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
 
 
 def _cacheable_request() -> bool:
@@ -227,8 +222,9 @@ def _serve_from_cache() -> Response | None:
     if not _cacheable_request():
         return None
     key = _cache_key()
-    version = current_version(db.session)
-    entry = current_app.extensions["page_cache"].get(key, version)
+    cache = current_app.extensions["page_cache"]
+    version = cache.current_version(db.session)
+    entry = cache.get(key, version)
     if entry is None:
         g.page_cache_slot = (key, version)
         return None
@@ -257,6 +253,8 @@ def _store_in_cache(response: Response) -> Response:
 
 
 def init_app(app: Flask) -> None:
-    app.extensions["page_cache"] = PageCache(app.config["PUBLIC_CACHE_ENTRIES"])
+    app.extensions["page_cache"] = PageCache(
+        app.config["PUBLIC_CACHE_ENTRIES"], app.config["PUBLIC_CACHE_RECHECK_SECONDS"]
+    )
     app.before_request_funcs.setdefault(None, []).insert(0, _serve_from_cache)
     app.after_request(_store_in_cache)

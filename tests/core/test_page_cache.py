@@ -15,7 +15,8 @@ def public_version() -> int:
     return db.session.scalar(sa.select(page_cache.CacheVersion.version)) or 0
 
 
-def test_a_visitor_is_served_the_cached_page_without_touching_the_database(client, make_cohort):
+def test_a_visitor_is_served_the_cached_page_without_touching_the_database(app, client, make_cohort):
+    app.extensions["page_cache"].recheck_seconds = 600  # however slow the machine, the counter read stays fresh
     cohort = make_cohort(label="Autumn circle")
     first = client.get(f"/cohorts/{cohort.id}")
     assert "Autumn circle" in first.get_data(as_text=True)
@@ -24,7 +25,7 @@ def test_a_visitor_is_served_the_cached_page_without_touching_the_database(clien
         again = client.get(f"/cohorts/{cohort.id}")
     assert again.status_code == 200
     assert again.get_data() == first.get_data()
-    assert counter.count == 0  # the counter was read moments ago (PUBLIC_CACHE_RECHECK_SECONDS)
+    assert counter.count == 0  # the counter was read within PUBLIC_CACHE_RECHECK_SECONDS
     assert again.headers["Content-Security-Policy"]  # the usual headers, on a cached answer too
 
 
@@ -76,7 +77,7 @@ def test_a_change_made_by_another_worker_is_seen_once_the_counter_is_read_again(
             sa.update(page_cache.CacheVersion.__table__).values(version=page_cache.CacheVersion.version + 1)
         )
 
-    app.config["PUBLIC_CACHE_RECHECK_SECONDS"] = 0
+    app.extensions["page_cache"].recheck_seconds = 0
     assert "Other label" in client.get(f"/cohorts/{cohort.id}").get_data(as_text=True)
 
 
