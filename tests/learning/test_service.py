@@ -526,3 +526,22 @@ def test_only_web_video_links_are_shown(make_running_cohort):
     world.cohort.video_url = "javascript:alert(1)"
     db.session.commit()
     assert _home_of(world.groups[0].members[1], at=world.cohort.sessions[1].starts_at).video_url is None
+
+
+def test_home_and_reading_pages_agree_with_readings_due_for_every_session(make_running_cohort):
+    """The home page and the reading page each ask the database their own way which readings are due when
+    (to avoid loading every reading's text); both must give what readings_due, the rule, gives."""
+    world = make_running_cohort((3,))
+    cohort = world.cohort
+    in_first = {r.slug for r in cohort.sessions[0].course_session.readings}
+    next(r for r in cohort.course.readings if r.slug not in in_first).is_pre_meeting = True
+    db.session.commit()
+    member = world.groups[0].members[1]
+    for cohort_session in cohort.sessions:
+        home = _home_of(member, at=cohort_session.starts_at - timedelta(hours=1))
+        expected = [r.slug for r in service.readings_due(cohort, cohort_session)]
+        assert [item.reading.slug for item in home.readings] == expected, cohort_session.title
+    for reading in cohort.course.readings:
+        page = service.reading_page(db.session, member, cohort.id, reading.slug)
+        rule = next((s for s in cohort.sessions if reading in service.readings_due(cohort, s)), None)
+        assert page.due_before == rule, reading.slug
