@@ -211,20 +211,26 @@ def test_ids_from_another_cohort_are_not_found(make_rooms):
         service.open_note(db.session, user, world.cohort.id, world.sessions[0].id, 999_999)
 
 
-def test_a_room_made_for_one_session_has_no_notes_in_another(make_rooms):
-    world = make_rooms()
+def give_session_its_own_room(world, session_index: int, *membership_ids: int) -> BreakoutRoom:
+    """An override plan for one session with a single room holding `membership_ids`; committed."""
     plan = BreakoutPlan(
         cohort_id=world.cohort.id,
-        cohort_session_id=world.sessions[1].id,
+        cohort_session_id=world.sessions[session_index].id,
         strategy=RoomStrategy.MIX_ORGANIZATIONS,
         target_size=2,
         seed=2,
     )
-    room = BreakoutRoom(position=1, name="Session two only")
-    room.members.append(RoomMember(membership_id=world.rooms[0].members[0].membership_id))
+    room = BreakoutRoom(position=1, name=f"Session {session_index + 1} only")
+    room.members.extend(RoomMember(membership_id=membership_id) for membership_id in membership_ids)
     plan.rooms.append(room)
     db.session.add(plan)
     db.session.commit()
+    return room
+
+
+def test_a_room_made_for_one_session_has_no_notes_in_another(make_rooms):
+    world = make_rooms()
+    room = give_session_its_own_room(world, 1, world.rooms[0].members[0].membership_id)
     user = member(world)
     assert service.open_note(db.session, user, world.cohort.id, world.sessions[1].id, room.id).can_write
     with pytest.raises(NotFound):
@@ -235,17 +241,7 @@ def test_a_standing_room_opens_no_new_notes_in_a_session_with_its_own_rooms(make
     world = make_rooms()
     user = member(world)
     kept = open_as(world, user, room_index=0, session_index=1).note  # opened before the session got its own rooms
-    db.session.commit()
-    plan = BreakoutPlan(
-        cohort_id=world.cohort.id,
-        cohort_session_id=world.sessions[1].id,
-        strategy=RoomStrategy.MIX_ORGANIZATIONS,
-        target_size=2,
-        seed=2,
-    )
-    plan.rooms.append(BreakoutRoom(position=1, name="Session two only"))
-    db.session.add(plan)
-    db.session.commit()
+    give_session_its_own_room(world, 1)
     assert open_as(world, user, room_index=0, session_index=1).note.id == kept.id  # notes are never lost
     with pytest.raises(NotFound):
         open_as(world, member(world, room_index=1), room_index=1, session_index=1)
