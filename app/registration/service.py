@@ -99,32 +99,15 @@ def _notify_coordinators(
         )
 
 
-def completion_holders(session: so.Session, course: Course, user_ids: Iterable[int]) -> set[int]:
-    """Which of these people hold a completion of one of the course's prerequisite courses (one query)."""
-    user_ids = list(user_ids)
-    if not user_ids or not course.prerequisites:
-        return set()
-    return set(
-        session.scalars(
-            sa.select(Completion.user_id)
-            .distinct()
-            .where(
-                Completion.user_id.in_(user_ids),
-                Completion.course_id.in_([p.id for p in course.prerequisites]),
-            )
-        )
-    )
-
-
 def _prerequisites(
-    share: float | None, roster_size: int, completed: int, evidence_status: EvidenceStatus | None
+    course: Course, roster_size: int, completed: int, evidence_status: EvidenceStatus | None
 ) -> Prerequisites:
-    """The rule, from plain numbers: met when `completed` of the `roster_size` people on the roster completed a
-    prerequisite course and that is at least the course's `share` of them (None: the course has no prerequisites);
-    otherwise the latest attestation's status decides."""
-    if share is None:
+    """The rule, from plain numbers: met when `completed` of the `roster_size` people on the roster completed one
+    of the course's prerequisite courses and that is at least the course's share of them; otherwise the latest
+    attestation's status decides."""
+    if not course.prerequisites:
         return Prerequisites("none")
-    needed = max(1, math.ceil(round(share * roster_size, 6)))
+    needed = max(1, math.ceil(round(course.prerequisite_share * roster_size, 6)))
     if roster_size and completed >= needed:
         return Prerequisites("met", completed, needed)
     if evidence_status is None:
@@ -135,30 +118,35 @@ def _prerequisites(
     return Prerequisites(state, completed, needed)
 
 
-def _prerequisite_share(course: Course) -> float | None:
-    return course.prerequisite_share if course.prerequisites else None
-
-
 def prerequisites_of(session: so.Session, registration: Registration) -> Prerequisites:
     """Automatic when enough rostered members completed a prerequisite course; else the attestation decides."""
     course: Course = registration.cohort.course
     if not course.prerequisites:
         return Prerequisites("none")
-    user_ids = {m.user_id for m in registration.active_roster if m.user_id is not None}
-    completed = len(user_ids & completion_holders(session, course, user_ids))
+    user_ids = [m.user_id for m in registration.active_roster if m.user_id is not None]
+    completed = (
+        session.scalar(
+            sa.select(sa.func.count(sa.distinct(Completion.user_id))).where(
+                Completion.user_id.in_(user_ids),
+                Completion.course_id.in_([p.id for p in course.prerequisites]),
+            )
+        )
+        if user_ids
+        else 0
+    )
     evidence = registration.evidence
-    return _prerequisites(
-        _prerequisite_share(course), len(registration.active_roster), completed, evidence.status if evidence else None
+    return _prerequisites(course, len(registration.active_roster), completed, evidence.status if evidence else None)
+
+
+def _checklist(cohort: Cohort, members: int, prerequisites: Prerequisites) -> Checklist:
+    return Checklist(
+        members=members, threshold=cohort.min_group_size, prerequisites=prerequisites, seats_left=cohort.seats_left
     )
 
 
 def checklist(session: so.Session, registration: Registration) -> Checklist:
-    return Checklist(
-        members=len(registration.active_roster),
-        threshold=registration.cohort.min_group_size,
-        prerequisites=prerequisites_of(session, registration),
-        seats_left=registration.cohort.seats_left,
-    )
+    """What the registration still needs (its page's checklist)."""
+    return _checklist(registration.cohort, len(registration.active_roster), prerequisites_of(session, registration))
 
 
 def _take_seats(session: so.Session, cohort: Cohort, seats: int) -> bool:
@@ -595,7 +583,6 @@ def registration_board(
     _require_trainer(cohort, trainer)
     ensure_registration_closed(session, cohort)
     course = cohort.course
-    share, threshold, seats_left = _prerequisite_share(course), cohort.min_group_size, cohort.seats_left
     counts = _roster_counts(cohort, course)
     latest_evidence = (
         sa.select(PrerequisiteEvidence.status)
@@ -634,16 +621,15 @@ def registration_board(
             organization=row.organization,
             pre_meeting_held_on=row.held_on,
             pre_meeting_attendance=row.attendance,
-            checklist=Checklist(
-                members=row.members,
-                threshold=threshold,
-                prerequisites=_prerequisites(
-                    share,
+            checklist=_checklist(
+                cohort,
+                row.members,
+                _prerequisites(
+                    course,
                     row.members,
                     row.completed,
                     EvidenceStatus(row.evidence_status) if row.evidence_status else None,
                 ),
-                seats_left=seats_left,
             ),
         )
         for row in session.execute(query)
