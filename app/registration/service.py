@@ -699,8 +699,9 @@ def roster_rows(session: so.Session, trainer: User, cohort: Cohort) -> list[list
 PRE_MEETING_REMINDER_LEADS = (timedelta(days=7), timedelta(days=2))
 
 
-def pre_meeting_required(registration: Registration) -> bool:
-    return registration.cohort.course.pre_meeting_reading is not None
+def pre_meeting_required(cohort: Cohort) -> bool:
+    """Whether the cohort's groups meet once before session 1 (the course names a pre-meeting reading)."""
+    return cohort.course.pre_meeting_reading is not None
 
 
 def log_pre_meeting(
@@ -714,7 +715,7 @@ def log_pre_meeting(
 ) -> PreMeeting:
     """Record (or correct) the group's pre-meeting: a date not in the future, and how many came."""
     require_coordinator(registration.group, coordinator)
-    if not pre_meeting_required(registration):
+    if not pre_meeting_required(registration.cohort):
         raise DomainError(_("This course has no pre-meeting."))
     if registration.status not in HOLDING:
         raise DomainError(_("This registration is %(status)s.", status=registration.status))
@@ -804,7 +805,7 @@ def send_pre_meeting_reminders(session: so.Session, now: datetime | None = None)
     )
     for registration in candidates:
         first = registration.cohort.first_session_at
-        if first is None or first <= now or not pre_meeting_required(registration):
+        if first is None or first <= now or not pre_meeting_required(registration.cohort):
             continue
         due = [lead for lead in PRE_MEETING_REMINDER_LEADS if now >= first - lead]
         if not due:

@@ -73,7 +73,7 @@ def _render_registration(registration, *, pre_meeting_form=None, status=200):
         roster_form=roster_form,
         attestation_form=AttestationForm(formdata=None),
         review_form=ReviewForm(formdata=None),
-        pre_meeting_required=service.pre_meeting_required(registration),
+        pre_meeting_required=service.pre_meeting_required(registration.cohort),
         pre_meeting_form=pre_meeting_form,
         action_form=ActionForm(),
     ), status
@@ -197,6 +197,7 @@ def board(cohort_id: int):
         rows=rows,
         status=wanted,
         statuses=[s.value for s in RegistrationStatus],
+        pre_meeting_required=service.pre_meeting_required(cohort),
     )
 
 
