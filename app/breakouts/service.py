@@ -46,18 +46,11 @@ def current_plan(
     return session.scalar(query.where(BreakoutPlan.cohort_session_id.is_(None)))
 
 
-def rooms_for_session(
-    session: so.Session, cohort: Cohort, cohort_session: CohortSession | None = None
-) -> list[BreakoutRoom]:
-    """The rooms in force for a session, with their members (memberships and users) loaded; [] before generation."""
-    plan = current_plan(session, cohort, cohort_session)
-    return _load_rooms(session, plan) if plan is not None else []
-
-
 def rooms_in_force(
     session: so.Session, cohort: Cohort, cohort_session: CohortSession | None = None
 ) -> list[BreakoutRoom]:
-    """The rooms in force for a session, in order, without their members (for pages that show rooms, not people)."""
+    """The rooms in force for a session, in order; [] before rooms are generated. Their members are not loaded: the
+    trainer's page reads them as plain rows (`breakout_page`), the board shows none."""
     plan = current_plan(session, cohort, cohort_session)
     if plan is None:
         return []
@@ -136,24 +129,6 @@ class BreakoutPage:
     @property
     def is_override(self) -> bool:
         return self.plan is not None and self.plan.cohort_session_id is not None
-
-
-def _load_rooms(session: so.Session, plan: BreakoutPlan) -> list[BreakoutRoom]:
-    return list(
-        session.scalars(
-            sa.select(BreakoutRoom)
-            .where(BreakoutRoom.plan_id == plan.id)
-            .options(
-                so.selectinload(BreakoutRoom.members)
-                .selectinload(RoomMember.membership)
-                .selectinload(GroupMembership.user),
-                so.selectinload(BreakoutRoom.members)
-                .selectinload(RoomMember.membership)
-                .selectinload(GroupMembership.group),
-            )
-            .order_by(BreakoutRoom.position)
-        )
-    )
 
 
 def _lock_cohort(session: so.Session, cohort: Cohort) -> None:

@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import sqlalchemy.orm as so
 
-from app.breakouts.service import rooms_for_session
+from app.breakouts.service import rooms_in_force
 from app.cohorts.models import Cohort, CohortSession
 from app.lib.time import now_utc
 from app.notes import service
@@ -70,7 +70,7 @@ def populate(session: so.Session, cohort: Cohort, report) -> None:
     now = now_utc()
     held = [s for s in cohort.sessions if s.starts_at <= now]
     for number, cohort_session in enumerate(held):
-        rooms = rooms_for_session(session, cohort, cohort_session)
+        rooms = rooms_in_force(session, cohort, cohort_session)
         if not rooms:
             continue
         written = sum(_write_note(session, cohort, cohort_session, room, number) for room in rooms)

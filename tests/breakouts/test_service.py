@@ -105,7 +105,7 @@ def test_a_session_override_applies_to_that_session_only_and_can_be_dropped(make
     assert override.cohort_session_id == second.id
     assert service.current_plan(db.session, world.cohort, second).id == override.id
     assert service.current_plan(db.session, world.cohort, first).id == standing.id
-    assert len(service.rooms_for_session(db.session, world.cohort, second)) == 4
+    assert len(service.rooms_in_force(db.session, world.cohort, second)) == 4
     # Regenerating the standing rooms leaves the override alone.
     standing = generate(world, seed=5)
     assert service.current_plan(db.session, world.cohort, second).id == override.id

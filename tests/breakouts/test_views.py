@@ -103,11 +103,11 @@ def test_generating_for_one_session_makes_an_override_that_can_be_dropped(client
     assert response.status_code == 302 and f"session={second.id}" in response.headers["Location"]
     html = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "This session has its own rooms" in html
-    assert len(service.rooms_for_session(db.session, world.cohort, second)) == 4
+    assert len(service.rooms_in_force(db.session, world.cohort, second)) == 4
     session_page = url(world, f"?session={second.id}")
     response = client.submit(url(world, f"/sessions/{second.id}/drop"), page=session_page)
     assert response.status_code == 302
-    assert len(service.rooms_for_session(db.session, world.cohort, second)) == 2
+    assert len(service.rooms_in_force(db.session, world.cohort, second)) == 2
 
 
 def test_renaming_a_room_over_http(client, make_running_cohort):
