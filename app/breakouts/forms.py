@@ -66,6 +66,18 @@ class ListSelect(Select):
         return Markup("".join(html))
 
 
+def _listed_id(label) -> SelectField:
+    """A select of ids drawn with ListSelect. Only the shape is checked (a whole number that can be an id, so it may
+    reach a query); whether it names a current room or participant is the service's rule."""
+    return SelectField(
+        label,
+        widget=ListSelect(),
+        coerce=int,
+        validate_choice=False,
+        validators=[InputRequired(), NumberRange(0, MAX_ID, message=_l("Choose from the list."))],
+    )
+
+
 class MoveForm(BaseForm):
     """One form for the whole page: whom to move (everyone, grouped by room, those in no room first), and where.
 
@@ -73,18 +85,6 @@ class MoveForm(BaseForm):
     that the person and the room belong to the cohort's current rooms, so the choices are not checked here: they are
     only shown."""
 
-    person = SelectField(
-        _l("Person"),
-        widget=ListSelect(),
-        coerce=int,
-        validate_choice=False,
-        validators=[InputRequired(), NumberRange(0, MAX_ID, message=_l("Choose from the list."))],
-    )
-    room = SelectField(
-        _l("Move to"),
-        widget=ListSelect(),
-        coerce=int,
-        validate_choice=False,
-        validators=[InputRequired(), NumberRange(0, MAX_ID, message=_l("Choose from the list."))],
-    )
+    person = _listed_id(_l("Person"))
+    room = _listed_id(_l("Move to"))
     submit = SubmitField(_l("Move"))
