@@ -396,8 +396,7 @@ def review_evidence(
     session: so.Session, trainer: User, registration: Registration, *, approve: bool, reason: str = ""
 ) -> None:
     """A trainer of the cohort approves or declines a group's attestation; who and when are recorded."""
-    if not is_cohort_trainer(registration.cohort, trainer):
-        raise Forbidden(_("Only this cohort's trainers review its registrations."))
+    require_reviewer(registration, trainer)
     evidence = registration.evidence
     if evidence is None or evidence.status != EvidenceStatus.PENDING:
         raise DomainError(_("There is no evidence waiting for review."))
