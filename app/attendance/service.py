@@ -124,6 +124,19 @@ class Person:
     def has_account(self) -> bool:
         return self.email is not None
 
+    @classmethod
+    def of(cls, participant: Participant) -> Person:
+        """The same values read from a participant's loaded membership and registration."""
+        group = participant.group
+        return cls(
+            participant.membership.id,
+            participant.name,
+            participant.email,
+            group.name,
+            group.organization,
+            participant.registration.id,
+        )
+
 
 def _people(session: so.Session, cohort: Cohort) -> list[Person]:
     """The cohort's participants in registration order (as cohort_participants), in one query."""
@@ -187,22 +200,9 @@ def attendance_for(session: so.Session, cohort: Cohort, at: datetime | None = No
 # Checklist page
 
 
-@dataclass(frozen=True)
-class ChecklistRow:
-    """A coordinator's view of one member of their group (see group_attendance_page)."""
-
-    participant: Participant
-    record: Recorded | None
-    attended: int  # sessions of the cohort this participant was present at
-
-    @property
-    def present(self) -> bool:
-        return bool(self.record and self.record.present)
-
-
 @dataclass(frozen=True, slots=True)
-class CheckRow:
-    """One person on the trainer's checklist: plain values, thousands per page."""
+class ChecklistRow:
+    """One person on a checklist (the trainer's, thousands per page, or a coordinator's): plain values."""
 
     person: Person
     record: Recorded | None  # at the session shown
@@ -216,7 +216,7 @@ class CheckRow:
 @dataclass(frozen=True)
 class ChecklistSection:
     title: str
-    rows: list[CheckRow]
+    rows: list[ChecklistRow]
     is_room: bool = False
 
 
@@ -301,8 +301,10 @@ def attendance_page(
     attended = _attended_counts(records)
     session_id = cohort_session.id
 
-    def row_for(person: Person) -> CheckRow:
-        return CheckRow(person, records.get((session_id, person.membership_id)), attended.get(person.membership_id, 0))
+    def row_for(person: Person) -> ChecklistRow:
+        return ChecklistRow(
+            person, records.get((session_id, person.membership_id)), attended.get(person.membership_id, 0)
+        )
 
     sections = _sections(session, cohort, cohort_session, people, row_for)
     sources = Counter(row.record.source for section in sections for row in section.rows if row.record is not None)
@@ -675,15 +677,17 @@ def group_attendance_page(
     records = _attendance_map(session, cohort)
     attended = _attended_counts(records)
     rows = [
-        ChecklistRow(p, records.get((cohort_session.id, p.membership.id)), attended.get(p.membership.id, 0))
-        for p in participants
+        ChecklistRow(
+            person, records.get((cohort_session.id, person.membership_id)), attended.get(person.membership_id, 0)
+        )
+        for person in map(Person.of, participants)
     ]
     return GroupAttendancePage(
         cohort=cohort,
         group=group,
         cohort_session=cohort_session,
-        roster_only=[r for r in rows if r.participant.user is None],
-        others=[r for r in rows if r.participant.user is not None],
+        roster_only=[r for r in rows if not r.person.has_account],
+        others=[r for r in rows if r.person.has_account],
         sessions=_session_counts(cohort, {p.membership.id for p in participants}, records, at),
     )
 

@@ -145,9 +145,9 @@ def group_page(cohort_id: int, group_id: int):
     page = service.group_attendance_page(db.session, current_user, cohort, group, _session_arg())
     form = RosterOnlyForm(
         formdata=None if request.method == "GET" else request.form,
-        present=[r.participant.membership.id for r in page.roster_only if r.present],
+        present=[r.person.membership_id for r in page.roster_only if r.present],
     )
-    form.present.choices = [SelectChoice(r.participant.membership.id, r.participant.name) for r in page.roster_only]
+    form.present.choices = [SelectChoice(r.person.membership_id, r.person.name) for r in page.roster_only]
     status = 200
     if request.method == "POST":
         if form.validate_on_submit() and (
