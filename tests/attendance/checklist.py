@@ -14,6 +14,7 @@ class Tick:
     label: str = ""
     row: str = ""
     input_id: str | None = None
+    cell_classes: list[str] = field(default_factory=list)  # the classes of its row's cells, which colour the state
 
 
 @dataclass
@@ -34,6 +35,7 @@ class _ChecklistParser(HTMLParser):
         self._label_ticks: list[Tick] = []
         self._row: list[str] | None = None
         self._row_ticks: list[Tick] = []
+        self._row_classes: list[str] = []
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
@@ -43,9 +45,10 @@ class _ChecklistParser(HTMLParser):
             self._legend = []
         elif tag == "tr":
             self._end_row()
-            self._row, self._row_ticks = [], []
+            self._row, self._row_ticks, self._row_classes = [], [], []
         elif tag in ("td", "th") and self._row is not None:
             self._row.append(" ")
+            self._row_classes.extend((attrs.get("class") or "").split())
         elif tag == "label":
             self._label, self._label_for, self._label_ticks = [], attrs.get("for"), []
         elif tag == "input" and attrs.get("type") == "checkbox" and attrs.get("name") == self.name:
@@ -79,6 +82,7 @@ class _ChecklistParser(HTMLParser):
         if self._row is not None:
             for tick in self._row_ticks:
                 tick.row = _squash("".join(self._row))
+                tick.cell_classes = self._row_classes
         self._row, self._row_ticks = None, []
 
 

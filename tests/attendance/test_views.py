@@ -166,6 +166,7 @@ def test_the_checklist_shows_each_room_in_order_with_every_persons_tick_state_an
     for index, (state, source, attended) in expected.items():
         row = ticks[str(p[index].membership.id)].row.lower().replace(p[index].name.lower(), "")
         assert state in row and row.split()[-1] == attended, (index, row)
+        assert state in ticks[str(p[index].membership.id)].cell_classes, (index, "the state is coloured")
         assert ("present" if state == "absent" else "absent") not in row
         assert (source in row) if source else ("checklist" not in row and "import" not in row), (index, row)
     for person in (p[5], p[0], p[1], p[4]):  # rooms mix groups, so their rows name the group
