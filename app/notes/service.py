@@ -27,7 +27,7 @@ from app.breakouts.service import current_plan, get_cohort_session, is_room_memb
 from app.cohorts.models import Cohort, CohortSession
 from app.courses.models import Course, CourseSession
 from app.groups.models import GroupMembership, MembershipStatus
-from app.learning.participants import can_teach, load_cohort, participation
+from app.learning.participants import can_teach, participation
 from app.lib.errors import DomainError, Forbidden, NotFound
 from app.lib.markdown import render_markdown
 from app.lib.time import now_utc
@@ -194,7 +194,7 @@ _ROOM_AND_NOTE = (
     )
 )
 
-# The cohort with its sessions, its trainers and its course's title (what the page heads with).
+# The cohort with its sessions, its trainers and its course's title (what the note page and the board head with).
 _COHORT_WITH_SESSIONS = (
     sa.select(Cohort)
     .where(Cohort.id == sa.bindparam("cohort_id"))
@@ -453,7 +453,7 @@ def board(
 ) -> tuple[Cohort, CohortSession, list[BoardColumn]]:
     """Every room of the session with its notes once shared, for the cohort's trainers: a constant number of queries.
     The board shows no members, so none are loaded; notes not shared are not read either (they show as unshared)."""
-    cohort = load_cohort(session, cohort_id)
+    cohort = _load_cohort(session, cohort_id)
     if not can_teach(user, cohort):
         raise Forbidden(_("The report-back board is for the cohort's trainers."))
     cohort_session = get_cohort_session(session, cohort, session_id)
