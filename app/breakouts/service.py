@@ -512,14 +512,6 @@ def breakout_page(
     )
 
 
-def unplaced_participants(
-    session: so.Session, trainer: User, cohort: Cohort, cohort_session: CohortSession | None = None
-) -> list[RosterLine]:
-    """Participants in no room of the plan in force (e.g. confirmed after the rooms were generated)."""
-    require_trainer(trainer, cohort)
-    return _unplaced(session, cohort, current_plan(session, cohort, cohort_session))
-
-
 def breakout_csv_rows(
     session: so.Session, trainer: User, cohort: Cohort, cohort_session: CohortSession | None = None
 ) -> list[list[str]]:

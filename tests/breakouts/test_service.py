@@ -227,11 +227,11 @@ def test_participants_confirmed_after_generation_are_listed_and_can_be_placed(ma
     world = make_running_cohort(group_sizes=(4, 4))
     plan = generate(world)
     late = add_late_joiner(world).user
-    unplaced = service.unplaced_participants(db.session, world.trainer, world.cohort)
+    unplaced = service.breakout_page(db.session, world.trainer, world.cohort).unplaced
     assert [p.name for p in unplaced] == ["Late Joiner"]
     service.move_member(db.session, world.trainer, unplaced[0].membership_id, plan.rooms[1])
     db.session.commit()
-    assert service.unplaced_participants(db.session, world.trainer, world.cohort) == []
+    assert service.breakout_page(db.session, world.trainer, world.cohort).unplaced == []
     rows = service.breakout_csv_rows(db.session, world.trainer, world.cohort)
     assert [plan.rooms[1].name, late.email] in rows
 
