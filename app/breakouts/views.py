@@ -59,11 +59,12 @@ def _move_form(page, people_labels: dict[int, str], form: MoveForm | None = None
     """The page's one move form: everyone grouped by room (those in no room first), and every room with its size."""
     if form is None:
         form = MoveForm(formdata=None)
-    people = {}
+    people: dict[str, list[tuple[int, str]]] = {}
     if page.unplaced:
         people[_("Not in a room yet")] = [(line.membership_id, line.name) for line in page.unplaced]
     for room in page.rooms:
-        people[room.name] = [(line.membership_id, line.name) for line in room.members]
+        # Extended, not assigned: a room may be named "Not in a room yet", and must not hide those people.
+        people.setdefault(room.name, []).extend((line.membership_id, line.name) for line in room.members)
     form.person.choices = people
     form.room.choices = [(room.id, f"{room.name} ({people_labels[len(room.members)]})") for room in page.rooms]
     return form

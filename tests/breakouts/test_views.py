@@ -178,6 +178,21 @@ def test_participants_in_no_room_are_listed_and_placed_with_the_same_form(client
     assert "Late Joiner is now in Room 2." in html and "Not in a room yet" not in html
 
 
+def test_a_room_named_like_the_unplaced_list_hides_nobody_from_the_move_form(
+    client, make_running_cohort, add_late_joiner
+):
+    world = make_running_cohort(group_sizes=(4, 4))
+    plan = with_rooms(world)
+    plan.rooms[0].name = "Not in a room yet"
+    db.session.commit()
+    late = add_late_joiner(world)
+    login(client, world.trainer)
+    html = client.get(url(world)).get_data(as_text=True)
+    people = html[html.index('<select id="move-person"') : html.index("</select>", html.index('id="move-person"'))]
+    listed = [late.id] + [m.membership_id for room in plan.rooms for m in room.members]
+    assert all(f'<option value="{membership_id}">' in people for membership_id in listed)
+
+
 def test_the_page_lists_each_room_once_however_many_rooms(client, make_running_cohort):
     """The page grows with the people in it, not with people times rooms: the list of rooms to move someone to is
     written once, and each room's rename form is small."""
