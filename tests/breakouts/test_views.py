@@ -156,7 +156,7 @@ def test_moving_a_participant_over_http(client, make_running_cohort):
     html = response.get_data(as_text=True)
     assert 'id="move-error">There is no such room in this cohort&#39;s current rooms.' in html
     assert 'aria-describedby="move-error"' in html and f'<option value="{person}" selected>' in html
-    for bad in ("", "x", str(2**40)):
+    for bad in ("", "x", "-1", str(2**40)):
         response = client.submit(url(world, "/move"), {"person": bad, "room": str(source.id)}, page=url(world))
         assert response.status_code == 422 and 'id="move-error"' in response.get_data(as_text=True)
 
