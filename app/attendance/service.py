@@ -191,10 +191,14 @@ def _session_counts(
     ]
 
 
+def participant_ids(session: so.Session, cohort: Cohort) -> set[int]:
+    """The memberships of the cohort's participants, in one query of ids (what a checklist may tick)."""
+    return set(session.scalars(participant_membership_ids(cohort.id)))
+
+
 def attendance_for(session: so.Session, cohort: Cohort, at: datetime | None = None) -> list[SessionCount]:
     """Per session of the cohort, in order: present, recorded and participants (current participants only)."""
-    members = set(session.scalars(participant_membership_ids(cohort.id)))
-    return _session_counts(cohort, members, _attendance_map(session, cohort), at or now_utc())
+    return _session_counts(cohort, participant_ids(session, cohort), _attendance_map(session, cohort), at or now_utc())
 
 
 # Checklist page
@@ -410,7 +414,7 @@ def record_checklist(
     _check_session_of(cohort, cohort_session)
     _require_started(cohort_session, at)
     ticked = set(present_ids)
-    wanted = {mid: mid in ticked for mid in session.scalars(participant_membership_ids(cohort.id))}
+    wanted = {mid: mid in ticked for mid in participant_ids(session, cohort)}
     return _record(
         session, cohort_session, _changed(session, cohort_session, wanted), AttendanceSource.CHECKLIST, trainer
     )

@@ -13,7 +13,7 @@ from app.attendance import service
 from app.attendance.forms import ChecklistForm, CompleteForm, ImportForm, RosterOnlyForm
 from app.audit.service import record
 from app.extensions import action_limit, db, limiter
-from app.learning.participants import cohort_participants, load_cohort, load_group, require_trainer
+from app.learning.participants import load_cohort, load_group, require_trainer
 from app.lib.errors import DomainError, Forbidden, NotFound
 from app.lib.forms import NOT_SAVED, apply_form, show_error
 from app.registration.views import csv_safe
@@ -54,7 +54,8 @@ def trainer_page(cohort_id: int):
     if request.mimetype == "multipart/form-data":
         return _import(cohort, cohort_session)
     form = ChecklistForm()
-    form.present.choices = [SelectChoice(p.membership.id, p.name) for p in cohort_participants(db.session, cohort)]
+    # Only the ids are checked here (the labels are the page's own), so read ids rather than participants.
+    form.present.choices = [SelectChoice(mid, str(mid)) for mid in service.participant_ids(db.session, cohort)]
     if form.validate_on_submit() and (
         apply_form(
             form,
