@@ -54,7 +54,8 @@ def check_password_rules(password: str, *, field: str = "password") -> None:
 def _check_timezone(name: str) -> str:
     if not is_valid_timezone(name):
         raise DomainError(
-            _("'%(zone)s' is not a time zone we know. Pick one from the list.", zone=name), field="timezone"
+            _("'%(zone)s' is not a time zone we know. Pick one from the list.", zone=str(name or "")[:64]),
+            field="timezone",
         )
     return name
 

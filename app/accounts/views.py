@@ -23,7 +23,7 @@ from app.accounts.sessions import end_other_sessions, end_session, start_session
 from app.extensions import db, limiter
 from app.lib.errors import DomainError
 from app.lib.forms import ActionForm, show_error
-from app.lib.urls import is_safe_redirect
+from app.lib.urls import is_safe_redirect, safe_redirect_or_empty
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -41,7 +41,7 @@ def _redirect_after_login(target: str | None):
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("courses.catalogue"))
-    form = SignupForm(next=request.args.get("next", ""))
+    form = SignupForm(next=safe_redirect_or_empty(request.args.get("next")))
     if form.validate_on_submit():
         try:
             service.request_signup(
@@ -50,7 +50,7 @@ def signup():
                 name=form.name.data,
                 password=form.password.data,
                 timezone=form.timezone.data,
-                next_url=form.next.data or "",
+                next_url=safe_redirect_or_empty(form.next.data),
             )
         except DomainError as error:
             show_error(form, error)
@@ -87,8 +87,9 @@ def confirm_signup(token: str):
 def login():
     if current_user.is_authenticated:
         return _redirect_after_login(request.args.get("next"))
-    form = LoginForm(next=request.args.get("next", ""))
+    form = LoginForm(next=safe_redirect_or_empty(request.args.get("next")))
     if form.validate_on_submit():
+        target = safe_redirect_or_empty(form.next.data)  # checked before anything is saved
         try:
             user = service.authenticate(db.session, form.email.data, form.password.data)
         except DomainError as error:
@@ -96,11 +97,11 @@ def login():
         else:
             if user.has_two_factor:
                 session.clear()
-                session[_PENDING] = {"uid": user.id, "at": int(time.time()), "next": form.next.data or ""}
+                session[_PENDING] = {"uid": user.id, "at": int(time.time()), "next": target}
                 return redirect(url_for("accounts.login_code"))
             start_session(db.session, user)
             db.session.commit()
-            return _redirect_after_login(form.next.data)
+            return _redirect_after_login(target)
     return render_template("accounts/login.html", form=form), 422 if form.errors or form.form_errors else 200
 
 
