@@ -279,9 +279,41 @@ def change_email():
             show_error(email_form, error)
         else:
             db.session.commit()
-            flash(_("Your email address is changed. We told your old address too."), "success")
+            # The same answer whether or not another account uses the address (sign-up does the same).
+            flash(
+                _(
+                    "We sent a link to %(email)s. Your address changes when you open it.",
+                    email=normalise_email(email_form.email.data),
+                ),
+                "success",
+            )
             return redirect(url_for("accounts.profile"))
     return _profile_page(email_form=email_form, status=422)
+
+
+@bp.get("/account/confirm-email/<token>")
+def confirm_email_change_page(token: str):
+    """Opened from the link sent to the new address; a GET must not change anything (a link preview would)."""
+    try:
+        _user, new_email = service.user_for_email_change(db.session, token)
+    except DomainError as error:
+        return render_template("accounts/reset_invalid.html", message=error.message), 400
+    return render_template("accounts/confirm_email_change.html", form=ActionForm(), new_email=new_email)
+
+
+@bp.post("/account/confirm-email/<token>")
+@limiter.limit(_login_limit)
+def confirm_email_change(token: str):
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("accounts.confirm_email_change_page", token=token))
+    try:
+        user = service.confirm_email_change(db.session, token)
+    except DomainError as error:
+        db.session.rollback()
+        return render_template("accounts/reset_invalid.html", message=error.message), 400
+    db.session.commit()
+    flash(_("Your account now uses %(email)s. We told your old address too.", email=user.email), "success")
+    return redirect(url_for("accounts.profile") if current_user.is_authenticated else url_for("accounts.login"))
 
 
 @bp.post("/profile/password")
