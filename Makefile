@@ -32,7 +32,7 @@ run: install
 	@$(FLASK) outbox send --loop & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(FLASK) run --host $(HOST) --port $(PORT)
 
-## serve-prod: gunicorn with several workers (needs SECRET_KEY and DATABASE_URL; see README)
+## serve-prod: gunicorn with several workers (needs SECRET_KEY, DATABASE_URL and BASE_URL; see README)
 serve-prod: install
 	PLENARY_ENV=production $(FLASK) db upgrade
 	PLENARY_ENV=production $(FLASK) courses sync

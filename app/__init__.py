@@ -8,9 +8,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import unquote
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, Response, current_app, has_request_context, request
 from flask_babel import get_locale, get_timezone
+from flask_babel import gettext as _
 from flask_login import current_user
+from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import check_production_config, config_from_environment
@@ -45,6 +47,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
 
     register_error_handlers(app)
     register_security_headers(app)
+    _refuse_untrusted_hosts(app)
     static_files.init_app(app)
     return app
 
@@ -65,10 +68,27 @@ def _configure_proxy(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops["for"], x_proto=hops["proto"], x_host=hops["host"])
 
 
+def _refuse_untrusted_hosts(app: Flask) -> None:
+    """With TRUSTED_HOSTS set, a request naming another host is answered 400 before anything else runs (the page
+    cache, sign-in, the view): Flask only notes the refusal and would otherwise raise it after them, and with no
+    trusted host to build links on, the usual error page cannot be drawn."""
+
+    def refuse_untrusted_host() -> None:
+        if isinstance(request.routing_exception, SecurityError):
+            raise request.routing_exception
+
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_untrusted_host)
+
+    @app.errorhandler(SecurityError)
+    def unknown_host(_error: SecurityError) -> Response:
+        message = _("This site does not answer at that address. Open it at its own address.")
+        return Response(message + "\n", status=400, mimetype="text/plain")
+
+
 def _select_locale() -> str:
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if current_user.is_authenticated:
+    if current_user.is_authenticated and current_user.locale in current_app.config["LANGUAGES"]:
         return current_user.locale
     return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
 
@@ -77,7 +97,7 @@ def _select_timezone() -> str:
     """Logged-in people see their profile's zone; visitors the zone their browser reported (a cookie), else UTC."""
     if not has_request_context():
         return "UTC"
-    if current_user.is_authenticated:
+    if current_user.is_authenticated and is_valid_timezone(current_user.timezone):
         return current_user.timezone
     guessed = unquote(request.cookies.get("tz", ""))
     return guessed if is_valid_timezone(guessed) else "UTC"
@@ -157,8 +177,10 @@ def _register_cli(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from app.lib import formatting
+    from app.lib.urls import external_url
 
     app.jinja_env.filters.update(formatting.FILTERS)
+    app.jinja_env.globals["external_url"] = external_url  # links to copy and share: on BASE_URL, never on the Host
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 DEFAULT_SECRET_KEY = "dev-only-not-secret"  # noqa: S105 - refused in production by check_production_config
 
@@ -37,6 +38,20 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+def _env_list(name: str) -> list[str] | None:
+    """A comma-separated list ("a.example, b.example"), or None when the variable is unset or empty."""
+    items = [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+    return items or None
+
+
+def base_url_host(base_url: str | None) -> str | None:
+    """The host name of BASE_URL ("plenary.example.org" for "https://plenary.example.org/"), or None."""
+    try:
+        return urlsplit(base_url or "").hostname
+    except ValueError:
+        return None
+
+
 def config_from_environment(instance_path: str) -> dict:
     """Read every setting Plenary knows from the environment, with defaults for a developer's machine."""
     env = os.environ.get("PLENARY_ENV", "development").strip().lower()
@@ -56,7 +71,12 @@ def config_from_environment(instance_path: str) -> dict:
         "MAIL_USE_SSL": _env_bool("MAIL_USE_SSL", False),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "Plenary <no-reply@plenary.localhost>"),
         "MAIL_TIMEOUT": _env_int("MAIL_TIMEOUT", 20),
-        "BASE_URL": os.environ.get("BASE_URL", ""),
+        # The public address (e.g. https://plenary.example.org): every link in an email or a calendar starts with
+        # it, never with the Host a request came with. Required in production.
+        "BASE_URL": os.environ.get("BASE_URL", "").strip(),
+        # Host names requests may use (Flask's TRUSTED_HOSTS; ".example.org" also allows its subdomains); any other
+        # Host header is answered 400. In production it defaults to BASE_URL's host; elsewhere, any host.
+        "TRUSTED_HOSTS": _env_list("TRUSTED_HOSTS"),
         "PASSWORD_RESET_MAX_AGE": _env_int("PASSWORD_RESET_MAX_AGE", 3600),
         # Werkzeug's default (scrypt) in production; the test suite uses a cheaper setting to stay fast.
         "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),
@@ -107,7 +127,10 @@ def config_from_environment(instance_path: str) -> dict:
 
 
 def check_production_config(config: dict) -> None:
-    """Refuse to run in production with settings that would put members' data at risk."""
+    """Refuse to run in production with settings that would put members' data at risk.
+
+    Also completes what production derives: TRUSTED_HOSTS defaults to BASE_URL's host.
+    """
     if config.get("PLENARY_ENV") != "production":
         return
     key = config.get("SECRET_KEY") or ""
@@ -116,3 +139,12 @@ def check_production_config(config: dict) -> None:
             "SECRET_KEY is missing, is the development default, or is shorter than 32 characters. "
             'Set SECRET_KEY to a long random value, e.g. python3 -c "import secrets; print(secrets.token_hex(32))".'
         )
+    base_url = config.get("BASE_URL") or ""
+    if not base_url.lower().startswith(("http://", "https://")) or not base_url_host(base_url):
+        raise ConfigError(
+            "BASE_URL is missing or is not an address such as https://plenary.example.org. Set BASE_URL to the "
+            "public address people open Plenary at: links in emails and calendars are built from it, never from "
+            "the Host header of a request, which anybody can forge."
+        )
+    if not config.get("TRUSTED_HOSTS"):
+        config["TRUSTED_HOSTS"] = [base_url_host(base_url)]

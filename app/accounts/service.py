@@ -54,7 +54,8 @@ def check_password_rules(password: str, *, field: str = "password") -> None:
 def _check_timezone(name: str) -> str:
     if not is_valid_timezone(name):
         raise DomainError(
-            _("'%(zone)s' is not a time zone we know. Pick one from the list.", zone=name), field="timezone"
+            _("'%(zone)s' is not a time zone we know. Pick one from the list.", zone=str(name or "")[:64]),
+            field="timezone",
         )
     return name
 
@@ -258,16 +259,72 @@ def change_password(session: so.Session, user: User, current_password: str, new_
     session.flush()
 
 
-def change_email(session: so.Session, user: User, password: str, new_email: str) -> str:
-    """Move the account to a new email after checking the password; the old address is told, in case it was
-    not its owner who did it. Returns the old address."""
+EMAIL_CHANGE_HOURS = 48
+
+
+def _email_change_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="email-change-confirm")
+
+
+def change_email(session: so.Session, user: User, password: str, new_email: str) -> None:
+    """Ask to move the account to a new address, after checking the password. Nothing changes yet: the new address
+    gets a link that makes the change (`confirm_email_change`), so only someone who reads it can.
+
+    When another account already uses the address, its owner is told that someone tried, and nothing else happens.
+    The caller answers the same in both cases, so the form does not reveal who has an account. Raises DomainError
+    for a wrong password, an address that cannot be one, or the account's own address."""
     if not user.check_password(password or ""):
         raise DomainError(_("Your password is not right."), field="password")
     email = _check_email(new_email)
     if email == user.email:
         raise DomainError(_("This is already your email address."), field="email")
+    owner = find_user_by_email(session, email)
+    if owner is not None:
+        queue_email(
+            session,
+            to=email,
+            subject=_("Someone tried to use your address for another Plenary account"),
+            template="accounts/email/email_change_taken",
+            kind="email_change_taken",
+            user=owner,
+            login_link=external_url("accounts.login"),
+        )
+        return
+    queue_email(
+        session,
+        to=email,
+        subject=_("Confirm your new email address for Plenary"),
+        template="accounts/email/confirm_email_change",
+        kind="email_change_confirm",
+        name=user.name,
+        new_email=email,
+        hours=EMAIL_CHANGE_HOURS,
+        link=external_url(
+            "accounts.confirm_email_change", token=_email_change_serializer().dumps([user.id, user.email, email])
+        ),
+    )
+
+
+def user_for_email_change(session: so.Session, token: str) -> tuple[User, str]:
+    """The account and new address a confirmation link stands for. Raises DomainError when the link is forged,
+    expired, or already used (the account's address is no longer the one it was sent from)."""
+    try:
+        user_id, old, new = _email_change_serializer().loads(token, max_age=EMAIL_CHANGE_HOURS * 3600)
+    except (BadSignature, ValueError, TypeError):
+        raise DomainError(_("This link is not valid or has expired. Ask for the change again.")) from None
+    user = session.get(User, user_id) if isinstance(user_id, int) else None
+    if user is None or user.email != old:
+        raise DomainError(_("This link was already used, or the address was changed since. Ask again if needed."))
+    return user, new
+
+
+def confirm_email_change(session: so.Session, token: str) -> User:
+    """Make the change a confirmation link stands for (it works once); the old address is told, with a link to undo
+    it, in case it was not its owner who asked. Raises DomainError as `user_for_email_change`, or when another
+    account took the address in the meantime."""
+    user, email = user_for_email_change(session, token)
     if find_user_by_email(session, email):
-        raise DomainError(_("Another account uses this email address."), field="email")
+        raise DomainError(_("Another account now uses this address, so it cannot be yours here too."))
     old = user.email
     user.email = email
     session.flush()
@@ -283,7 +340,7 @@ def change_email(session: so.Session, user: User, password: str, new_email: str)
         undo_link=external_url("accounts.undo_email_change", token=_undo_serializer().dumps([user.id, old, email])),
         days=EMAIL_UNDO_DAYS,
     )
-    return old
+    return user
 
 
 EMAIL_UNDO_DAYS = 14

@@ -23,7 +23,7 @@ from app.accounts.sessions import end_other_sessions, end_session, start_session
 from app.extensions import db, limiter
 from app.lib.errors import DomainError
 from app.lib.forms import ActionForm, show_error
-from app.lib.urls import is_safe_redirect
+from app.lib.urls import is_safe_redirect, safe_redirect_or_empty
 
 bp = Blueprint("accounts", __name__, template_folder="templates")
 
@@ -41,7 +41,7 @@ def _redirect_after_login(target: str | None):
 def signup():
     if current_user.is_authenticated:
         return redirect(url_for("courses.catalogue"))
-    form = SignupForm(next=request.args.get("next", ""))
+    form = SignupForm(next=safe_redirect_or_empty(request.args.get("next")))
     if form.validate_on_submit():
         try:
             service.request_signup(
@@ -50,7 +50,7 @@ def signup():
                 name=form.name.data,
                 password=form.password.data,
                 timezone=form.timezone.data,
-                next_url=form.next.data or "",
+                next_url=safe_redirect_or_empty(form.next.data),
             )
         except DomainError as error:
             show_error(form, error)
@@ -87,8 +87,9 @@ def confirm_signup(token: str):
 def login():
     if current_user.is_authenticated:
         return _redirect_after_login(request.args.get("next"))
-    form = LoginForm(next=request.args.get("next", ""))
+    form = LoginForm(next=safe_redirect_or_empty(request.args.get("next")))
     if form.validate_on_submit():
+        target = safe_redirect_or_empty(form.next.data)  # checked before anything is saved
         try:
             user = service.authenticate(db.session, form.email.data, form.password.data)
         except DomainError as error:
@@ -96,11 +97,11 @@ def login():
         else:
             if user.has_two_factor:
                 session.clear()
-                session[_PENDING] = {"uid": user.id, "at": int(time.time()), "next": form.next.data or ""}
+                session[_PENDING] = {"uid": user.id, "at": int(time.time()), "next": target}
                 return redirect(url_for("accounts.login_code"))
             start_session(db.session, user)
             db.session.commit()
-            return _redirect_after_login(form.next.data)
+            return _redirect_after_login(target)
     return render_template("accounts/login.html", form=form), 422 if form.errors or form.form_errors else 200
 
 
@@ -278,9 +279,41 @@ def change_email():
             show_error(email_form, error)
         else:
             db.session.commit()
-            flash(_("Your email address is changed. We told your old address too."), "success")
+            # The same answer whether or not another account uses the address (sign-up does the same).
+            flash(
+                _(
+                    "We sent a link to %(email)s. Your address changes when you open it.",
+                    email=normalise_email(email_form.email.data),
+                ),
+                "success",
+            )
             return redirect(url_for("accounts.profile"))
     return _profile_page(email_form=email_form, status=422)
+
+
+@bp.get("/account/confirm-email/<token>")
+def confirm_email_change_page(token: str):
+    """Opened from the link sent to the new address; a GET must not change anything (a link preview would)."""
+    try:
+        _user, new_email = service.user_for_email_change(db.session, token)
+    except DomainError as error:
+        return render_template("accounts/reset_invalid.html", message=error.message), 400
+    return render_template("accounts/confirm_email_change.html", form=ActionForm(), new_email=new_email)
+
+
+@bp.post("/account/confirm-email/<token>")
+@limiter.limit(_login_limit)
+def confirm_email_change(token: str):
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("accounts.confirm_email_change_page", token=token))
+    try:
+        user = service.confirm_email_change(db.session, token)
+    except DomainError as error:
+        db.session.rollback()
+        return render_template("accounts/reset_invalid.html", message=error.message), 400
+    db.session.commit()
+    flash(_("Your account now uses %(email)s. We told your old address too.", email=user.email), "success")
+    return redirect(url_for("accounts.profile") if current_user.is_authenticated else url_for("accounts.login"))
 
 
 @bp.post("/profile/password")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import zoneinfo
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
@@ -17,7 +16,7 @@ from app.accounts.models import User
 from app.cohorts.models import CalendarFeed, Cohort, CohortSession, CohortStatus, cohort_trainers
 from app.courses.models import Course, CourseSession
 from app.lib.errors import DomainError, Forbidden, NotFound
-from app.lib.time import LocalTimeError, is_valid_timezone, local_to_utc, now_utc, to_local
+from app.lib.time import LocalTimeError, is_valid_timezone, local_to_utc, now_utc, to_local, zone_named
 
 
 @dataclass(frozen=True)
@@ -477,8 +476,8 @@ def fair_start_times(
     rules apply), how many of the people in `zones` (one entry per person) would have the whole session between
     07:00 and 22:00 their time. Best first; ties in time-of-day order. Local times that do not exist or happen
     twice on that date in the host zone are left out."""
-    host = zoneinfo.ZoneInfo(host_timezone)
-    people = [zoneinfo.ZoneInfo(z) for z in zones]
+    host = zone_named(host_timezone)
+    people = [zone_named(z) for z in zones]
     options = []
     for offset in range(0, 24 * 60, step_minutes):
         local = datetime.combine(on, time(offset // 60, offset % 60))

@@ -18,6 +18,7 @@ from app.lib.errors import DomainError, Forbidden, NotFound
 from app.lib.forms import show_error
 from app.lib.page_cache import public_page
 from app.lib.time import all_timezones, is_valid_timezone
+from app.lib.urls import external_url
 from app.registration.service import ensure_registration_closed
 
 bp = Blueprint("cohorts", __name__, template_folder="templates")
@@ -215,15 +216,9 @@ def use_browser_timezone(cohort_id: int):
 def calendar_feed(cohort_id: int):
     """Public: anyone may subscribe. No private data (no video link)."""
     cohort = service.public_cohort(db.session, cohort_id)
-    url = _external_url("cohorts.cohort_page", cohort_id=cohort.id)
+    url = external_url("cohorts.cohort_page", cohort_id=cohort.id)
     body = cohort_calendar(cohort, cohort_url=url, domain=_calendar_domain())
     return _calendar_response(body, f"cohort-{cohort.id}.ics")
-
-
-def _external_url(endpoint: str, **values) -> str:
-    """An absolute link for calendars: on BASE_URL when it is set (the public address), else the request's host."""
-    base = (current_app.config.get("BASE_URL") or "").rstrip("/")
-    return base + url_for(endpoint, **values) if base else url_for(endpoint, _external=True, **values)
 
 
 def _calendar_domain() -> str:
@@ -244,7 +239,7 @@ def my_calendar():
     """The person's private feed address (with video links), to paste into a calendar app, and a reset button."""
     token = service.feed_token(db.session, current_user)
     entries = service.cohorts_taken_part_in(db.session, current_user)
-    feed_url = _external_url("cohorts.private_feed", token=token) if token else None
+    feed_url = external_url("cohorts.private_feed", token=token) if token else None
     return render_template("cohorts/my_calendar.html", feed_url=feed_url, entries=entries)
 
 
@@ -271,7 +266,7 @@ def private_feed(token: str):
     body = personal_calendar(
         service.cohorts_taken_part_in(db.session, user),
         name="Plenary",
-        cohort_url=lambda c: _external_url("cohorts.cohort_page", cohort_id=c.id),
+        cohort_url=lambda c: external_url("cohorts.cohort_page", cohort_id=c.id),
         domain=_calendar_domain(),
     )
     response = _calendar_response(body, "plenary.ics")

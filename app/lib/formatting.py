@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from datetime import datetime
 
 from babel import dates as babel_dates
 from flask_babel import get_locale, get_timezone
 
-from app.lib.time import is_valid_timezone
+from app.lib.time import is_valid_timezone, zone_named
 
 
 def _zone(tz_name: str | None):
-    if tz_name and is_valid_timezone(tz_name):
-        return zoneinfo.ZoneInfo(tz_name)
+    if is_valid_timezone(tz_name):
+        return zone_named(tz_name)
     return get_timezone()
 
 

@@ -14,6 +14,8 @@ it rendered and hands them out again, under three rules:
   registration deadline passing, "closes in 3 days").
 - **Only for visitors, only when nothing is personal.** Never for a signed-in person, a session carrying a message
   to show, a response that sets a cookie, or anything but a 200 answer to GET/HEAD.
+- **Per host.** Entries are keyed on the Host the request named, so a page asked for under a forged Host is never
+  served to anyone else; with TRUSTED_HOSTS set (production), such a request is refused before the cache is read.
 
 Each cached page carries an ETag, so a browser on a slow connection revalidates it with a 304 and no body.
 """
@@ -25,12 +27,14 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import Flask, Response, current_app, g, has_app_context, request, session
 
 from app.extensions import db
+from app.lib.time import is_valid_timezone
 
 PUBLIC_SCOPE = "public"
 MAX_ENTRY_BYTES = 512 * 1024
@@ -205,11 +209,17 @@ def _cacheable_request() -> bool:
     return "_user_id" not in session and "_flashes" not in session
 
 
-def _cache_key() -> tuple[str, str, str]:
-    """What a signed-out visitor's page depends on: the address, the language their browser asks for and the time
-    zone it reported (read raw: cheaper than asking Flask-Babel, and an unknown zone only makes its own entry)."""
+def _cache_key() -> tuple[str, str, str, str]:
+    """What a signed-out visitor's page depends on: the host and address asked for, the language their browser asks
+    for and the time zone it reported (an unknown zone counts as none, as it is shown: hostile cookies make no
+    entries of their own).
+
+    The host is part of the key although no page should depend on it (links are built on BASE_URL): if one ever
+    did, a page asked for with a forged Host header is only ever handed back to requests naming that same host,
+    never to a visitor of the real site."""
     language = request.accept_languages.best_match(current_app.config["LANGUAGES"]) or ""
-    return request.full_path, language, request.cookies.get("tz", "")
+    zone = unquote(request.cookies.get("tz", ""))
+    return request.host.lower(), request.full_path, language, zone if is_valid_timezone(zone) else ""
 
 
 def _conditional(response: Response) -> Response:

@@ -45,6 +45,32 @@ class UTCDateTime(sa.types.TypeDecorator):
         return value.astimezone(UTC)
 
 
+# Names the zone database holds that are no place a person lives in: the server's own zone and a placeholder.
+_NOT_A_PLACE = frozenset({"localtime", "Factory"})
+
+
+@lru_cache(maxsize=1)
+def _known_timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones() - _NOT_A_PLACE)
+
+
+def is_valid_timezone(name: object) -> bool:
+    """Whether `name` is an IANA zone (e.g. "America/Mexico_City", or a legacy alias such as "US/Eastern").
+
+    The one check for every zone name read from outside (a cookie, a query string, a form, the database), made
+    against the list of zones read once, before anything opens a file: `ZoneInfo("America")` or a very long name
+    would try to open a folder or an impossible path and fail with an error no caller expects.
+    """
+    return isinstance(name, str) and name in _known_timezones()
+
+
+def zone_named(name: str) -> zoneinfo.ZoneInfo:
+    """The zone called `name`; ValueError (not an OS error) when it is not one (`is_valid_timezone`)."""
+    if not is_valid_timezone(name):
+        raise ValueError(f"unknown time zone {str(name)[:64]!r}")
+    return zoneinfo.ZoneInfo(name)
+
+
 @lru_cache(maxsize=1)
 def all_timezones() -> tuple[str, ...]:
     """The IANA zones people pick from: the canonical ones listed per country (zone.tab), plus UTC.
@@ -55,22 +81,12 @@ def all_timezones() -> tuple[str, ...]:
     for table in ("zone.tab", "zone1970.tab"):
         text = (files("tzdata.zoneinfo") / table).read_text(encoding="utf-8")
         names.update(line.split("\t")[2] for line in text.splitlines() if line and not line.startswith("#"))
-    return tuple(sorted(names))
-
-
-def is_valid_timezone(name: str | None) -> bool:
-    if not name:
-        return False
-    try:
-        zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return False
-    return True
+    return tuple(sorted(name for name in names if is_valid_timezone(name)))
 
 
 def to_local(instant: datetime, tz_name: str) -> datetime:
     """The same instant seen in the zone `tz_name` (UTC when the name is unknown)."""
-    zone = zoneinfo.ZoneInfo(tz_name) if is_valid_timezone(tz_name) else UTC
+    zone = zone_named(tz_name) if is_valid_timezone(tz_name) else UTC
     return instant.astimezone(zone)
 
 
@@ -87,8 +103,8 @@ def local_to_utc(local: datetime, tz_name: str) -> datetime:
     if local.tzinfo is not None:
         raise ValueError("expected a wall-clock time without a time zone")
     if not is_valid_timezone(tz_name):
-        raise LocalTimeError(f"unknown time zone {tz_name!r}")
-    zone = zoneinfo.ZoneInfo(tz_name)
+        raise LocalTimeError(f"unknown time zone {str(tz_name)[:64]!r}")
+    zone = zone_named(tz_name)
     first = local.replace(tzinfo=zone, fold=0)
     second = local.replace(tzinfo=zone, fold=1)
     if first.utcoffset() != second.utcoffset():

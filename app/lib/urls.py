@@ -1,33 +1,58 @@
-"""Absolute links for emails, built the same way inside a request and from the command line."""
+"""Absolute links for emails and calendars, built the same way inside a request and from the command line; which
+redirect targets are safe."""
 
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from app.lib.columns import MAX_INTEGER
 
+# Where links point when BASE_URL is not set, i.e. in development only (production refuses to start without it):
+# the address `make run` serves on. Never the Host a request came with, which anybody can forge.
+DEVELOPMENT_BASE_URL = "http://127.0.0.1:5000"
+
+
+def public_base_url() -> str:
+    """The site's public address, without a trailing slash: BASE_URL, else the development default."""
+    return (current_app.config.get("BASE_URL") or DEVELOPMENT_BASE_URL).rstrip("/")
+
 
 def external_url(endpoint: str, **values) -> str:
-    """An absolute URL for `endpoint`, for emails.
+    """An absolute URL for `endpoint`, for emails, calendars and anything read away from the site.
 
-    BASE_URL wins when set, so a forged Host header can never put someone else's site into a reset link.
-    Without it, a request's own host is used, and outside a request (CLI, workers) http://127.0.0.1:5000.
+    Always on `public_base_url()`, inside a request or not, so a forged Host header can never put someone else's
+    site into a reset link or a cached page.
     """
-    base = current_app.config.get("BASE_URL")
-    if not base and has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    base = base or "http://127.0.0.1:5000"
-    with current_app.test_request_context(base_url=base):
-        return url_for(endpoint, _external=True, **values)
+    base = urlsplit(public_base_url())
+    anchor = values.pop("_anchor", None)
+    current_app.inject_url_defaults(endpoint, values)
+    adapter = current_app.url_map.bind(base.netloc, script_name=base.path or "/", url_scheme=base.scheme)
+    url = adapter.build(endpoint, values, force_external=True)
+    return f"{url}#{quote(anchor)}" if anchor else url
 
 
-def is_safe_redirect(target: str | None) -> bool:
-    """Only same-site paths: a login link must never send someone to another site."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+MAX_REDIRECT_LENGTH = 500  # as long as a saved sign-up's `next_url` column; longer targets are not kept
+
+
+def is_safe_redirect(target: object) -> bool:
+    """Only same-site paths, in plain printable ASCII: a login link must never send someone to another site, and a
+    target that cannot go into a `Location` header as it is (a line break, a NUL, a space, a non-ASCII letter, a
+    very long text) is refused too, so following it can never fail after the sign-in was saved."""
+    if not isinstance(target, str) or not 0 < len(target) <= MAX_REDIRECT_LENGTH:
+        return False
+    if not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return False
+    if any(not 0x21 <= ord(character) <= 0x7E for character in target):
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+def safe_redirect_or_empty(target: object) -> str:
+    """`target` when `is_safe_redirect`, else "": for a `next` value as it is read from a request, before it is kept
+    in a form, the session or the database."""
+    return target if is_safe_redirect(target) else ""
 
 
 MAX_ID = MAX_INTEGER  # no id is larger, and a larger number would overflow a query

@@ -96,6 +96,7 @@ def test_production_cookie_is_host_prefixed_secure_httponly_and_lax(monkeypatch,
 
     monkeypatch.setenv("PLENARY_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("BASE_URL", "https://plenary.test")
     production = create_app({"SQLALCHEMY_DATABASE_URI": db_url, "TESTING": True, "RATELIMIT_ENABLED": False})
     production.test_client_class = FormClient
     with production.app_context():

@@ -247,10 +247,81 @@ def test_changing_email_asks_for_the_password_again(client, auth, make_user):
     assert "already your email address" in taken.get_data(as_text=True)
 
 
+def email_change_link(email: str) -> str:
+    message = [m for m in outbox_messages() if m.to_address == email and m.kind == "email_change_confirm"][-1]
+    return re.search(r"http://plenary.test(/account/confirm-email/\S+)", message.body_text).group(1)
+
+
+def test_changing_email_answers_the_same_whether_or_not_another_account_uses_the_address(app, client, auth, make_user):
+    make_user(email="ana@example.org", name="Ana")
+    make_user(email="taken@example.org", name="Owner of the address")
+    auth.login("ana@example.org")
+    answers, pages = [], []
+    for address in ("Taken@Example.org", "free@example.org"):
+        answers.append(change_email(client, "correct horse battery", address))
+        pages.append(client.get(answers[-1].headers["Location"]).get_data(as_text=True))
+    taken, free = answers
+    assert taken.status_code == free.status_code == 302
+    assert taken.headers["Location"] == free.headers["Location"]
+    assert "We sent a link to taken@example.org" in pages[0]
+    same = [re.sub(r'(csrf_token"[^>]*value=")[^"]+', r"\1TOKEN", p) for p in pages]  # signed with the time
+    assert same[0].replace("taken@example.org", "EMAIL") == same[1].replace("free@example.org", "EMAIL")
+    kinds = {m.to_address: m.kind for m in outbox_messages()}
+    assert kinds == {"taken@example.org": "email_change_taken", "free@example.org": "email_change_confirm"}
+    notice = next(m for m in outbox_messages() if m.kind == "email_change_taken")
+    assert "Ana" not in notice.body_text and "ana@example.org" not in notice.body_text  # nothing about who tried
+    emails = set(db.session.scalars(sa.select(User.email)))
+    assert emails == {"ana@example.org", "taken@example.org"}  # nothing changed, for either account
+
+
+def test_an_email_change_happens_only_when_the_new_address_confirms_it_and_the_link_works_once(
+    app, client, auth, make_user
+):
+    make_user(email="ana@example.org")
+    auth.login("ana@example.org")
+    change_email(client, "correct horse battery", "ana@new.example")
+    assert db.session.scalar(sa.select(User.email)) == "ana@example.org"  # not yet
+    link = email_change_link("ana@new.example")
+    assert client.get(link).status_code == 200
+    assert db.session.scalar(sa.select(User.email)) == "ana@example.org"  # opening the link changes nothing
+    done = client.submit(link, page=link)
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(User.email)) == "ana@new.example"
+    assert [m.to_address for m in outbox_messages() if m.kind == "email_changed"] == ["ana@example.org"]
+    assert client.get(link).status_code == 400  # works once
+    assert client.submit(link, page="/profile").status_code == 400
+
+
+def test_an_email_change_link_is_refused_once_another_account_took_the_address(app, client, auth, make_user):
+    make_user(email="ana@example.org")
+    auth.login("ana@example.org")
+    change_email(client, "correct horse battery", "ana@new.example")
+    link = email_change_link("ana@new.example")
+    make_user(email="ana@new.example")
+    refused = client.submit(link, page=link)
+    assert refused.status_code == 400 and "Another account now uses this address" in refused.get_data(as_text=True)
+    assert set(db.session.scalars(sa.select(User.email))) == {"ana@example.org", "ana@new.example"}
+
+
+def test_a_forged_or_expired_email_change_link_changes_nothing(app, client, auth, make_user):
+    make_user(email="ana@example.org")
+    auth.login("ana@example.org")
+    change_email(client, "correct horse battery", "ana@new.example")
+    link = email_change_link("ana@new.example")
+    forged = link[:-3] + ("abc" if not link.endswith("abc") else "xyz")
+    assert client.get(forged).status_code == 400
+    assert client.submit(forged, page="/profile").status_code == 400
+    assert db.session.scalar(sa.select(User.email)) == "ana@example.org"
+
+
 def test_the_old_address_can_undo_an_email_change_and_everyone_is_signed_out(app, client, auth, make_user):
     make_user(email="ana@example.org")
     auth.login("ana@example.org")
     assert change_email(client, "correct horse battery", "Mallory@Evil.example").status_code == 302
+    link = email_change_link("mallory@evil.example")
+    assert client.submit(link, page=link).status_code == 302
+    db.session.expire_all()
     assert db.session.scalar(sa.select(User.email)) == "mallory@evil.example"
     notice = [m for m in outbox_messages() if m.kind == "email_changed"]
     assert [m.to_address for m in notice] == ["ana@example.org"]

@@ -39,11 +39,47 @@ def test_production_refuses_a_missing_default_or_short_secret_key(monkeypatch, k
 def test_production_uses_secure_cookies(monkeypatch, tmp_path):
     monkeypatch.setenv("PLENARY_ENV", "production")
     monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("BASE_URL", "https://plenary.example.org")
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'p.db'}")
     app = create_app()
     assert app.config["SESSION_COOKIE_SECURE"] is True
     assert app.config["SESSION_COOKIE_HTTPONLY"] is True
     assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+@pytest.mark.parametrize("base_url", [None, "", "plenary.example.org", "https://", "ftp://plenary.example.org"])
+def test_production_refuses_to_start_without_a_public_address(monkeypatch, tmp_path, base_url):
+    monkeypatch.setenv("PLENARY_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'p.db'}")
+    if base_url is None:
+        monkeypatch.delenv("BASE_URL", raising=False)
+    else:
+        monkeypatch.setenv("BASE_URL", base_url)
+    with pytest.raises(ConfigError, match="Set BASE_URL to the public address"):
+        create_app()
+
+
+def test_production_answers_only_the_public_address_unless_told_otherwise(monkeypatch, tmp_path):
+    monkeypatch.setenv("PLENARY_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'p.db'}")
+    monkeypatch.setenv("BASE_URL", "https://plenary.example.org/")
+    monkeypatch.delenv("TRUSTED_HOSTS", raising=False)
+    assert create_app()
+    assert create_app().config["TRUSTED_HOSTS"] == ["plenary.example.org"]
+    monkeypatch.setenv("TRUSTED_HOSTS", "plenary.example.org, .plenary.internal")
+    assert create_app().config["TRUSTED_HOSTS"] == ["plenary.example.org", ".plenary.internal"]
+
+
+def test_development_starts_without_a_public_address_and_answers_any_host(monkeypatch, tmp_path):
+    monkeypatch.delenv("PLENARY_ENV", raising=False)
+    monkeypatch.delenv("BASE_URL", raising=False)
+    monkeypatch.delenv("TRUSTED_HOSTS", raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'p.db'}")
+    app = create_app({"TESTING": True})
+    assert app.config["TRUSTED_HOSTS"] is None
+    assert app.test_client().get("/healthz", headers={"Host": "laptop.local:5000"}).status_code != 400
 
 
 def test_database_url_accepts_the_usual_postgres_spellings(monkeypatch, tmp_path):

@@ -42,6 +42,7 @@ EXPECTED = {
     "accounts.login_code": {role: 302 for role in ROLES},  # without a password step first: back to the login page
     "accounts.undo_email_change": PUBLIC,  # a confirmation page; only its POST (with a valid token) changes anything
     "accounts.confirm_signup": {role: 400 for role in ROLES},  # a link nobody was sent
+    "accounts.confirm_email_change_page": {role: 400 for role in ROLES},  # a link nobody was sent
     "health.healthz": PUBLIC,
     "groups.my_groups": SIGNED_IN,
     "groups.new_group": SIGNED_IN,
@@ -92,6 +93,7 @@ def url_arguments(endpoint: str) -> dict:
         "cohorts.private_feed": {"token": "not-a-real-feed-token"},
         "accounts.undo_email_change": {"token": "not-a-real-token"},
         "accounts.confirm_signup": {"token": "not-a-real-token"},
+        "accounts.confirm_email_change_page": {"token": "not-a-real-token"},
     }
     running = db.session.scalar(sa.select(Cohort).where(Cohort.label == RUNNING_LABEL))
     registration = db.session.scalar(

@@ -41,6 +41,7 @@ TABLE = {
     "accounts.change_password": ("login", 422, 422, 422, 422, 422, 422, 422),
     "accounts.confirm_signup": (400, 400, 400, 400, 400, 400, 400, 400),  # a link nobody was sent
     "accounts.confirm_undo_email_change": (400, 400, 400, 400, 400, 400, 400, 400),
+    "accounts.confirm_email_change": (400, 400, 400, 400, 400, 400, 400, 400),  # a link nobody was sent
     "accounts.login": (422, 302, 302, 302, 302, 302, 302, 302),
     "accounts.login_code": ("login", "login", "login", "login", "login", "login", "login", "login"),
     "accounts.profile": ("login", 200, 200, 200, 200, 200, 200, 200),
