@@ -56,6 +56,8 @@ def config_from_environment(instance_path: str) -> dict:
         "MAIL_USE_SSL": _env_bool("MAIL_USE_SSL", False),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER", "Plenary <no-reply@plenary.localhost>"),
         "MAIL_TIMEOUT": _env_int("MAIL_TIMEOUT", 20),
+        # Tries before the outbox gives up a message (it is then marked failed and listed by `flask outbox status`).
+        "OUTBOX_MAX_ATTEMPTS": _env_int("OUTBOX_MAX_ATTEMPTS", 8),
         "BASE_URL": os.environ.get("BASE_URL", ""),
         "PASSWORD_RESET_MAX_AGE": _env_int("PASSWORD_RESET_MAX_AGE", 3600),
         # Werkzeug's default (scrypt) in production; the test suite uses a cheaper setting to stay fast.
