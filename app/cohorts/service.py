@@ -17,6 +17,7 @@ from app.accounts.models import User
 from app.cohorts.models import CalendarFeed, Cohort, CohortSession, CohortStatus, cohort_trainers
 from app.courses.models import Course, CourseSession
 from app.lib.errors import DomainError, Forbidden, NotFound
+from app.lib.text import clean_name, require_length
 from app.lib.time import LocalTimeError, is_valid_timezone, local_to_utc, now_utc, to_local
 
 
@@ -65,8 +66,9 @@ def _check(course: Course, plan: CohortPlan) -> _CheckedPlan:
     """Validate a plan and compute each session's UTC instant from its own local date and time."""
     if not is_valid_timezone(plan.host_timezone):
         raise DomainError(_("'%(zone)s' is not a time zone we know.", zone=plan.host_timezone), field="host_timezone")
-    if not (plan.label or "").strip():
+    if not clean_name(plan.label):
         raise DomainError(_("Give the cohort a label, such as “October 2026”."), field="label")
+    require_length(clean_name(plan.label), 120, "label")  # cohorts.label
     if not plan.sessions:
         raise DomainError(_("A cohort needs at least one session."), field="sessions")
     min_group_size = plan.min_group_size or course.min_group_size
@@ -113,7 +115,7 @@ def _apply(cohort: Cohort, course: Course, plan: CohortPlan, checked: _CheckedPl
     """Write the plan onto the cohort. Sessions are updated in place by position, so each keeps its identity
     (calendar entries update instead of duplicating); a session whose time changed gets a higher sequence."""
     outline = list(course.sessions)
-    cohort.label = plan.label.strip()
+    cohort.label = clean_name(plan.label)
     cohort.host_timezone = plan.host_timezone
     cohort.status = plan.status
     cohort.registration_opens_at = checked.opens

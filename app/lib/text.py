@@ -42,7 +42,7 @@ def one_line(value: str | None, max_length: int | None = None) -> str:
     """Text for a single-line context where a line break would do harm (an email header): like clean_name, then cut
     to `max_length` characters."""
     text = clean_name(value)
-    return text[:max_length] if max_length is not None else text
+    return text[:max_length].rstrip() if max_length is not None else text
 
 
 def require_length(value: str | None, max_length: int, field: str | None = None) -> str | None:
