@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import secrets
 import zoneinfo
 from dataclasses import dataclass, field
@@ -480,7 +481,8 @@ def fair_start_times(
     07:00 and 22:00 their time. Best first; ties in time-of-day order. Local times that do not exist or happen
     twice on that date in the host zone are left out."""
     host = zoneinfo.ZoneInfo(host_timezone)
-    people = [zoneinfo.ZoneInfo(z) for z in zones]
+    # Each distinct zone once, weighted by its head count: the work grows with the zones named, not the people.
+    people = [(zoneinfo.ZoneInfo(z), count) for z, count in collections.Counter(zones).items()]
     options = []
     for offset in range(0, 24 * 60, step_minutes):
         local = datetime.combine(on, time(offset // 60, offset % 60))
@@ -489,25 +491,37 @@ def fair_start_times(
         except LocalTimeError:
             continue
         fits = 0
-        for zone in people:
+        for zone, count in people:
             start = instant.astimezone(zone)
             first_minute = start.hour * 60 + start.minute
             if first_minute >= EARLIEST_MINUTE and first_minute + minutes <= LATEST_MINUTE:
-                fits += 1
-        options.append(StartOption(instant.astimezone(host), fits, len(people)))
+                fits += count
+        options.append(StartOption(instant.astimezone(host), fits, len(zones)))
     return sorted(options, key=lambda o: -o.fits)
+
+
+MAX_ZONE_LIST = 20_000  # characters pasted
+MAX_ZONE_PEOPLE = 100_000  # head counts added up
 
 
 def parse_zone_list(text: str) -> list[str]:
     """Zones a trainer pastes, one per line, each optionally followed by a head count ("Asia/Manila 12").
-    Raises DomainError naming the first line it cannot read."""
+    Raises DomainError naming the first line it cannot read, or when the list is longer than MAX_ZONE_LIST
+    characters or counts more than MAX_ZONE_PEOPLE people."""
+    require_length(text, MAX_ZONE_LIST, "zones")
     zones: list[str] = []
     for number, line in enumerate((text or "").splitlines(), start=1):
         parts = line.replace(",", " ").replace(";", " ").split()
         if not parts:
             continue
         name, count = parts[0], parts[1] if len(parts) > 1 else "1"
-        if not is_valid_timezone(name) or not count.isdigit() or len(parts) > 2 or not 0 < int(count) <= 10_000:
+        if (
+            len(name) > 64
+            or not is_valid_timezone(name)
+            or not count.isdigit()
+            or len(parts) > 2
+            or not 0 < int(count) <= 10_000
+        ):
             raise DomainError(
                 _(
                     "Line %(n)s, “%(line)s”: write a time zone such as Asia/Manila, then a number of people if more "
@@ -518,6 +532,8 @@ def parse_zone_list(text: str) -> list[str]:
                 field="zones",
             )
         zones.extend([name] * int(count))
+        if len(zones) > MAX_ZONE_PEOPLE:
+            raise DomainError(_("Count at most %(n)s people in all.", n=MAX_ZONE_PEOPLE), field="zones")
     if not zones:
         raise DomainError(_("Paste at least one time zone."), field="zones")
     return zones
