@@ -77,6 +77,8 @@ def config_from_environment(instance_path: str) -> dict:
         # Host names requests may use (Flask's TRUSTED_HOSTS; ".example.org" also allows its subdomains); any other
         # Host header is answered 400. In production it defaults to BASE_URL's host; elsewhere, any host.
         "TRUSTED_HOSTS": _env_list("TRUSTED_HOSTS"),
+        # Tries before the outbox gives up a message (it is then marked failed and listed by `flask outbox status`).
+        "OUTBOX_MAX_ATTEMPTS": _env_int("OUTBOX_MAX_ATTEMPTS", 8),
         "PASSWORD_RESET_MAX_AGE": _env_int("PASSWORD_RESET_MAX_AGE", 3600),
         # Werkzeug's default (scrypt) in production; the test suite uses a cheaper setting to stay fast.
         "PASSWORD_HASH_METHOD": os.environ.get("PASSWORD_HASH_METHOD", "scrypt"),

@@ -18,6 +18,7 @@ from app.accounts.models import PendingSignup, User, normalise_email
 from app.audit import service as audit
 from app.lib.errors import DomainError
 from app.lib.security import hash_token
+from app.lib.text import clean_name, require_length
 from app.lib.time import is_valid_timezone, now_utc
 from app.lib.urls import external_url, is_safe_redirect
 from app.notifications.service import queue_email
@@ -78,7 +79,7 @@ def create_user(
         )
     user = User(
         email=email,
-        name=name.strip(),
+        name=clean_name(name),
         timezone=timezone,
         locale=locale if locale in LOCALES else "en",
         is_admin=is_admin,
@@ -90,6 +91,7 @@ def create_user(
 
 
 SIGNUP_LINK_HOURS = 48
+NAME_MAX = 120  # users.name, pending_signups.name
 
 
 def _check_email(email: str) -> str:
@@ -103,8 +105,9 @@ def _check_email(email: str) -> str:
 def _validate_new_account(email: str, name: str, password: str, timezone: str) -> str:
     """Checks that reveal nothing about other accounts; returns the normalised email."""
     email = _check_email(email)
-    if not (name or "").strip():
+    if not clean_name(name):
         raise DomainError(_("Enter your name."), field="name")
+    require_length(clean_name(name), NAME_MAX, "name")
     check_password_rules(password)
     _check_timezone(timezone)
     return email
@@ -133,7 +136,7 @@ def request_signup(
     pending = PendingSignup(
         token_hash=hash_token(token),
         email=email,
-        name=name.strip(),
+        name=clean_name(name),
         password_hash="",
         timezone=timezone,
         next_url=next_url if is_safe_redirect(next_url) else "",
@@ -370,9 +373,10 @@ def undo_email_change(session: so.Session, token: str) -> User:
 
 
 def update_profile(session: so.Session, user: User, *, name: str, timezone: str, locale: str) -> None:
-    if not (name or "").strip():
+    name = clean_name(name)
+    if not name:
         raise DomainError(_("Enter your name."), field="name")
-    user.name = name.strip()
+    user.name = require_length(name, NAME_MAX, "name")
     user.timezone = _check_timezone(timezone)
     user.locale = locale if locale in LOCALES else user.locale
     session.flush()

@@ -18,6 +18,7 @@ ACTIONS = {
     "prerequisite.declined": _l("Prerequisite evidence declined"),
     "group.coordinator_added": _l("Made a group coordinator"),
     "group.member_removed": _l("Removed a group member"),
+    "group.invitation_accepted_as_other": _l("Accepted a group invitation sent to another address"),
     "course.trainer_added": _l("Made a course trainer"),
     "user.admin_granted": _l("Made an administrator"),
     "export.roster_csv": _l("Downloaded a cohort roster"),

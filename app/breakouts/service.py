@@ -28,6 +28,7 @@ from app.learning.participants import (
 )
 from app.lib.columns import MAX_INTEGER
 from app.lib.errors import DomainError, NotFound
+from app.lib.text import clean_name
 from app.lib.time import now_utc
 from app.notes.models import BreakoutNote
 from app.registration.models import Registration, RosterEntry
@@ -304,7 +305,7 @@ def rename_room(session: so.Session, trainer: User, room: BreakoutRoom, name: st
     """Give a room a new name (1 to 120 characters, unique in its plan, since video tools match rooms by name)."""
     require_trainer(trainer, room.plan.cohort)
     _require_current(room)
-    name = " ".join((name or "").split())
+    name = clean_name(name)
     if not name:
         raise DomainError(_("Give the room a name."), field="name")
     if len(name) > MAX_ROOM_NAME:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -10,23 +11,30 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from babel import dates as babel_dates
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from app.accounts.models import User
 from app.cohorts.models import CalendarFeed, Cohort, CohortSession, CohortStatus, cohort_trainers
 from app.courses.models import Course, CourseSession
 from app.lib.errors import DomainError, Forbidden, NotFound
+from app.lib.text import clean_name, require_length
 from app.lib.time import LocalTimeError, is_valid_timezone, local_to_utc, now_utc, to_local, zone_named
 
 
 @dataclass(frozen=True)
 class SessionPlan:
-    """One session as the trainer enters it: a wall-clock start in the host zone and its two parts."""
+    """One session as the trainer enters it: a wall-clock start in the host zone and its two parts.
 
-    local_start: datetime
+    `session_id` names the existing session the row edits (None for a new one): sessions are matched by id, never
+    by position, so what happened in a session stays with it. `remove` asks to delete that existing session."""
+
+    local_start: datetime | None
     plenary_minutes: int
     breakout_minutes: int
     title: str = ""
+    session_id: int | None = None
+    remove: bool = False
 
 
 @dataclass
@@ -54,19 +62,23 @@ def _instant(local: datetime, tz_name: str, field_name: str) -> datetime:
 
 @dataclass(frozen=True)
 class _CheckedPlan:
-    starts: list[datetime]
+    starts: list[datetime | None]  # one per plan row; None for a row that removes its session
     deadline: datetime
     opens: datetime | None
     min_group_size: int
+
+
+TITLE_MAX_LENGTH = 200  # cohort_sessions.title
 
 
 def _check(course: Course, plan: CohortPlan) -> _CheckedPlan:
     """Validate a plan and compute each session's UTC instant from its own local date and time."""
     if not is_valid_timezone(plan.host_timezone):
         raise DomainError(_("'%(zone)s' is not a time zone we know.", zone=plan.host_timezone), field="host_timezone")
-    if not (plan.label or "").strip():
+    if not clean_name(plan.label):
         raise DomainError(_("Give the cohort a label, such as “October 2026”."), field="label")
-    if not plan.sessions:
+    require_length(clean_name(plan.label), 120, "label")  # cohorts.label
+    if not any(not s.remove for s in plan.sessions):
         raise DomainError(_("A cohort needs at least one session."), field="sessions")
     min_group_size = plan.min_group_size or course.min_group_size
     if min_group_size < course.min_group_size:
@@ -78,9 +90,19 @@ def _check(course: Course, plan: CohortPlan) -> _CheckedPlan:
         raise DomainError(
             _("Capacity must leave room for at least one group of %(n)s.", n=min_group_size), field="capacity"
         )
-    starts: list[datetime] = []
-    previous_end = None
+    starts: list[datetime | None] = []
+    previous_end, previous_index = None, None
     for index, session_plan in enumerate(plan.sessions):
+        if session_plan.remove:
+            starts.append(None)
+            continue
+        if len(session_plan.title or "") > TITLE_MAX_LENGTH:
+            raise DomainError(
+                _("Session %(n)s: a title of at most %(max)s characters.", n=index + 1, max=TITLE_MAX_LENGTH),
+                field=f"sessions-{index}",
+            )
+        if session_plan.local_start is None:
+            raise DomainError(_("Give session %(n)s a date and a start time.", n=index + 1), field=f"sessions-{index}")
         if (
             session_plan.plenary_minutes < 0
             or session_plan.breakout_minutes < 0
@@ -93,14 +115,16 @@ def _check(course: Course, plan: CohortPlan) -> _CheckedPlan:
                 _(
                     "Session %(n)s starts before session %(p)s ends: sessions must be in order and must not overlap.",
                     n=index + 1,
-                    p=index,
+                    p=previous_index + 1,
                 ),
                 field=f"sessions-{index}",
             )
         previous_end = starts_at + timedelta(minutes=session_plan.plenary_minutes + session_plan.breakout_minutes)
+        previous_index = index
         starts.append(starts_at)
+    first_start = next(s for s in starts if s is not None)
     deadline = _instant(plan.deadline_local, plan.host_timezone, "deadline")
-    if deadline >= starts[0]:
+    if deadline >= first_start:
         raise DomainError(_("The registration deadline must be before the first session."), field="deadline")
     opens = _instant(plan.opens_local, plan.host_timezone, "opens") if plan.opens_local else None
     if opens and opens >= deadline:
@@ -108,11 +132,178 @@ def _check(course: Course, plan: CohortPlan) -> _CheckedPlan:
     return _CheckedPlan(starts, deadline, opens, min_group_size)
 
 
-def _apply(cohort: Cohort, course: Course, plan: CohortPlan, checked: _CheckedPlan) -> None:
-    """Write the plan onto the cohort. Sessions are updated in place by position, so each keeps its identity
-    (calendar entries update instead of duplicating); a session whose time changed gets a higher sequence."""
-    outline = list(course.sessions)
-    cohort.label = plan.label.strip()
+# What people write or do in a session, by table, in words for the trainer who tries to remove it. Every table
+# with a foreign key to cohort_sessions counts (see session_history_counts), named here or not.
+SESSION_HISTORY_LABELS = {
+    "attendance": _l("attendance"),
+    "breakout_notes": _l("breakout notes"),
+    "breakout_room_roles": _l("room roles"),
+    "breakout_plans": _l("breakout rooms"),
+    "commitments": _l("commitments"),
+}
+
+
+def _session_history_tables() -> list[tuple[sa.Table, sa.Column]]:
+    """Every table that refers to a cohort session, and its referring column: found from the metadata, so a
+    table added later is protected without anyone remembering to list it."""
+    found = []
+    for table in CohortSession.metadata.sorted_tables:
+        for foreign_key in table.foreign_keys:
+            if foreign_key.column.table.name == CohortSession.__tablename__:
+                found.append((table, foreign_key.parent))
+    return found
+
+
+def session_history_counts(session: so.Session, session_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per session id, how many rows of each referring table hang off it (only the non-zero ones): one query per
+    referring table, whatever the number of sessions."""
+    counts: dict[int, dict[str, int]] = {}
+    if not session_ids:
+        return counts
+    for table, column in _session_history_tables():
+        for session_id, number in session.execute(
+            sa.select(column, sa.func.count()).where(column.in_(session_ids)).group_by(column)
+        ):
+            counts.setdefault(session_id, {})[table.name] = number
+    return counts
+
+
+def _to_the_minute(instant: datetime) -> datetime:
+    return instant.replace(second=0, microsecond=0)
+
+
+def _match_sessions(
+    cohort: Cohort, plan: CohortPlan, checked: _CheckedPlan, at: datetime
+) -> tuple[dict[int, CohortSession], list[CohortSession]]:
+    """Match the plan's rows to the cohort's sessions by id and enforce what an edit may do to them, before
+    anything changes. Returns the sessions kept (by id) and the ones to delete.
+
+    Refuses (DomainError naming the row): an id that is not one of this cohort's sessions, or given twice; an
+    existing session left out of the plan (leaving a row out never deletes anything); moving or removing a
+    session that has started; removing a session that holds anything people wrote or did."""
+    existing = {s.id: s for s in cohort.sessions if s.id is not None}
+    if not existing:
+        if any(s.session_id is not None for s in plan.sessions):
+            raise DomainError(_("These sessions are not part of this cohort: reload the page."), field="sessions")
+        return {}, []
+    seen: set[int] = set()
+    removed: list[tuple[int, CohortSession]] = []
+    for index, (session_plan, starts_at) in enumerate(zip(plan.sessions, checked.starts, strict=True)):
+        if session_plan.session_id is None:
+            if starts_at is not None and starts_at <= at:
+                raise DomainError(
+                    _("Session %(n)s would start in the past: choose a date to come.", n=index + 1),
+                    field=f"sessions-{index}",
+                )
+            continue
+        row = existing.get(session_plan.session_id)
+        if row is None or session_plan.session_id in seen:
+            raise DomainError(
+                _("Session %(n)s is not one of this cohort's sessions: reload the page and try again.", n=index + 1),
+                field=f"sessions-{index}",
+            )
+        seen.add(session_plan.session_id)
+        started = row.starts_at <= at
+        if session_plan.remove:
+            if started:
+                raise DomainError(
+                    _("Session %(n)s has already started: it cannot be removed.", n=index + 1),
+                    field=f"sessions-{index}",
+                )
+            removed.append((index, row))
+        elif started and _to_the_minute(starts_at) != _to_the_minute(row.starts_at):
+            raise DomainError(
+                _("Session %(n)s has already started: its date and start time cannot change.", n=index + 1),
+                field=f"sessions-{index}",
+            )
+        elif not started and starts_at <= at:
+            raise DomainError(
+                _("Session %(n)s would start in the past: choose a date to come.", n=index + 1),
+                field=f"sessions-{index}",
+            )
+    missing = [s for s_id, s in existing.items() if s_id not in seen]
+    if missing:
+        raise DomainError(
+            ngettext(
+                "%(num)d session of this cohort is missing from the form, so nothing was saved: leaving a row out "
+                "never removes a session. Reload the page; to remove a session, tick its “Remove” box.",
+                "%(num)d sessions of this cohort are missing from the form, so nothing was saved: leaving a row out "
+                "never removes a session. Reload the page; to remove a session, tick its “Remove” box.",
+                len(missing),
+            ),
+            field="sessions",
+        )
+    history = session_history_counts(so.object_session(cohort), [row.id for _index, row in removed])
+    for index, row in removed:
+        held = history.get(row.id)
+        if held:
+            what = ", ".join(str(SESSION_HISTORY_LABELS.get(name, _l("other records"))) for name in sorted(held))
+            raise DomainError(
+                _(
+                    "Session %(n)s cannot be removed: people have already recorded things in it (%(what)s), and an "
+                    "edit never deletes them. Change its date instead, or leave it.",
+                    n=index + 1,
+                    what=what,
+                ),
+                field=f"sessions-{index}",
+            )
+    kept = {s_id: s for s_id, s in existing.items() if s_id in seen}
+    for _index, row in removed:
+        kept.pop(row.id)
+    return kept, [row for _index, row in removed]
+
+
+def _check_trainers(course: Course, current: list[User], wanted: list[User]) -> None:
+    """Nobody becomes a trainer of a cohort without having agreed to train: a person added must already train
+    the course (an administrator made them its trainer, with their agreement) or be an administrator; those
+    already training the cohort stay. Raises DomainError naming the first person who does not."""
+    allowed = {u.id for u in current} | {u.id for u in course.trainers}
+    for user in wanted:
+        if user.id not in allowed and not user.is_admin:
+            raise DomainError(
+                _(
+                    "%(email)s does not train %(course)s, so they cannot be added to this cohort: people train a "
+                    "course's cohorts once an administrator has made them trainers of the course, with their "
+                    "agreement.",
+                    email=user.email,
+                    course=course.title,
+                ),
+                field="trainers",
+            )
+
+
+def _record_trainer_changes(session: so.Session, actor: User, cohort: Cohort, before: list[User]) -> None:
+    from app.audit import service as audit
+
+    before_ids, after_ids = {u.id for u in before}, {u.id for u in cohort.trainers}
+    for user in cohort.trainers:
+        if user.id not in before_ids:
+            audit.record(session, actor, "cohort.trainer_added", f"cohort {cohort.id}", trainer=user.email)
+    for user in before:
+        if user.id not in after_ids:
+            audit.record(session, actor, "cohort.trainer_removed", f"cohort {cohort.id}", trainer=user.email)
+
+
+def _apply(
+    cohort: Cohort,
+    course: Course,
+    plan: CohortPlan,
+    checked: _CheckedPlan,
+    at: datetime | None = None,
+    actor: User | None = None,
+) -> None:
+    """Write the plan onto the cohort. Rows are matched to sessions by id (see _match_sessions, which refuses
+    before anything changes), so each session keeps its identity, its notes, attendance and commitments, and
+    its course content; calendar entries update instead of duplicating, and a session whose time or length
+    changed gets a higher sequence. New rows take the outline's sessions no kept session uses, in order.
+
+    With an `actor` (a person using the form, not the command line), trainers added must already hold the role
+    (_check_trainers) and each trainer added or removed is written to the audit log."""
+    kept, removed = _match_sessions(cohort, plan, checked, at or now_utc())
+    trainers_before = list(cohort.trainers)
+    if actor is not None:
+        _check_trainers(course, trainers_before, plan.trainers)
+    cohort.label = clean_name(plan.label)
     cohort.host_timezone = plan.host_timezone
     cohort.status = plan.status
     cohort.registration_opens_at = checked.opens
@@ -121,11 +312,19 @@ def _apply(cohort: Cohort, course: Course, plan: CohortPlan, checked: _CheckedPl
     cohort.min_group_size = checked.min_group_size
     cohort.video_url = (plan.video_url or "").strip() or None
     cohort.trainers = list(plan.trainers)
-    existing = sorted(cohort.sessions, key=lambda s: s.starts_at)
+    used = {s.course_session_id for s in kept.values()}
+    spare_outline = [o for o in course.sessions if o.id is None or o.id not in used]
     rows = []
-    for index, (session_plan, starts_at) in enumerate(zip(plan.sessions, checked.starts, strict=True)):
-        template = outline[index] if index < len(outline) else None
-        row = existing[index] if index < len(existing) else CohortSession(sequence=0)
+    for session_plan, starts_at in zip(plan.sessions, checked.starts, strict=True):
+        if session_plan.remove:
+            continue
+        if session_plan.session_id is None:
+            row = CohortSession(sequence=0)
+            row.course_session = spare_outline.pop(0) if spare_outline else None
+        else:
+            row = kept[session_plan.session_id]
+            if _to_the_minute(starts_at) == _to_the_minute(row.starts_at):
+                starts_at = row.starts_at  # the form shows minutes: an unchanged row keeps its exact instant
         changed = row.id is not None and (
             row.starts_at != starts_at
             or row.plenary_minutes != session_plan.plenary_minutes
@@ -134,12 +333,18 @@ def _apply(cohort: Cohort, course: Course, plan: CohortPlan, checked: _CheckedPl
         row.starts_at = starts_at
         row.plenary_minutes = session_plan.plenary_minutes
         row.breakout_minutes = session_plan.breakout_minutes
-        row.course_session = template
-        row.title = session_plan.title or (template.title if template else _("Session %(n)s", n=index + 1))
+        template = row.course_session
+        title = (session_plan.title or "").strip()
+        row.title = title or (template.title if template else row.title) or _("Session %(n)s", n=len(rows) + 1)
         if changed:
             row.sequence = (row.sequence or 0) + 1
         rows.append(row)
-    cohort.sessions = rows
+    # Only sessions _match_sessions cleared are removed: they hold nothing anyone wrote or did.
+    cohort.sessions = sorted(rows, key=lambda s: s.starts_at)
+    for row in removed:
+        so.object_session(cohort).delete(row)
+    if actor is not None and so.object_session(cohort) is not None:
+        _record_trainer_changes(so.object_session(cohort), actor, cohort, trainers_before)
 
 
 def can_schedule(user: User, course: Course) -> bool:
@@ -190,23 +395,28 @@ def schedule_cohort(
     )
     checked = _check(course, plan)
     cohort = Cohort(course=course, sessions=[], trainers=[])
-    _apply(cohort, course, plan, checked)
+    _apply(cohort, course, plan, checked, actor=actor)
     session.add(cohort)
     session.flush()
+    if actor is not None:
+        _record_trainer_changes(session, actor, cohort, [])
     return cohort
 
 
 def update_cohort(session: so.Session, actor: User, cohort: Cohort, plan: CohortPlan) -> Cohort:
-    """Change a scheduled cohort; the same checks as scheduling, and seats already taken must still fit."""
+    """Change a scheduled cohort; the same checks as scheduling, and seats already taken (and every group waiting for
+    seats) must still fit. Freed seats go to the waitlist, first come first served. Sessions are matched by id and
+    nothing recorded in them is deleted (_match_sessions); trainers added must already train the course
+    (_check_trainers)."""
     if not can_edit(actor, cohort):
         raise Forbidden(_("Only this cohort's trainers and administrators can change it."))
     checked = _check(cohort.course, plan)
-    if plan.capacity < cohort.seats_taken:
-        raise DomainError(
-            _("%(n)s seats are already taken: capacity cannot go below that.", n=cohort.seats_taken), field="capacity"
-        )
-    _apply(cohort, cohort.course, plan, checked)
+    from app.registration import service as registration  # registrations depend on cohorts, not the other way
+
+    registration.check_capacity(session, cohort, plan.capacity)  # under the cohort's lock, until the commit
+    _apply(cohort, cohort.course, plan, checked, actor=actor)
     session.flush()
+    registration.cohort_changed(session, cohort)  # a higher capacity or a lower minimum lets groups in
     return cohort
 
 
@@ -221,7 +431,8 @@ def plan_of(cohort: Cohort) -> CohortPlan:
         label=cohort.label,
         host_timezone=zone,
         sessions=[
-            SessionPlan(local(s.starts_at), s.plenary_minutes, s.breakout_minutes, s.title) for s in cohort.sessions
+            SessionPlan(local(s.starts_at), s.plenary_minutes, s.breakout_minutes, s.title, session_id=s.id)
+            for s in cohort.sessions
         ],
         deadline_local=local(cohort.registration_deadline_at),
         capacity=cohort.capacity,
@@ -233,21 +444,40 @@ def plan_of(cohort: Cohort) -> CohortPlan:
     )
 
 
+# The cohort with its sessions, trainers and course: what most pages that take a cohort id read. Built once.
+COHORT_WITH_SCHEDULE = (
+    sa.select(Cohort)
+    .where(Cohort.id == sa.bindparam("cohort_id"))
+    .options(so.selectinload(Cohort.sessions), so.selectinload(Cohort.trainers), so.joinedload(Cohort.course))
+)
+
+
 def get_cohort(session: so.Session, cohort_id: int) -> Cohort:
-    cohort = session.scalar(
-        sa.select(Cohort)
-        .where(Cohort.id == cohort_id)
-        .options(so.selectinload(Cohort.sessions), so.selectinload(Cohort.trainers), so.joinedload(Cohort.course))
-    )
+    """Any cohort, drafts included, for code that acts for nobody in particular (the command line, the demo).
+    Pages load cohorts with `visible_cohort`."""
+    cohort = session.scalars(COHORT_WITH_SCHEDULE, {"cohort_id": cohort_id}).unique().first()
     if cohort is None:
         raise NotFound(_("There is no such cohort."))
     return cohort
 
 
-def public_cohort(session: so.Session, cohort_id: int) -> Cohort:
-    """A cohort anyone may look at: drafts are not public."""
-    cohort = get_cohort(session, cohort_id)
-    if cohort.status == CohortStatus.DRAFT:
+def can_see(viewer: User, cohort: Cohort) -> bool:
+    """Whether `viewer` may know the cohort exists: a draft exists only for the people who may edit it (its trainers,
+    its course's trainers and administrators); every other status is there for anyone to find (a cancelled cohort
+    stays visible, so the groups that had registered learn what happened)."""
+    return cohort.status != CohortStatus.DRAFT or (viewer.is_authenticated and can_edit(viewer, cohort))
+
+
+def visible_cohort(
+    session: so.Session, viewer: User, cohort_id: int, query: sa.Select = COHORT_WITH_SCHEDULE
+) -> Cohort:
+    """The one loader of a cohort for a person: every page and endpoint that takes a cohort id goes through it.
+
+    A draft the viewer may not see raises NotFound with the same words as an unknown id, so its existence is not
+    revealed. `query` selects the cohort by the bound parameter `cohort_id`, with the loader options a page needs.
+    """
+    cohort = session.scalars(query, {"cohort_id": cohort_id}).unique().first()
+    if cohort is None or not can_see(viewer, cohort):
         raise NotFound(_("There is no such cohort."))
     return cohort
 
@@ -477,7 +707,8 @@ def fair_start_times(
     07:00 and 22:00 their time. Best first; ties in time-of-day order. Local times that do not exist or happen
     twice on that date in the host zone are left out."""
     host = zone_named(host_timezone)
-    people = [zone_named(z) for z in zones]
+    # Each distinct zone once, weighted by its head count: the work grows with the zones named, not the people.
+    people = [(zone_named(z), count) for z, count in collections.Counter(zones).items()]
     options = []
     for offset in range(0, 24 * 60, step_minutes):
         local = datetime.combine(on, time(offset // 60, offset % 60))
@@ -486,25 +717,37 @@ def fair_start_times(
         except LocalTimeError:
             continue
         fits = 0
-        for zone in people:
+        for zone, count in people:
             start = instant.astimezone(zone)
             first_minute = start.hour * 60 + start.minute
             if first_minute >= EARLIEST_MINUTE and first_minute + minutes <= LATEST_MINUTE:
-                fits += 1
-        options.append(StartOption(instant.astimezone(host), fits, len(people)))
+                fits += count
+        options.append(StartOption(instant.astimezone(host), fits, len(zones)))
     return sorted(options, key=lambda o: -o.fits)
+
+
+MAX_ZONE_LIST = 20_000  # characters pasted
+MAX_ZONE_PEOPLE = 100_000  # head counts added up
 
 
 def parse_zone_list(text: str) -> list[str]:
     """Zones a trainer pastes, one per line, each optionally followed by a head count ("Asia/Manila 12").
-    Raises DomainError naming the first line it cannot read."""
+    Raises DomainError naming the first line it cannot read, or when the list is longer than MAX_ZONE_LIST
+    characters or counts more than MAX_ZONE_PEOPLE people."""
+    require_length(text, MAX_ZONE_LIST, "zones")
     zones: list[str] = []
     for number, line in enumerate((text or "").splitlines(), start=1):
         parts = line.replace(",", " ").replace(";", " ").split()
         if not parts:
             continue
         name, count = parts[0], parts[1] if len(parts) > 1 else "1"
-        if not is_valid_timezone(name) or not count.isdigit() or len(parts) > 2 or not 0 < int(count) <= 10_000:
+        if (
+            len(name) > 64
+            or not is_valid_timezone(name)
+            or not count.isdigit()
+            or len(parts) > 2
+            or not 0 < int(count) <= 10_000
+        ):
             raise DomainError(
                 _(
                     "Line %(n)s, “%(line)s”: write a time zone such as Asia/Manila, then a number of people if more "
@@ -515,6 +758,8 @@ def parse_zone_list(text: str) -> list[str]:
                 field="zones",
             )
         zones.extend([name] * int(count))
+        if len(zones) > MAX_ZONE_PEOPLE:
+            raise DomainError(_("Count at most %(n)s people in all.", n=MAX_ZONE_PEOPLE), field="zones")
     if not zones:
         raise DomainError(_("Paste at least one time zone."), field="zones")
     return zones

@@ -3,6 +3,7 @@ from wtforms import EmailField, PasswordField, StringField, SubmitField, TextAre
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.accounts.forms import TimezoneField, password_validators
+from app.groups.service import MAX_INVITE_PASTE
 from app.lib.forms import BaseForm
 
 
@@ -28,7 +29,9 @@ class GroupForm(BaseForm):
 
 class InviteForm(BaseForm):
     emails = TextAreaField(
-        _l("Email addresses"), validators=[DataRequired()], description=_l("One per line. “Name <address>” works too.")
+        _l("Email addresses"),
+        validators=[DataRequired(), Length(max=MAX_INVITE_PASTE)],
+        description=_l("One per line. “Name <address>” works too."),
     )
     submit = SubmitField(_l("Send invitations"))
 

@@ -24,13 +24,17 @@ from app.groups.models import (
 )
 from app.lib.errors import DomainError, Forbidden, NotFound
 from app.lib.security import hash_token
+from app.lib.text import clean_name, require_length, required_name
 from app.lib.time import now_utc
 from app.lib.urls import external_url
 from app.notifications.service import queue_email
 
 INVITATION_LIFETIME = timedelta(days=14)
 MAX_INVITATIONS_PER_PASTE = 200
-_NAME_AND_ADDRESS = re.compile(r"^(?P<name>.*?)\s*<(?P<email>[^<>]+)>\s*$")
+MAX_INVITE_LINE = 500  # a display name (200) and an address (254), with room for quotes and spaces
+MAX_INVITE_PASTE = MAX_INVITATIONS_PER_PASTE * 100  # the invitation box's bound (forms.InviteForm uses it too)
+# Column lengths of the group's text fields (models.Group, models.GroupMembership), checked here and in the forms.
+NAME_MAX, ORGANIZATION_MAX, LANGUAGES_MAX, DISPLAY_NAME_MAX = 160, 200, 120, 120
 
 
 def _new_secret() -> str:
@@ -69,19 +73,23 @@ def create_group(
     country: str | None = None,
     languages: str | None = None,
 ) -> Group:
-    """Create a group with `user` as its first coordinator."""
-    if not (name or "").strip():
-        raise DomainError(_("Give the group a name."), field="name")
-    if not (organization or "").strip():
-        raise DomainError(_("Name the organization the group belongs to."), field="organization")
-    country = (country or "").strip().upper() or None
+    """Create a group with `user` as its first coordinator. Names are cleaned (app.lib.text.clean_name) and bounded
+    by their columns; raises DomainError next to the field otherwise."""
+    name = required_name(name, NAME_MAX, "name", _("Give the group a name."))
+    organization = required_name(
+        organization, ORGANIZATION_MAX, "organization", _("Name the organization the group belongs to.")
+    )
+    require_length(country, 2 * 4, "country")
+    country = clean_name(country).upper() or None
     if country and not re.fullmatch(r"[A-Z]{2}", country):
         raise DomainError(_("Use the two-letter country code, such as KE or BR."), field="country")
+    require_length(languages, LANGUAGES_MAX, "languages")
+    languages = clean_name(languages) or None
     group = Group(
-        name=name.strip(),
-        organization=organization.strip(),
+        name=name,
+        organization=organization,
         country=country,
-        languages=(languages or "").strip() or None,
+        languages=languages,
         join_code=_new_secret(),
     )
     group.memberships.append(
@@ -148,8 +156,13 @@ class InviteReport:
 
 
 def _parse_address(text: str) -> str:
-    match = _NAME_AND_ADDRESS.match(text)
-    candidate = match.group("email") if match else text
+    """The address of one pasted line: "address", or "Name <address>" (the text inside the last <...> that ends
+    the line). Linear in the line's length: no regular expression that could backtrack."""
+    candidate = text.strip()
+    if candidate.endswith(">"):
+        _name, bracket, inside = candidate[:-1].rpartition("<")
+        if bracket and inside.strip() and ">" not in inside:
+            candidate = inside
     return validate_email(candidate.strip().strip(",;"), check_deliverability=False).normalized
 
 
@@ -160,6 +173,7 @@ def invite_members(session: so.Session, coordinator: User, group: Group, pasted:
     reported by line number, never silently dropped. Inviting someone again sends a fresh link.
     """
     require_coordinator(group, coordinator)
+    require_length(pasted, MAX_INVITE_PASTE, "emails")
     lines = [(n, text.strip()) for n, text in enumerate((pasted or "").splitlines(), start=1) if text.strip()]
     if not lines:
         raise DomainError(_("Paste at least one email address, one per line."), field="emails")
@@ -175,6 +189,13 @@ def invite_members(session: so.Session, coordinator: User, group: Group, pasted:
     invitations = {i.email: i for i in group.invitations}
     now = now_utc()
     for number, text in lines:
+        if len(text) > MAX_INVITE_LINE:
+            report.lines.append(
+                InviteLine(
+                    number, text, "error", _("too long for an address (%(n)s characters at most)", n=MAX_INVITE_LINE)
+                )
+            )
+            continue
         try:
             email = normalise_email(_parse_address(text))
         except EmailNotValidError as exc:
@@ -220,7 +241,10 @@ def invite_members(session: so.Session, coordinator: User, group: Group, pasted:
 
 
 def find_invitation(session: so.Session, token: str) -> GroupInvitation:
-    """The open invitation for this link. Raises DomainError when it is unknown, used or expired."""
+    """The open invitation for this link. Raises DomainError when it is unknown, used or expired.
+
+    Whoever holds the link may see the address it was sent to (the page names it): the link itself came to that
+    address."""
     invitation = session.scalar(sa.select(GroupInvitation).where(GroupInvitation.token_hash == hash_token(token)))
     if invitation is None:
         raise DomainError(_("This invitation link is not valid. Ask your coordinator for a new one."))
@@ -255,14 +279,95 @@ def _add_member(session: so.Session, group: Group, user: User) -> GroupMembershi
     return membership
 
 
-def accept_invitation(session: so.Session, user: User, token: str) -> Group:
-    """Join the group of an open invitation; the invitation then stops working."""
+class InvitationForAnotherAddress(DomainError):
+    """The signed-in account's email is not the address the invitation was sent to."""
+
+    def __init__(self, invited_email: str):
+        super().__init__(
+            _("This invitation was sent to %(email)s. Sign in with that address to accept it.", email=invited_email)
+        )
+        self.invited_email = invited_email
+
+
+def invitation_is_for(invitation: GroupInvitation, user: User) -> bool:
+    """An invitation belongs to the account whose email is the invited address (compared case-insensitively)."""
+    return normalise_email(user.email) == invitation.email
+
+
+def accept_invitation(session: so.Session, user: User, token: str, *, as_another_address: bool = False) -> Group:
+    """Join the group of an open invitation as `user`; the invitation then stops working.
+
+    An invitation is bound to the address it was sent to: only the account with that email accepts it, else
+    InvitationForAnotherAddress. With `as_another_address` a person signed in with another address accepts it on
+    purpose: the inviter is told by email and the acceptance is audited (refused if they are already a member, so the
+    invitation stays usable by the person it was meant for). Two acceptances at the same moment: one conditional
+    update takes the invitation, the other is refused as "already used". Raises DomainError for an unknown, used or
+    expired link.
+    """
     invitation = find_invitation(session, token)
-    _add_member(session, invitation.group, user)
-    invitation.accepted_at = now_utc()
-    invitation.accepted_by_id = user.id
+    group = invitation.group
+    own = invitation_is_for(invitation, user)
+    if not own:
+        if not as_another_address:
+            raise InvitationForAnotherAddress(invitation.email)
+        if is_active_member(group, user):
+            raise DomainError(
+                _(
+                    "You are already a member of %(group)s. This invitation is for %(email)s: leave it for them.",
+                    group=group.name,
+                    email=invitation.email,
+                )
+            )
+    now = now_utc()
+    taken = session.execute(
+        sa.update(GroupInvitation)
+        .where(
+            GroupInvitation.id == invitation.id,
+            GroupInvitation.token_hash == hash_token(token),
+            GroupInvitation.accepted_at.is_(None),
+        )
+        .values(accepted_at=now, accepted_by_id=user.id)
+        .execution_options(synchronize_session=False)
+    )
+    if taken.rowcount != 1:
+        raise DomainError(_("This invitation has already been used. Log in to see your groups."))
+    session.refresh(invitation)
+    _add_member(session, group, user)
+    if not own:
+        _tell_inviter_accepted_elsewhere(session, invitation, user)
+        audit.record(
+            session,
+            user,
+            "group.invitation_accepted_as_other",
+            f"group {group.id}",
+            group=group.name,
+            invited=invitation.email,
+            accepted_as=user.email,
+        )
     session.flush()
-    return invitation.group
+    return group
+
+
+def _tell_inviter_accepted_elsewhere(session: so.Session, invitation: GroupInvitation, user: User) -> None:
+    inviter = invitation.invited_by
+    if inviter is None:
+        return
+    queue_email(
+        session,
+        to=inviter.email,
+        kind="group_invitation_accepted_as_other",
+        subject=_(
+            "Your invitation to %(email)s for %(group)s was accepted by another account",
+            email=invitation.email,
+            group=invitation.group.name,
+        ),
+        template="groups/email/invitation_accepted_as_other",
+        group=invitation.group,
+        inviter=inviter,
+        invited_email=invitation.email,
+        member=user,
+        link=external_url("groups.group_page", group_id=invitation.group_id),
+    )
 
 
 def join_with_code(session: so.Session, user: User, code: str) -> Group:
@@ -282,11 +387,7 @@ def reset_join_code(session: so.Session, coordinator: User, group: Group) -> Non
 def add_roster_member(session: so.Session, coordinator: User, group: Group, display_name: str) -> GroupMembership:
     """Add someone by name alone (no email, no account): they count toward the group's size."""
     require_coordinator(group, coordinator)
-    display_name = (display_name or "").strip()
-    if not display_name:
-        raise DomainError(_("Enter the person's name."), field="display_name")
-    if len(display_name) > 120:
-        raise DomainError(_("Use at most 120 characters."), field="display_name")
+    display_name = required_name(display_name, DISPLAY_NAME_MAX, "display_name", _("Enter the person's name."))
     membership = GroupMembership(
         group=group, display_name=display_name, role=MembershipRole.MEMBER, status=MembershipStatus.ACTIVE
     )
@@ -302,9 +403,24 @@ def _membership_in(group: Group, membership_id: int) -> GroupMembership:
     return membership
 
 
-def _check_not_last_coordinator(group: Group, leaving: GroupMembership) -> None:
-    coordinators = [m for m in group.coordinators if m.id != leaving.id]
-    if leaving.role == MembershipRole.COORDINATOR and not coordinators:
+def _check_not_last_coordinator(session: so.Session, group: Group, leaving: GroupMembership) -> None:
+    """Refuse to let the last active coordinator go. The group's row is locked first (FOR UPDATE on PostgreSQL; on
+    SQLite the write transaction is already exclusive) and the coordinators counted afresh from the database, so two
+    last coordinators leaving at the same moment cannot both pass the check."""
+    if leaving.role != MembershipRole.COORDINATOR:
+        return
+    session.execute(sa.select(Group.id).where(Group.id == group.id).with_for_update())
+    others = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(GroupMembership)
+        .where(
+            GroupMembership.group_id == group.id,
+            GroupMembership.id != leaving.id,
+            GroupMembership.role == MembershipRole.COORDINATOR,
+            GroupMembership.status == MembershipStatus.ACTIVE,
+        )
+    )
+    if not others:
         raise DomainError(_("A group needs a coordinator: make someone else a coordinator first."))
 
 
@@ -317,7 +433,7 @@ def _give_back_places(session: so.Session, membership: GroupMembership) -> None:
 def remove_member(session: so.Session, coordinator: User, group: Group, membership_id: int) -> None:
     require_coordinator(group, coordinator)
     membership = _membership_in(group, membership_id)
-    _check_not_last_coordinator(group, membership)
+    _check_not_last_coordinator(session, group, membership)
     membership.status = MembershipStatus.LEFT
     session.flush()
     _give_back_places(session, membership)
@@ -342,7 +458,7 @@ def leave_group(session: so.Session, user: User, group: Group) -> None:
     membership = _membership_of(group, user)
     if membership is None or membership.status != MembershipStatus.ACTIVE:
         raise DomainError(_("You are not a member of this group."))
-    _check_not_last_coordinator(group, membership)
+    _check_not_last_coordinator(session, group, membership)
     membership.status = MembershipStatus.LEFT
     session.flush()
     _give_back_places(session, membership)

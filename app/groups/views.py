@@ -4,7 +4,7 @@ from flask_login import current_user, login_required
 
 from app.accounts.models import normalise_email
 from app.accounts.service import create_user, request_signup
-from app.accounts.sessions import start_session
+from app.accounts.sessions import end_session, start_session
 from app.extensions import action_limit, db, limiter
 from app.groups import service
 from app.groups.forms import GroupForm, InviteForm, JoinSignupForm, RosterMemberForm
@@ -153,12 +153,16 @@ def leave(group_id: int):
 
 def _join_page(group, *, token=None, code=None, email=None, error=None, form=None, status=200):
     form = form or JoinSignupForm(formdata=None, email=email)
+    other_account = bool(
+        token and email and current_user.is_authenticated and normalise_email(current_user.email) != email
+    )
     return render_template(
         "groups/join.html",
         group=group,
         token=token,
         code=code,
         email=email,
+        other_account=other_account,
         error=error,
         form=form,
         action_form=ActionForm(),
@@ -174,12 +178,29 @@ def _joined(group):
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 @limiter.limit(action_limit, methods=["POST"])
 def invitation(token: str):
+    """The invitation's page. Signed in with the invited address: one button joins. Signed in with another address:
+    the page says which address it was sent to, offers to log out and sign in with it, or to join with this account
+    on purpose (the inviter is then told)."""
     try:
         found = service.find_invitation(db.session, token)
     except DomainError as error:
         return _join_page(None, error=error.message, status=410)
     if request.method == "POST" and current_user.is_authenticated and ActionForm().validate_on_submit():
-        return _joined(service.accept_invitation(db.session, current_user, token))
+        if request.form.get("switch_account") == "1":
+            end_session(db.session)
+            db.session.commit()
+            return redirect(url_for("accounts.login", next=url_for("groups.invitation", token=token)))
+        try:
+            group = service.accept_invitation(
+                db.session, current_user, token, as_another_address=request.form.get("as_another_address") == "1"
+            )
+        except service.InvitationForAnotherAddress:
+            db.session.rollback()
+            return _join_page(found.group, token=token, email=found.email, status=403)
+        except DomainError as error:
+            db.session.rollback()
+            return _join_page(None, error=error.message, status=409)
+        return _joined(group)
     return _join_page(found.group, token=token, email=found.email)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import email.errors
 import logging
 import smtplib
 from dataclasses import dataclass
@@ -18,6 +19,34 @@ class Email:
     subject: str
     text: str
     html: str | None = None
+
+
+class PermanentFailure(Exception):
+    """This message can never be delivered as it is: the server refused it for good (a 5xx answer to its recipients
+    or its content) or it cannot be built. The outbox marks it failed instead of retrying it."""
+
+
+def build_or_refuse(message: Email, sender: str) -> EmailMessage:
+    """build_message, with a message that cannot be built (a header with a line break, text that cannot be encoded)
+    raised as PermanentFailure: trying again would fail the same way."""
+    try:
+        built = build_message(message, sender)
+        built.as_bytes()  # encoding problems show only when the message is serialised
+    except (ValueError, TypeError, UnicodeError, email.errors.MessageError) as exc:
+        raise PermanentFailure(f"the message cannot be built: {type(exc).__name__}: {exc}") from exc
+    return built
+
+
+def _refused_for_good(exc: smtplib.SMTPException) -> bool:
+    """A 5xx answer about this message (its recipients or its content). Refused log-ins and senders are about the
+    server's configuration, not the message: those are retried (a bounded number of times) in case it is fixed."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return bool(exc.recipients) and all(500 <= code < 600 for code, _reply in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPAuthenticationError | smtplib.SMTPSenderRefused):
+        return False
+    if isinstance(exc, smtplib.SMTPNotSupportedError):  # e.g. a non-ASCII address and no SMTPUTF8 on the server
+        return True
+    return isinstance(exc, smtplib.SMTPResponseException) and 500 <= exc.smtp_code < 600
 
 
 class Transport(Protocol):
@@ -66,13 +95,21 @@ class SMTPTransport:
         self.use_tls, self.use_ssl, self.timeout = use_tls, use_ssl, timeout
 
     def send(self, message: Email, sender: str) -> None:
+        """Deliver one message. Raises PermanentFailure when it can never be delivered, any other exception when
+        trying again later may work."""
+        built = build_or_refuse(message, sender)
         smtp_class = smtplib.SMTP_SSL if self.use_ssl else smtplib.SMTP
         with smtp_class(self.host, self.port, timeout=self.timeout) as smtp:
             if self.use_tls:
                 smtp.starttls()
             if self.username:
                 smtp.login(self.username, self.password)
-            smtp.send_message(build_message(message, sender))
+            try:
+                smtp.send_message(built)
+            except smtplib.SMTPException as exc:
+                if _refused_for_good(exc):
+                    raise PermanentFailure(f"refused by the mail server: {type(exc).__name__}: {exc}") from exc
+                raise
 
 
 def transport_from_config(config) -> Transport:

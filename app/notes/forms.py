@@ -1,12 +1,15 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import HiddenField, IntegerField, SelectField, SubmitField, TextAreaField
-from wtforms.validators import InputRequired, NumberRange
+from wtforms.validators import InputRequired, Length, NumberRange
 from wtforms.widgets import HiddenInput
 
 from app.lib.columns import MAX_INTEGER
 from app.lib.forms import BaseForm
+from app.notes.service import MAX_BODY_CHARS
 
 MAX_VERSION = MAX_INTEGER  # the version column is an integer: a larger number would overflow the save's query
+# A bound on what is read at all; the service bounds the stored text (line breaks arrive as CR LF, stored as LF).
+MAX_BODY_POSTED = 2 * MAX_BODY_CHARS
 
 
 class VersionField(IntegerField):
@@ -20,6 +23,7 @@ class NoteForm(BaseForm):
     body = TextAreaField(
         _l("The room's notes"),
         description=_l("Markdown works: # heading, - list item, **bold**, [link](https://…). Images are not shown."),
+        validators=[Length(max=MAX_BODY_POSTED)],
         render_kw={"rows": 22, "spellcheck": "true"},
     )
     base_version = VersionField(validators=[InputRequired(), NumberRange(min=0, max=MAX_VERSION)])
@@ -28,7 +32,7 @@ class NoteForm(BaseForm):
 
 
 class PreviewForm(BaseForm):
-    body = TextAreaField()
+    body = TextAreaField(validators=[Length(max=MAX_BODY_POSTED)])
 
 
 class RestoreForm(BaseForm):

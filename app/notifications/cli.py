@@ -6,7 +6,7 @@ from flask.cli import AppGroup
 
 from app.extensions import db
 from app.lib.email import transport_from_config
-from app.notifications.service import deliver_due, pending_count
+from app.notifications.service import MAX_ATTEMPTS, deliver_due, outbox_status, pending_count
 
 outbox_cli = AppGroup("outbox", help="Deliver queued emails.")
 
@@ -22,7 +22,13 @@ def send_command(loop: bool, interval: float, limit: int, max_rounds: int) -> No
     sender = current_app.config["MAIL_DEFAULT_SENDER"]
     rounds = 0
     while True:
-        report = deliver_due(db.session, transport, sender, limit=limit)
+        report = deliver_due(
+            db.session,
+            transport,
+            sender,
+            limit=limit,
+            max_attempts=current_app.config.get("OUTBOX_MAX_ATTEMPTS", MAX_ATTEMPTS),
+        )
         db.session.remove()
         rounds += 1
         if report.sent or report.failed or not loop:
@@ -32,3 +38,20 @@ def send_command(loop: bool, interval: float, limit: int, max_rounds: int) -> No
             break
         if not (report.sent or report.failed):
             time.sleep(interval)
+
+
+@outbox_cli.command("status")
+@click.option("--latest", default=10, show_default=True, help="How many of the latest failures to list.")
+def status_command(latest: int) -> None:
+    """Count the messages by state and list the latest ones given up, with their error (never their text)."""
+    status = outbox_status(db.session, latest=latest)
+    click.echo(", ".join(f"{name} {count}" for name, count in status.counts.items()))
+    if not status.latest_failures:
+        click.echo("no failed messages")
+        return
+    click.echo("latest failures:")
+    for message in status.latest_failures:
+        click.echo(
+            f"  #{message.id} {message.failed_at:%Y-%m-%d %H:%M} UTC {message.kind} to {message.to_address}, "
+            f"{message.attempts} attempt(s): {message.last_error}"
+        )

@@ -12,7 +12,9 @@ from app.lib.time import UTCDateTime, now_utc
 class OutboxMessage(db.Model):
     """An email waiting to be delivered, written in the same transaction as the change that causes it.
 
-    A message is never deleted or dropped: failures are kept in `last_error` and retried with back-off.
+    A message is never deleted: failures are kept in `last_error` and retried with back-off, up to
+    OUTBOX_MAX_ATTEMPTS; a message that can never be sent (refused for good, or that cannot be built) or that used
+    up its attempts gets `failed_at` and is not tried again (`flask outbox status` lists them).
     """
 
     __tablename__ = "outbox_messages"
@@ -30,9 +32,12 @@ class OutboxMessage(db.Model):
     attempts: so.Mapped[int] = so.mapped_column(default=0)
     last_error: so.Mapped[str | None] = so.mapped_column(sa.Text)
     sent_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    failed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
 
     @property
     def status(self) -> str:
         if self.sent_at:
             return "sent"
+        if self.failed_at:
+            return "failed"
         return "retrying" if self.attempts else "pending"

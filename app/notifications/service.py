@@ -1,4 +1,8 @@
-"""The email outbox: queue a message inside the caller's transaction, deliver it later, never drop it."""
+"""The email outbox: queue a message inside the caller's transaction, deliver it later, never drop it silently.
+
+A message that cannot be delivered is retried with back-off a bounded number of times (OUTBOX_MAX_ATTEMPTS), or
+given up at once when it never can be (PermanentFailure); either way it stays in the table, marked failed with its
+error, for an administrator to see (`flask outbox status`)."""
 
 from __future__ import annotations
 
@@ -11,7 +15,8 @@ import sqlalchemy.orm as so
 from flask import render_template
 from jinja2 import TemplateNotFound
 
-from app.lib.email import Email, Transport
+from app.lib.email import Email, PermanentFailure, Transport, build_or_refuse
+from app.lib.text import one_line
 from app.lib.time import now_utc
 from app.notifications.models import OutboxMessage
 
@@ -19,6 +24,8 @@ log = logging.getLogger("plenary.outbox")
 
 CLAIM_SECONDS = 300
 MAX_BACKOFF = timedelta(hours=1)
+MAX_ATTEMPTS = 8  # the default of OUTBOX_MAX_ATTEMPTS: 1+2+4+...+60 minutes, about four hours of trying
+SUBJECT_MAX = 255  # OutboxMessage.subject
 
 
 def queue_email(
@@ -26,8 +33,11 @@ def queue_email(
 ) -> OutboxMessage:
     """Write an email to the outbox in the caller's transaction; it is delivered only if that transaction commits.
 
-    `template` names a pair `<template>.txt` (required) and `<template>.html` (optional) under templates/.
+    `template` names a pair `<template>.txt` (required) and `<template>.html` (optional) under templates/. The
+    subject, often built with people's and groups' names, is put on one line (no line break can reach the header)
+    and cut to its column's length.
     """
+    subject = one_line(subject, SUBJECT_MAX)
     text = render_template(f"{template}.txt", **context)
     try:
         html = render_template(f"{template}.html", **context)
@@ -54,6 +64,7 @@ def _claim_due(session: so.Session, limit: int, now: datetime) -> list[int]:
         sa.select(OutboxMessage.id)
         .where(
             OutboxMessage.sent_at.is_(None),
+            OutboxMessage.failed_at.is_(None),
             OutboxMessage.next_attempt_at <= now,
             sa.or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
         )
@@ -85,22 +96,40 @@ class DeliveryReport:
     failed: int = 0
 
 
-def deliver_due(session: so.Session, transport: Transport, sender: str, *, limit: int = 100) -> DeliveryReport:
+def deliver_due(
+    session: so.Session, transport: Transport, sender: str, *, limit: int = 100, max_attempts: int = MAX_ATTEMPTS
+) -> DeliveryReport:
     """Send the messages that are due. Each outcome is committed at once; a failure keeps the message,
-    its error and its attempt count, and schedules the next try. Safe to run in several processes at once."""
+    its error and its attempt count, and schedules the next try, unless the message can never be sent
+    (PermanentFailure) or this was its `max_attempts`-th try: then it is marked failed and left alone.
+    Safe to run in several processes at once."""
     report = DeliveryReport()
     for message_id in _claim_due(session, limit, now_utc()):
         message = session.get(OutboxMessage, message_id)
-        if message is None or message.sent_at is not None:
+        if message is None or message.sent_at is not None or message.failed_at is not None:
             continue
         message.attempts += 1
         try:
-            transport.send(Email(message.to_address, message.subject, message.body_text, message.body_html), sender)
-        except Exception as exc:  # noqa: BLE001 - any transport failure is recorded and retried
+            email = Email(message.to_address, message.subject, message.body_text, message.body_html)
+            build_or_refuse(email, sender)  # whatever the transport, a message that cannot be built is given up
+            transport.send(email, sender)
+        except Exception as exc:  # noqa: BLE001 - any transport failure is recorded, and retried if it may pass
             message.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            message.next_attempt_at = now_utc() + backoff(message.attempts)
             report.failed += 1
-            log.warning("Email %s to %s failed (attempt %s): %s", message.id, message.to_address, message.attempts, exc)
+            if isinstance(exc, PermanentFailure) or message.attempts >= max_attempts:
+                message.failed_at = now_utc()
+                log.error(
+                    "Email %s to %s given up after %s attempt(s): %s",
+                    message.id,
+                    message.to_address,
+                    message.attempts,
+                    exc,
+                )
+            else:
+                message.next_attempt_at = now_utc() + backoff(message.attempts)
+                log.warning(
+                    "Email %s to %s failed (attempt %s): %s", message.id, message.to_address, message.attempts, exc
+                )
         else:
             message.sent_at = now_utc()
             message.last_error = None
@@ -111,4 +140,38 @@ def deliver_due(session: so.Session, transport: Transport, sender: str, *, limit
 
 
 def pending_count(session: so.Session) -> int:
-    return session.scalar(sa.select(sa.func.count()).where(OutboxMessage.sent_at.is_(None))) or 0
+    """Messages still to be sent (failed ones are not waiting any more)."""
+    return (
+        session.scalar(
+            sa.select(sa.func.count()).where(OutboxMessage.sent_at.is_(None), OutboxMessage.failed_at.is_(None))
+        )
+        or 0
+    )
+
+
+@dataclass
+class OutboxStatus:
+    counts: dict[str, int]  # sent, pending, retrying, failed
+    latest_failures: list[OutboxMessage]
+
+
+def outbox_status(session: so.Session, *, latest: int = 10) -> OutboxStatus:
+    """How many messages are in each state, and the latest ones given up (for an administrator: no bodies)."""
+    state = sa.case(
+        (OutboxMessage.sent_at.is_not(None), "sent"),
+        (OutboxMessage.failed_at.is_not(None), "failed"),
+        (OutboxMessage.attempts > 0, "retrying"),
+        else_="pending",
+    )
+    counts = dict.fromkeys(("sent", "pending", "retrying", "failed"), 0)
+    for name, count in session.execute(sa.select(state, sa.func.count()).group_by(state)):
+        counts[name] = count
+    failures = list(
+        session.scalars(
+            sa.select(OutboxMessage)
+            .where(OutboxMessage.failed_at.is_not(None))
+            .order_by(OutboxMessage.failed_at.desc(), OutboxMessage.id.desc())
+            .limit(latest)
+        )
+    )
+    return OutboxStatus(counts, failures)
