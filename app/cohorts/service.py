@@ -198,16 +198,17 @@ def schedule_cohort(
 
 
 def update_cohort(session: so.Session, actor: User, cohort: Cohort, plan: CohortPlan) -> Cohort:
-    """Change a scheduled cohort; the same checks as scheduling, and seats already taken must still fit."""
+    """Change a scheduled cohort; the same checks as scheduling, and seats already taken (and every group waiting for
+    seats) must still fit. Freed seats go to the waitlist, first come first served."""
     if not can_edit(actor, cohort):
         raise Forbidden(_("Only this cohort's trainers and administrators can change it."))
     checked = _check(cohort.course, plan)
-    if plan.capacity < cohort.seats_taken:
-        raise DomainError(
-            _("%(n)s seats are already taken: capacity cannot go below that.", n=cohort.seats_taken), field="capacity"
-        )
+    from app.registration import service as registration  # registrations depend on cohorts, not the other way
+
+    registration.check_capacity(session, cohort, plan.capacity)  # under the cohort's lock, until the commit
     _apply(cohort, cohort.course, plan, checked)
     session.flush()
+    registration.cohort_changed(session, cohort)  # a higher capacity or a lower minimum lets groups in
     return cohort
 
 
