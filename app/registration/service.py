@@ -233,6 +233,25 @@ def waitlist(session: so.Session, cohort: Cohort) -> list[Registration]:
     )
 
 
+def waitlist_place(session: so.Session, registration: Registration) -> int | None:
+    """The registration's place on its cohort's waitlist (1 is next), or None when it is not waiting."""
+    if registration.status != RegistrationStatus.WAITLISTED:
+        return None
+    ahead = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Registration)
+        .where(
+            Registration.cohort_id == registration.cohort_id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+            sa.or_(
+                Registration.waitlisted_at < registration.waitlisted_at,
+                sa.and_(Registration.waitlisted_at == registration.waitlisted_at, Registration.id < registration.id),
+            ),
+        )
+    )
+    return ahead + 1
+
+
 def _confirm(session: so.Session, registration: Registration) -> bool:
     """Take the group's seats and confirm it, telling its coordinators; False (nothing changed) when the seats
     are not free."""
