@@ -209,3 +209,49 @@ def test_capacity_lowered_while_seats_are_taken_never_goes_below_the_seats_taken
     ).all()
     assert cohort.seats_taken == sum(r.seats for r in confirmed) <= cohort.capacity, outcomes
     assert ("lowered" in outcomes) == (cohort.capacity == GROUP_SIZE * 3)
+
+
+def test_capacity_lowered_on_a_stale_seat_count_is_refused(app, make_cohort, make_user):
+    """The interleaving that loses: the trainer's request reads the cohort (no seats taken yet), a coordinator's
+    request takes 4 seats and commits, then the trainer's request lowers the capacity to 3. The check must be made
+    on the seat count under the cohort's lock, not on what the trainer's request read first."""
+    import dataclasses
+
+    from app.cohorts import service as cohorts
+    from app.cohorts.models import Cohort
+    from app.lib.errors import DomainError
+    from app.registration import service
+
+    trainer = make_user(email="trainer@example.org")
+    cohort = make_cohort("organizing-fundamentals", capacity=30, trainers=[trainer])
+    coordinator = make_user(email="coordinator@example.org")
+    group = groups.create_group(db.session, coordinator, name="Tenants", organization="Union")
+    for n in range(3):
+        groups.add_roster_member(db.session, coordinator, group, f"Member {n}")
+    db.session.commit()
+    cohort_id, group_id, trainer_id, coordinator_id = cohort.id, group.id, trainer.id, coordinator.id
+    from app.accounts.models import User
+    from app.groups.models import Group
+
+    with app.app_context():  # the trainer's request
+        target = db.session.get(Cohort, cohort_id)
+        assert target.seats_taken == 0
+        plan = dataclasses.replace(cohorts.plan_of(target), capacity=3)
+        with app.app_context():  # a coordinator's request, committed in between
+            other = db.session.get(Group, group_id)
+            service.register_group(
+                db.session,
+                db.session.get(User, coordinator_id),
+                other,
+                db.session.get(Cohort, cohort_id),
+                [m.id for m in other.active_members],
+            )
+            db.session.commit()
+            db.session.remove()
+        with pytest.raises(DomainError, match="4 seats are already taken"):
+            cohorts.update_cohort(db.session, db.session.get(User, trainer_id), target, plan)
+        db.session.rollback()
+        db.session.remove()
+    db.session.expire_all()
+    db.session.refresh(cohort)
+    assert (cohort.capacity, cohort.seats_taken) == (30, 4)
