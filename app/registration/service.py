@@ -118,12 +118,20 @@ def _prerequisites(
     return Prerequisites(state, completed, needed)
 
 
-def prerequisites_of(session: so.Session, registration: Registration) -> Prerequisites:
-    """Automatic when enough rostered members completed a prerequisite course; else the attestation decides."""
+def accepts_attestation(course: Course) -> bool:
+    """Whether a trainer may accept a group's account of equivalent experience instead of the prerequisite
+    courses (the course's `accepts_equivalent_experience`); without it only completions count."""
+    return bool(course.prerequisites) and course.accepts_equivalent_experience
+
+
+def _prerequisites_of_people(
+    session: so.Session, registration: Registration, people: list[GroupMembership]
+) -> Prerequisites:
+    """Where `people` (a roster, current or proposed) stand on the course's prerequisites."""
     course: Course = registration.cohort.course
     if not course.prerequisites:
         return Prerequisites("none")
-    user_ids = [m.user_id for m in registration.active_roster if m.user_id is not None]
+    user_ids = [m.user_id for m in people if m.user_id is not None]
     completed = (
         session.scalar(
             sa.select(sa.func.count(sa.distinct(Completion.user_id))).where(
@@ -135,7 +143,14 @@ def prerequisites_of(session: so.Session, registration: Registration) -> Prerequ
         else 0
     )
     evidence = registration.evidence
-    return _prerequisites(course, len(registration.active_roster), completed, evidence.status if evidence else None)
+    evidence_status = evidence.status if evidence and accepts_attestation(course) else None
+    return _prerequisites(course, len(people), completed, evidence_status)
+
+
+def prerequisites_of(session: so.Session, registration: Registration) -> Prerequisites:
+    """Automatic when enough rostered members completed a prerequisite course; else the attestation decides
+    (only when the course accepts equivalent experience)."""
+    return _prerequisites_of_people(session, registration, registration.active_roster)
 
 
 def _checklist(cohort: Cohort, members: int, prerequisites: Prerequisites) -> Checklist:
@@ -147,6 +162,27 @@ def _checklist(cohort: Cohort, members: int, prerequisites: Prerequisites) -> Ch
 def checklist(session: so.Session, registration: Registration) -> Checklist:
     """What the registration still needs (its page's checklist)."""
     return _checklist(registration.cohort, len(registration.active_roster), prerequisites_of(session, registration))
+
+
+def lock_cohort(session: so.Session, cohort: Cohort) -> None:
+    """Serialize every change to a cohort's seats and waitlist, and reread its seat count and capacity.
+
+    On PostgreSQL this is the cohort row's FOR NO KEY UPDATE lock: it waits for any other transaction that
+    takes, gives back or promotes seats in the cohort, or changes its capacity, but not for transactions that
+    only insert rows referring to the cohort (their FOR KEY SHARE does not conflict), so it cannot deadlock with
+    them. On SQLite every write transaction is already serial (BEGIN IMMEDIATE) and FOR UPDATE compiles to
+    nothing. Take it before changing any registration of the cohort: one lock order, cohort first.
+    """
+    session.execute(sa.select(Cohort.id).where(Cohort.id == cohort.id).with_for_update(key_share=True))
+    session.refresh(cohort, ["seats_taken", "capacity"])
+
+
+def _lock(session: so.Session, registration: Registration) -> None:
+    """The cohort's lock, then the registration as it is now (another request may have changed it while this
+    one waited for the lock: withdrawing twice at once must not give the seats back twice)."""
+    lock_cohort(session, registration.cohort)
+    session.refresh(registration)
+    session.expire(registration, ["roster", "evidence_history"])
 
 
 def _take_seats(session: so.Session, cohort: Cohort, seats: int) -> bool:
@@ -164,43 +200,90 @@ def _take_seats(session: so.Session, cohort: Cohort, seats: int) -> bool:
     return False
 
 
-def _release_seats(session: so.Session, registration: Registration) -> None:
-    if registration.seats:
+def _release_seats(session: so.Session, registration: Registration, seats: int | None = None) -> None:
+    """The one place seats are given back to the cohort: `seats` of the registration's (all by default). The
+    caller then runs promote_waitlist, so the freed seats go to the groups waiting."""
+    seats = registration.seats if seats is None else min(seats, registration.seats)
+    if seats > 0:
         session.execute(
             sa.update(Cohort)
             .where(Cohort.id == registration.cohort_id)
-            .values(seats_taken=Cohort.seats_taken - registration.seats)
+            .values(seats_taken=Cohort.seats_taken - seats)
             .execution_options(synchronize_session=False)
         )
-        registration.seats = 0
+        registration.seats -= seats
         session.refresh(registration.cohort, ["seats_taken"])
 
 
-def evaluate(session: so.Session, registration: Registration) -> RegistrationStatus:
-    """Move a pending or waitlisted registration forward when everything it needs is there."""
-    if registration.status not in (RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED):
-        return registration.status
+def _is_ready(session: so.Session, registration: Registration) -> bool:
+    """Everything but a seat: the threshold and the prerequisites are met."""
     size = len(registration.active_roster)
-    if size < registration.cohort.min_group_size or not prerequisites_of(session, registration).met:
+    return size >= registration.cohort.min_group_size and prerequisites_of(session, registration).met
+
+
+def waitlist(session: so.Session, cohort: Cohort) -> list[Registration]:
+    """The cohort's waitlist in the order the groups joined it (read afresh: the caller holds the cohort lock)."""
+    return list(
+        session.scalars(
+            sa.select(Registration)
+            .where(Registration.cohort_id == cohort.id, Registration.status == RegistrationStatus.WAITLISTED)
+            .order_by(Registration.waitlisted_at, Registration.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+
+
+def waitlist_place(session: so.Session, registration: Registration) -> int | None:
+    """The registration's place on its cohort's waitlist (1 is next), or None when it is not waiting."""
+    if registration.status != RegistrationStatus.WAITLISTED:
+        return None
+    ahead = session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Registration)
+        .where(
+            Registration.cohort_id == registration.cohort_id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+            sa.or_(
+                Registration.waitlisted_at < registration.waitlisted_at,
+                sa.and_(Registration.waitlisted_at == registration.waitlisted_at, Registration.id < registration.id),
+            ),
+        )
+    )
+    return ahead + 1
+
+
+def _confirm(session: so.Session, registration: Registration) -> bool:
+    """Take the group's seats and confirm it, telling its coordinators; False (nothing changed) when the seats
+    are not free."""
+    size = len(registration.active_roster)
+    if not _take_seats(session, registration.cohort, size):
+        return False
+    registration.seats = size
+    was_waiting = registration.status == RegistrationStatus.WAITLISTED
+    _set_status(registration, RegistrationStatus.CONFIRMED)
+    if was_waiting:
+        subject = _(
+            "A seat freed up: %(group)s is confirmed for %(course)s",
+            group=registration.group.name,
+            course=registration.cohort.course.title,
+        )
+    else:
+        subject = _(
+            "%(group)s is confirmed for %(course)s",
+            group=registration.group.name,
+            course=registration.cohort.course.title,
+        )
+    _notify_coordinators(session, registration, "promoted" if was_waiting else "confirmed", subject)
+    return True
+
+
+def evaluate(session: so.Session, registration: Registration) -> RegistrationStatus:
+    """Move a pending registration forward when everything it needs is there: confirmed when its seats are free
+    and no group is waiting ahead of it, otherwise at the end of the waitlist. Waitlisted registrations move
+    only through promote_waitlist. The caller holds the cohort lock."""
+    if registration.status != RegistrationStatus.PENDING or not _is_ready(session, registration):
         return registration.status
-    if _take_seats(session, registration.cohort, size):
-        registration.seats = size
-        was_waiting = registration.status == RegistrationStatus.WAITLISTED
-        _set_status(registration, RegistrationStatus.CONFIRMED)
-        if was_waiting:
-            subject = _(
-                "A seat freed up: %(group)s is confirmed for %(course)s",
-                group=registration.group.name,
-                course=registration.cohort.course.title,
-            )
-        else:
-            subject = _(
-                "%(group)s is confirmed for %(course)s",
-                group=registration.group.name,
-                course=registration.cohort.course.title,
-            )
-        _notify_coordinators(session, registration, "promoted" if was_waiting else "confirmed", subject)
-    elif registration.status != RegistrationStatus.WAITLISTED:
+    if waitlist(session, registration.cohort) or not _confirm(session, registration):
         _set_status(registration, RegistrationStatus.WAITLISTED)
         _notify_coordinators(
             session,
@@ -217,18 +300,23 @@ def evaluate(session: so.Session, registration: Registration) -> RegistrationSta
 
 
 def promote_waitlist(session: so.Session, cohort: Cohort) -> list[Registration]:
-    """Give freed seats to waitlisted registrations in the order they joined the list, strictly: a group
-    that does not fit yet keeps its place, and no later group jumps ahead of it."""
+    """Give free seats to waitlisted registrations in the order they joined the list, strictly: a group
+    that does not fit yet keeps its place, and no later group jumps ahead of it.
+
+    The one promotion: every change that frees or adds seats (a withdrawal, a smaller roster, a member leaving,
+    a higher capacity, a decision on evidence, a lapse) runs it. A waitlisted group that no longer meets the
+    threshold or the prerequisites (someone left it) goes back to pending and leaves the list; it joins the end
+    again once it is ready. The caller holds the cohort lock."""
     promoted = []
-    waiting = session.scalars(
-        sa.select(Registration)
-        .where(Registration.cohort_id == cohort.id, Registration.status == RegistrationStatus.WAITLISTED)
-        .order_by(Registration.waitlisted_at, Registration.id)
-    )
-    for registration in waiting:
-        if evaluate(session, registration) != RegistrationStatus.CONFIRMED:
+    for registration in waitlist(session, cohort):
+        if not _is_ready(session, registration):
+            registration.waitlisted_at = None
+            _set_status(registration, RegistrationStatus.PENDING)
+            continue
+        if not _confirm(session, registration):
             break
         promoted.append(registration)
+    session.flush()
     return promoted
 
 
@@ -238,6 +326,19 @@ def _roster_members(group: Group, membership_ids: Iterable[int]) -> list[GroupMe
     if len(members) != len(wanted):
         raise DomainError(_("Choose the roster from the group's active members."), field="members")
     return members
+
+
+def _check_fits_cohort(cohort: Cohort, members: list[GroupMembership]) -> None:
+    """A group larger than the whole cohort could never be confirmed, and would hold up the waitlist forever."""
+    if len(members) > cohort.capacity:
+        raise DomainError(
+            _(
+                "This cohort has %(capacity)s seats in all: a roster of %(n)s people cannot take part.",
+                capacity=cohort.capacity,
+                n=len(members),
+            ),
+            field="members",
+        )
 
 
 def _set_roster(registration: Registration, members: list[GroupMembership]) -> None:
@@ -259,6 +360,18 @@ def ensure_registration_closed(session: so.Session, cohort: Cohort) -> bool:
     return False
 
 
+def _refuse_attestation_unless_accepted(course: Course) -> None:
+    if not accepts_attestation(course):
+        raise DomainError(
+            _(
+                "%(course)s does not accept equivalent experience: enough of the group's members need to have "
+                "completed the prerequisite course.",
+                course=course.title,
+            ),
+            field="attestation",
+        )
+
+
 def register_group(
     session: so.Session,
     coordinator: User,
@@ -269,10 +382,12 @@ def register_group(
 ) -> Registration:
     """Register a group for an open cohort before its deadline, with the members who will take part.
 
-    Raises DomainError when registration is closed, the group is already registered, or the roster is
-    not made of the group's active members.
+    Raises DomainError when registration is closed, the group is already registered (also when a second request
+    registers it at the same moment), the roster is not made of the group's active members or is larger than the
+    cohort, or an attestation is given for a course that does not accept equivalent experience.
     """
     require_coordinator(group, coordinator)
+    lock_cohort(session, cohort)  # registrations of one cohort, one at a time: see lock_cohort
     ensure_registration_closed(session, cohort)
     if not cohort.registration_is_open():
         raise DomainError(
@@ -282,23 +397,34 @@ def register_group(
             )
         )
     existing = session.scalar(
-        sa.select(Registration).where(Registration.cohort_id == cohort.id, Registration.group_id == group.id)
+        sa.select(Registration)
+        .where(Registration.cohort_id == cohort.id, Registration.group_id == group.id)
+        .execution_options(populate_existing=True)
     )
     if existing is not None and existing.status in HOLDING:
         raise DomainError(_("This group is already registered for this cohort."))
     members = _roster_members(group, membership_ids)
     if not members:
         raise DomainError(_("Name at least one member who will take part."), field="members")
+    _check_fits_cohort(cohort, members)
+    attestation = (attestation or "").strip()
+    if attestation and cohort.course.prerequisites:
+        _refuse_attestation_unless_accepted(cohort.course)
     registration = existing or Registration(cohort=cohort, group=group)
     registration.submitted_by_id = coordinator.id
     _set_roster(registration, members)
     registration.seats = 0
     registration.waitlisted_at = None
     _set_status(registration, RegistrationStatus.PENDING)
-    if (attestation or "").strip():
-        registration.evidence_history.append(PrerequisiteEvidence(attestation=attestation.strip()))
-    session.add(registration)
-    session.flush()
+    if attestation:
+        registration.evidence_history.append(PrerequisiteEvidence(attestation=attestation))
+    try:
+        with session.begin_nested():
+            session.add(registration)
+            session.flush()
+    except sa.exc.IntegrityError:
+        # The unique (cohort, group) pair: another request registered the group first.
+        raise DomainError(_("This group is already registered for this cohort.")) from None
     evaluate(session, registration)
     return registration
 
@@ -306,45 +432,73 @@ def register_group(
 def update_roster(
     session: so.Session, coordinator: User, registration: Registration, membership_ids: Iterable[int]
 ) -> None:
-    """Change who takes part. A confirmed group that grows needs free seats; one that shrinks frees them."""
+    """Change who takes part; every rule is judged again on the new roster.
+
+    A confirmed or waitlisted registration's change is refused, with the reason, when the group would fall below
+    the minimum size or miss the prerequisites, and a confirmed group cannot grow into seats that are not free or
+    that a waitlisted group is waiting for; a refused change leaves the registration exactly as it was (a
+    confirmed group never silently loses its seats). A pending registration may change freely, and is confirmed
+    or waitlisted as soon as it meets every rule. No roster may be larger than the cohort. A group that shrinks
+    gives its seats back to the waitlist.
+    """
     require_coordinator(registration.group, coordinator)
+    _lock(session, registration)
     if registration.status not in HOLDING:
         raise DomainError(_("This registration is %(status)s; register again instead.", status=registration.status))
+    cohort = registration.cohort
     members = _roster_members(registration.group, membership_ids)
-    if registration.status == RegistrationStatus.CONFIRMED:
-        if len(members) < registration.cohort.min_group_size:
+    if not members:
+        raise DomainError(_("Name at least one member who will take part; withdraw instead."), field="members")
+    _check_fits_cohort(cohort, members)
+    if registration.status in (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED):
+        if len(members) < cohort.min_group_size:
             raise DomainError(
                 _(
-                    "A confirmed group needs at least %(n)s members on its roster; withdraw instead.",
-                    n=registration.cohort.min_group_size,
+                    "The group needs at least %(n)s members on its roster to keep its place; withdraw instead.",
+                    n=cohort.min_group_size,
                 ),
                 field="members",
             )
-        extra = len(members) - registration.seats
-        if extra > 0 and not _take_seats(session, registration.cohort, extra):
-            raise DomainError(_("There are not enough free seats for %(n)s more people.", n=extra), field="members")
-        if extra < 0:
-            session.execute(
-                sa.update(Cohort)
-                .where(Cohort.id == registration.cohort_id)
-                .values(seats_taken=Cohort.seats_taken + extra)
-                .execution_options(synchronize_session=False)
+        prerequisites = _prerequisites_of_people(session, registration, members)
+        if not prerequisites.met:
+            raise DomainError(
+                _(
+                    "With this roster only %(n)s of the %(need)s members the prerequisite asks for completed the "
+                    "prerequisite course, so the group would lose its place: the roster is unchanged.",
+                    n=prerequisites.completed,
+                    need=prerequisites.needed,
+                ),
+                field="members",
             )
-        registration.seats = len(members)
+    if registration.status == RegistrationStatus.CONFIRMED:
+        extra = len(members) - registration.seats
+        if extra > 0 and waitlist(session, cohort):
+            raise DomainError(
+                _(
+                    "Other groups are waiting for seats in this cohort: a confirmed group can add people only "
+                    "when nobody is waiting."
+                ),
+                field="members",
+            )
+        if extra > 0 and not _take_seats(session, cohort, extra):
+            raise DomainError(_("There are not enough free seats for %(n)s more people.", n=extra), field="members")
+        if extra > 0:
+            registration.seats += extra
+        _release_seats(session, registration, -extra)
     _set_roster(registration, members)
     session.flush()
-    if registration.status == RegistrationStatus.CONFIRMED:
-        promote_waitlist(session, registration.cohort)
-    else:
-        evaluate(session, registration)
+    evaluate(session, registration)
+    promote_waitlist(session, cohort)
 
 
 def member_left(session: so.Session, membership: GroupMembership) -> None:
     """Someone left their group (or was removed, or deleted their account): take them off the rosters of cohorts
-    that have not started. A confirmed group keeps its place and gives their seat back, so the waitlist moves.
-    (In a cohort under way they stay on the roster: its attendance and completions are history.)"""
-    entries = session.scalars(
-        sa.select(RosterEntry)
+    that have not started. A confirmed group keeps its place (leaving cannot be refused, and a group never loses
+    its seats to it) and gives their seat back, so the waitlist moves; a waitlisted group that falls short of a
+    rule goes back to pending. (In a cohort under way they stay on the roster: its attendance and completions are
+    history.)"""
+    holding = (
+        sa.select(RosterEntry.id)
         .join(Registration)
         .join(Cohort, Registration.cohort_id == Cohort.id)
         .where(
@@ -352,26 +506,30 @@ def member_left(session: so.Session, membership: GroupMembership) -> None:
             Registration.status.in_(HOLDING),
             Cohort.status.in_([CohortStatus.DRAFT, CohortStatus.OPEN, CohortStatus.CLOSED]),  # not started yet
         )
+    )
+    cohorts = session.scalars(
+        sa.select(Cohort).where(Cohort.id.in_(holding.with_only_columns(Registration.cohort_id))).order_by(Cohort.id)
+    ).all()
+    for cohort in cohorts:  # in id order, so two people leaving at once take the locks in the same order
+        lock_cohort(session, cohort)
+    entries = session.scalars(
+        sa.select(RosterEntry).where(RosterEntry.id.in_(holding)).execution_options(populate_existing=True)
     ).all()
     for entry in entries:
         registration = entry.registration
+        session.refresh(registration)
         registration.roster.remove(entry)
-        if registration.status == RegistrationStatus.CONFIRMED and registration.seats > 0:
-            registration.seats -= 1
-            session.execute(
-                sa.update(Cohort)
-                .where(Cohort.id == registration.cohort_id)
-                .values(seats_taken=Cohort.seats_taken - 1)
-                .execution_options(synchronize_session=False)
-            )
-            session.flush()
-            promote_waitlist(session, registration.cohort)
+        if registration.status == RegistrationStatus.CONFIRMED:
+            _release_seats(session, registration, registration.seats - len(registration.active_roster))
     session.flush()
+    for cohort in cohorts:
+        promote_waitlist(session, cohort)
 
 
 def withdraw(session: so.Session, coordinator: User, registration: Registration) -> None:
     """Withdraw the group; its seats go to the waitlist at once."""
     require_coordinator(registration.group, coordinator)
+    _lock(session, registration)
     if registration.status not in HOLDING:
         raise DomainError(_("This registration is already %(status)s.", status=registration.status))
     _release_seats(session, registration)
@@ -381,7 +539,11 @@ def withdraw(session: so.Session, coordinator: User, registration: Registration)
 
 
 def submit_attestation(session: so.Session, coordinator: User, registration: Registration, text: str) -> None:
+    """Send the group's account of its experience for a trainer's review. Raises DomainError when it is empty,
+    when the registration does not need evidence now, or when the course does not accept equivalent experience."""
     require_coordinator(registration.group, coordinator)
+    _lock(session, registration)
+    _refuse_attestation_unless_accepted(registration.cohort.course)
     if not (text or "").strip():
         raise DomainError(_("Describe the group's experience."), field="attestation")
     if registration.status not in (RegistrationStatus.PENDING, RegistrationStatus.DECLINED):
@@ -395,11 +557,21 @@ def submit_attestation(session: so.Session, coordinator: User, registration: Reg
 def review_evidence(
     session: so.Session, trainer: User, registration: Registration, *, approve: bool, reason: str = ""
 ) -> None:
-    """A trainer of the cohort approves or declines a group's attestation; who and when are recorded."""
+    """A trainer of the cohort approves or declines a group's attestation; who and when are recorded. An approved
+    group is confirmed or waitlisted like any other (first come, first served). Raises DomainError when nothing
+    waits for review, when declining without a reason, or when approving for a course that does not accept
+    equivalent experience (declining stays possible)."""
     require_reviewer(registration, trainer)
+    _lock(session, registration)
     evidence = registration.evidence
-    if evidence is None or evidence.status != EvidenceStatus.PENDING:
+    if (
+        evidence is None
+        or evidence.status != EvidenceStatus.PENDING
+        or registration.status != RegistrationStatus.PENDING
+    ):
         raise DomainError(_("There is no evidence waiting for review."))
+    if approve:
+        _refuse_attestation_unless_accepted(registration.cohort.course)
     if not approve and not (reason or "").strip():
         raise DomainError(_("Give the group a reason, so they know what to do next."), field="reason")
     evidence.status = EvidenceStatus.APPROVED if approve else EvidenceStatus.DECLINED
@@ -419,6 +591,7 @@ def review_evidence(
     if approve:
         evaluate(session, registration)
     else:
+        _release_seats(session, registration)
         _set_status(registration, RegistrationStatus.DECLINED)
         _notify_coordinators(
             session,
@@ -432,6 +605,52 @@ def review_evidence(
             reason=evidence.reason,
         )
         session.flush()
+    promote_waitlist(session, registration.cohort)
+
+
+def check_capacity(session: so.Session, cohort: Cohort, capacity: int) -> None:
+    """Lock the cohort (see lock_cohort) and refuse a capacity below the seats taken, or below the roster of a
+    group still waiting for seats (it could never be confirmed, and would hold up the waitlist). The caller
+    then sets the capacity in the same transaction, under the lock, and runs promote_waitlist."""
+    lock_cohort(session, cohort)
+    if capacity < cohort.seats_taken:
+        raise DomainError(
+            _("%(n)s seats are already taken: capacity cannot go below that.", n=cohort.seats_taken), field="capacity"
+        )
+    largest = max(
+        (
+            len(r.active_roster)
+            for r in session.scalars(
+                sa.select(Registration).where(
+                    Registration.cohort_id == cohort.id,
+                    Registration.status.in_([RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED]),
+                )
+            )
+        ),
+        default=0,
+    )
+    if capacity < largest:
+        raise DomainError(
+            _(
+                "A group of %(n)s people is waiting for seats in this cohort: capacity cannot go below that.",
+                n=largest,
+            ),
+            field="capacity",
+        )
+
+
+def cohort_changed(session: so.Session, cohort: Cohort) -> None:
+    """After a trainer changed the cohort (its capacity, its minimum group size): the waitlist moves first, then
+    pending registrations that now meet every rule are confirmed or waitlisted, in the order they came in. The
+    caller holds the cohort lock (check_capacity)."""
+    promote_waitlist(session, cohort)
+    pending = session.scalars(
+        sa.select(Registration)
+        .where(Registration.cohort_id == cohort.id, Registration.status == RegistrationStatus.PENDING)
+        .order_by(Registration.created_at, Registration.id)
+    ).all()
+    for registration in pending:
+        evaluate(session, registration)
 
 
 def close_registration(session: so.Session, cohort: Cohort) -> list[Registration]:
@@ -439,12 +658,15 @@ def close_registration(session: so.Session, cohort: Cohort) -> list[Registration
     coordinators are told), and the cohort stops taking registrations. Running it again changes nothing."""
     if now_utc() < cohort.registration_deadline_at:
         return []
+    lock_cohort(session, cohort)
     lapsed = list(
         session.scalars(
-            sa.select(Registration).where(
+            sa.select(Registration)
+            .where(
                 Registration.cohort_id == cohort.id,
                 Registration.status.in_([RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED]),
             )
+            .execution_options(populate_existing=True)
         )
     )
     for registration in lapsed:
@@ -463,6 +685,7 @@ def close_registration(session: so.Session, cohort: Cohort) -> list[Registration
     if cohort.status == CohortStatus.OPEN:
         cohort.status = CohortStatus.CLOSED
     session.flush()
+    promote_waitlist(session, cohort)
     return lapsed
 
 
@@ -627,7 +850,9 @@ def registration_board(
                     course,
                     row.members,
                     row.completed,
-                    EvidenceStatus(row.evidence_status) if row.evidence_status else None,
+                    EvidenceStatus(row.evidence_status)
+                    if row.evidence_status and accepts_attestation(course)
+                    else None,
                 ),
             ),
         )

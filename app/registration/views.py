@@ -55,7 +55,14 @@ def new_registration(cohort_id: int):
             db.session.commit()
             return redirect(url_for("registration.registration_page", registration_id=registration.id))
     status = 422 if form.errors or form.form_errors else 200
-    return render_template("registration/new.html", cohort=cohort, groups=groups, group=group, form=form), status
+    return render_template(
+        "registration/new.html",
+        cohort=cohort,
+        groups=groups,
+        group=group,
+        form=form,
+        accepts_attestation=service.accepts_attestation(cohort.course),
+    ), status
 
 
 def _render_registration(registration, *, pre_meeting_form=None, status=200):
@@ -70,6 +77,8 @@ def _render_registration(registration, *, pre_meeting_form=None, status=200):
         can_manage=service.can_manage(registration, current_user),
         is_trainer=service.is_cohort_trainer(registration.cohort, current_user),
         attestation_html=service.attestation_html(registration),
+        accepts_attestation=service.accepts_attestation(registration.cohort.course),
+        waitlist_place=service.waitlist_place(db.session, registration),
         roster_form=roster_form,
         attestation_form=AttestationForm(formdata=None),
         review_form=ReviewForm(formdata=None),

@@ -110,10 +110,13 @@ def test_a_confirmed_group_cannot_grow_past_capacity_or_shrink_below_threshold(m
     from app.groups import service as groups
 
     groups.join_with_code(db.session, make_user(), group.join_code)
-    with pytest.raises(DomainError, match="not enough free seats"):
+    with pytest.raises(DomainError, match="Other groups are waiting for seats"):
+        service.update_roster(db.session, coordinator, registration, member_ids(group, 10))
+    with pytest.raises(DomainError, match="10 seats in all"):
         service.update_roster(db.session, coordinator, registration, member_ids(group, 11))
     with pytest.raises(DomainError, match="at least 3 members"):
         service.update_roster(db.session, coordinator, registration, member_ids(group, 2))
+    assert registration.status == S.CONFIRMED and registration.seats == 9 and core_cohort.seats_taken == 9
 
 
 def test_registering_twice_is_refused(make_group, core_cohort):
