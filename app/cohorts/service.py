@@ -11,6 +11,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from babel import dates as babel_dates
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from app.accounts.models import User
@@ -22,12 +23,17 @@ from app.lib.time import LocalTimeError, is_valid_timezone, local_to_utc, now_ut
 
 @dataclass(frozen=True)
 class SessionPlan:
-    """One session as the trainer enters it: a wall-clock start in the host zone and its two parts."""
+    """One session as the trainer enters it: a wall-clock start in the host zone and its two parts.
 
-    local_start: datetime
+    `session_id` names the existing session the row edits (None for a new one): sessions are matched by id, never
+    by position, so what happened in a session stays with it. `remove` asks to delete that existing session."""
+
+    local_start: datetime | None
     plenary_minutes: int
     breakout_minutes: int
     title: str = ""
+    session_id: int | None = None
+    remove: bool = False
 
 
 @dataclass
@@ -55,7 +61,7 @@ def _instant(local: datetime, tz_name: str, field_name: str) -> datetime:
 
 @dataclass(frozen=True)
 class _CheckedPlan:
-    starts: list[datetime]
+    starts: list[datetime | None]  # one per plan row; None for a row that removes its session
     deadline: datetime
     opens: datetime | None
     min_group_size: int
@@ -67,7 +73,7 @@ def _check(course: Course, plan: CohortPlan) -> _CheckedPlan:
         raise DomainError(_("'%(zone)s' is not a time zone we know.", zone=plan.host_timezone), field="host_timezone")
     if not (plan.label or "").strip():
         raise DomainError(_("Give the cohort a label, such as “October 2026”."), field="label")
-    if not plan.sessions:
+    if not any(not s.remove for s in plan.sessions):
         raise DomainError(_("A cohort needs at least one session."), field="sessions")
     min_group_size = plan.min_group_size or course.min_group_size
     if min_group_size < course.min_group_size:
@@ -79,9 +85,14 @@ def _check(course: Course, plan: CohortPlan) -> _CheckedPlan:
         raise DomainError(
             _("Capacity must leave room for at least one group of %(n)s.", n=min_group_size), field="capacity"
         )
-    starts: list[datetime] = []
-    previous_end = None
+    starts: list[datetime | None] = []
+    previous_end, previous_index = None, None
     for index, session_plan in enumerate(plan.sessions):
+        if session_plan.remove:
+            starts.append(None)
+            continue
+        if session_plan.local_start is None:
+            raise DomainError(_("Give session %(n)s a date and a start time.", n=index + 1), field=f"sessions-{index}")
         if (
             session_plan.plenary_minutes < 0
             or session_plan.breakout_minutes < 0
@@ -94,14 +105,16 @@ def _check(course: Course, plan: CohortPlan) -> _CheckedPlan:
                 _(
                     "Session %(n)s starts before session %(p)s ends: sessions must be in order and must not overlap.",
                     n=index + 1,
-                    p=index,
+                    p=previous_index + 1,
                 ),
                 field=f"sessions-{index}",
             )
         previous_end = starts_at + timedelta(minutes=session_plan.plenary_minutes + session_plan.breakout_minutes)
+        previous_index = index
         starts.append(starts_at)
+    first_start = next(s for s in starts if s is not None)
     deadline = _instant(plan.deadline_local, plan.host_timezone, "deadline")
-    if deadline >= starts[0]:
+    if deadline >= first_start:
         raise DomainError(_("The registration deadline must be before the first session."), field="deadline")
     opens = _instant(plan.opens_local, plan.host_timezone, "opens") if plan.opens_local else None
     if opens and opens >= deadline:
@@ -109,10 +122,133 @@ def _check(course: Course, plan: CohortPlan) -> _CheckedPlan:
     return _CheckedPlan(starts, deadline, opens, min_group_size)
 
 
-def _apply(cohort: Cohort, course: Course, plan: CohortPlan, checked: _CheckedPlan) -> None:
-    """Write the plan onto the cohort. Sessions are updated in place by position, so each keeps its identity
-    (calendar entries update instead of duplicating); a session whose time changed gets a higher sequence."""
-    outline = list(course.sessions)
+# What people write or do in a session, by table, in words for the trainer who tries to remove it. Every table
+# with a foreign key to cohort_sessions counts (see session_history_counts), named here or not.
+SESSION_HISTORY_LABELS = {
+    "attendance": _l("attendance"),
+    "breakout_notes": _l("breakout notes"),
+    "breakout_room_roles": _l("room roles"),
+    "breakout_plans": _l("breakout rooms"),
+    "commitments": _l("commitments"),
+}
+
+
+def _session_history_tables() -> list[tuple[sa.Table, sa.Column]]:
+    """Every table that refers to a cohort session, and its referring column: found from the metadata, so a
+    table added later is protected without anyone remembering to list it."""
+    found = []
+    for table in CohortSession.metadata.sorted_tables:
+        for foreign_key in table.foreign_keys:
+            if foreign_key.column.table.name == CohortSession.__tablename__:
+                found.append((table, foreign_key.parent))
+    return found
+
+
+def session_history_counts(session: so.Session, session_ids: list[int]) -> dict[int, dict[str, int]]:
+    """Per session id, how many rows of each referring table hang off it (only the non-zero ones): one query per
+    referring table, whatever the number of sessions."""
+    counts: dict[int, dict[str, int]] = {}
+    if not session_ids:
+        return counts
+    for table, column in _session_history_tables():
+        for session_id, number in session.execute(
+            sa.select(column, sa.func.count()).where(column.in_(session_ids)).group_by(column)
+        ):
+            counts.setdefault(session_id, {})[table.name] = number
+    return counts
+
+
+def _to_the_minute(instant: datetime) -> datetime:
+    return instant.replace(second=0, microsecond=0)
+
+
+def _match_sessions(
+    cohort: Cohort, plan: CohortPlan, checked: _CheckedPlan, at: datetime
+) -> tuple[dict[int, CohortSession], list[CohortSession]]:
+    """Match the plan's rows to the cohort's sessions by id and enforce what an edit may do to them, before
+    anything changes. Returns the sessions kept (by id) and the ones to delete.
+
+    Refuses (DomainError naming the row): an id that is not one of this cohort's sessions, or given twice; an
+    existing session left out of the plan (leaving a row out never deletes anything); moving or removing a
+    session that has started; removing a session that holds anything people wrote or did."""
+    existing = {s.id: s for s in cohort.sessions if s.id is not None}
+    if not existing:
+        if any(s.session_id is not None for s in plan.sessions):
+            raise DomainError(_("These sessions are not part of this cohort: reload the page."), field="sessions")
+        return {}, []
+    seen: set[int] = set()
+    removed: list[tuple[int, CohortSession]] = []
+    for index, (session_plan, starts_at) in enumerate(zip(plan.sessions, checked.starts, strict=True)):
+        if session_plan.session_id is None:
+            if starts_at is not None and starts_at <= at:
+                raise DomainError(
+                    _("Session %(n)s would start in the past: choose a date to come.", n=index + 1),
+                    field=f"sessions-{index}",
+                )
+            continue
+        row = existing.get(session_plan.session_id)
+        if row is None or session_plan.session_id in seen:
+            raise DomainError(
+                _("Session %(n)s is not one of this cohort's sessions: reload the page and try again.", n=index + 1),
+                field=f"sessions-{index}",
+            )
+        seen.add(session_plan.session_id)
+        started = row.starts_at <= at
+        if session_plan.remove:
+            if started:
+                raise DomainError(
+                    _("Session %(n)s has already started: it cannot be removed.", n=index + 1),
+                    field=f"sessions-{index}",
+                )
+            removed.append((index, row))
+        elif started and _to_the_minute(starts_at) != _to_the_minute(row.starts_at):
+            raise DomainError(
+                _("Session %(n)s has already started: its date and start time cannot change.", n=index + 1),
+                field=f"sessions-{index}",
+            )
+        elif not started and starts_at <= at:
+            raise DomainError(
+                _("Session %(n)s would start in the past: choose a date to come.", n=index + 1),
+                field=f"sessions-{index}",
+            )
+    missing = [s for s_id, s in existing.items() if s_id not in seen]
+    if missing:
+        raise DomainError(
+            ngettext(
+                "%(num)d session of this cohort is missing from the form, so nothing was saved: leaving a row out "
+                "never removes a session. Reload the page; to remove a session, tick its “Remove” box.",
+                "%(num)d sessions of this cohort are missing from the form, so nothing was saved: leaving a row out "
+                "never removes a session. Reload the page; to remove a session, tick its “Remove” box.",
+                len(missing),
+            ),
+            field="sessions",
+        )
+    history = session_history_counts(so.object_session(cohort), [row.id for _index, row in removed])
+    for index, row in removed:
+        held = history.get(row.id)
+        if held:
+            what = ", ".join(str(SESSION_HISTORY_LABELS.get(name, _l("other records"))) for name in sorted(held))
+            raise DomainError(
+                _(
+                    "Session %(n)s cannot be removed: people have already recorded things in it (%(what)s), and an "
+                    "edit never deletes them. Change its date instead, or leave it.",
+                    n=index + 1,
+                    what=what,
+                ),
+                field=f"sessions-{index}",
+            )
+    kept = {s_id: s for s_id, s in existing.items() if s_id in seen}
+    for _index, row in removed:
+        kept.pop(row.id)
+    return kept, [row for _index, row in removed]
+
+
+def _apply(cohort: Cohort, course: Course, plan: CohortPlan, checked: _CheckedPlan, at: datetime | None = None) -> None:
+    """Write the plan onto the cohort. Rows are matched to sessions by id (see _match_sessions, which refuses
+    before anything changes), so each session keeps its identity, its notes, attendance and commitments, and
+    its course content; calendar entries update instead of duplicating, and a session whose time or length
+    changed gets a higher sequence. New rows take the outline's sessions no kept session uses, in order."""
+    kept, removed = _match_sessions(cohort, plan, checked, at or now_utc())
     cohort.label = plan.label.strip()
     cohort.host_timezone = plan.host_timezone
     cohort.status = plan.status
@@ -122,11 +258,19 @@ def _apply(cohort: Cohort, course: Course, plan: CohortPlan, checked: _CheckedPl
     cohort.min_group_size = checked.min_group_size
     cohort.video_url = (plan.video_url or "").strip() or None
     cohort.trainers = list(plan.trainers)
-    existing = sorted(cohort.sessions, key=lambda s: s.starts_at)
+    used = {s.course_session_id for s in kept.values()}
+    spare_outline = [o for o in course.sessions if o.id is None or o.id not in used]
     rows = []
-    for index, (session_plan, starts_at) in enumerate(zip(plan.sessions, checked.starts, strict=True)):
-        template = outline[index] if index < len(outline) else None
-        row = existing[index] if index < len(existing) else CohortSession(sequence=0)
+    for session_plan, starts_at in zip(plan.sessions, checked.starts, strict=True):
+        if session_plan.remove:
+            continue
+        if session_plan.session_id is None:
+            row = CohortSession(sequence=0)
+            row.course_session = spare_outline.pop(0) if spare_outline else None
+        else:
+            row = kept[session_plan.session_id]
+            if _to_the_minute(starts_at) == _to_the_minute(row.starts_at):
+                starts_at = row.starts_at  # the form shows minutes: an unchanged row keeps its exact instant
         changed = row.id is not None and (
             row.starts_at != starts_at
             or row.plenary_minutes != session_plan.plenary_minutes
@@ -135,12 +279,16 @@ def _apply(cohort: Cohort, course: Course, plan: CohortPlan, checked: _CheckedPl
         row.starts_at = starts_at
         row.plenary_minutes = session_plan.plenary_minutes
         row.breakout_minutes = session_plan.breakout_minutes
-        row.course_session = template
-        row.title = session_plan.title or (template.title if template else _("Session %(n)s", n=index + 1))
+        template = row.course_session
+        title = (session_plan.title or "").strip()
+        row.title = title or (template.title if template else row.title) or _("Session %(n)s", n=len(rows) + 1)
         if changed:
             row.sequence = (row.sequence or 0) + 1
         rows.append(row)
-    cohort.sessions = rows
+    # Only sessions _match_sessions cleared are removed: they hold nothing anyone wrote or did.
+    cohort.sessions = sorted(rows, key=lambda s: s.starts_at)
+    for row in removed:
+        so.object_session(cohort).delete(row)
 
 
 def can_schedule(user: User, course: Course) -> bool:
@@ -222,7 +370,8 @@ def plan_of(cohort: Cohort) -> CohortPlan:
         label=cohort.label,
         host_timezone=zone,
         sessions=[
-            SessionPlan(local(s.starts_at), s.plenary_minutes, s.breakout_minutes, s.title) for s in cohort.sessions
+            SessionPlan(local(s.starts_at), s.plenary_minutes, s.breakout_minutes, s.title, session_id=s.id)
+            for s in cohort.sessions
         ],
         deadline_local=local(cohort.registration_deadline_at),
         capacity=cohort.capacity,

@@ -17,7 +17,7 @@ from app.extensions import db
 from app.lib.errors import DomainError, Forbidden, NotFound
 from app.lib.forms import show_error
 from app.lib.page_cache import public_page
-from app.lib.time import all_timezones, is_valid_timezone
+from app.lib.time import all_timezones, is_valid_timezone, now_utc
 from app.registration.service import ensure_registration_closed
 
 bp = Blueprint("cohorts", __name__, template_folder="templates")
@@ -28,12 +28,23 @@ def _combine(date, time) -> datetime | None:
 
 
 def _plan_from(form: CohortForm) -> service.CohortPlan:
-    sessions = [
-        service.SessionPlan(
-            _combine(row.date.data, row.start.data), row.plenary_minutes.data, row.breakout_minutes.data
+    """The plan the form describes. The spare blank row (and a new row ticked for removal) is left out;
+    `form.plan_rows[i]` is the form row of the plan's session i, so errors land on the right row."""
+    sessions, form.plan_rows = [], []
+    for index, row in enumerate(form.sessions):
+        if row.is_blank_new_row or (row.session_id.data is None and row.remove.data):
+            continue
+        sessions.append(
+            service.SessionPlan(
+                _combine(row.date.data, row.start.data),
+                row.plenary_minutes.data or 0,
+                row.breakout_minutes.data or 0,
+                title=row.title.data or "",
+                session_id=row.session_id.data,
+                remove=bool(row.remove.data),
+            )
         )
-        for row in form.sessions
-    ]
+        form.plan_rows.append(index)
     emails = [line.strip() for line in (form.trainers.data or "").splitlines() if line.strip()]
     return service.CohortPlan(
         label=form.label.data,
@@ -54,6 +65,7 @@ def _fill(form: CohortForm, plan: service.CohortPlan) -> None:
     while len(form.sessions) < len(plan.sessions):
         form.sessions.append_entry()
     for row, session_plan in zip(form.sessions, plan.sessions, strict=False):
+        row.session_id.data, row.title.data = session_plan.session_id, session_plan.title
         row.date.data = session_plan.local_start.date() if session_plan.local_start else None
         row.start.data = session_plan.local_start.time() if session_plan.local_start else None
         row.plenary_minutes.data, row.breakout_minutes.data = (
@@ -72,8 +84,13 @@ def _fill(form: CohortForm, plan: service.CohortPlan) -> None:
 def _show_error(form: CohortForm, error: DomainError) -> None:
     """Session errors name a row ("sessions-2"); the rest name a field (deadline -> the deadline date)."""
     name = error.field or ""
-    if name.startswith("sessions-") and name[9:].isdigit() and int(name[9:]) < len(form.sessions):
-        form.sessions[int(name[9:])].date.errors = [error.message]
+    if name.startswith("sessions-") and name[9:].isdigit():
+        rows = getattr(form, "plan_rows", None) or range(len(form.sessions))
+        if int(name[9:]) < len(rows):
+            form.sessions[rows[int(name[9:])]].date.errors = [error.message]
+            return
+    if name == "sessions":
+        form.form_errors.append(error.message)
         return
     aliases = {"deadline": "deadline_date", "opens": "opens_date"}
     show_error(form, DomainError(error.message, field=aliases.get(name, name) or None))
@@ -97,6 +114,7 @@ def _cohort_form(course: Course, cohort: Cohort | None):
             _prefill_from_outline(form, course)
         else:
             _fill(form, service.plan_of(cohort))
+            form.sessions.append_entry()  # a spare blank row, to add a session without JavaScript
     if form.validate_on_submit():
         try:
             plan = _plan_from(form)
@@ -115,7 +133,8 @@ def _cohort_form(course: Course, cohort: Cohort | None):
             flash(message, "success")
             return redirect(url_for("cohorts.cohort_page", cohort_id=saved.id))
     status = 422 if refused or form.errors else 200
-    return render_template("cohorts/form.html", form=form, course=course, cohort=cohort), status
+    started = {s.id for s in cohort.sessions if s.starts_at <= now_utc()} if cohort else set()
+    return render_template("cohorts/form.html", form=form, course=course, cohort=cohort, started=started), status
 
 
 @bp.route("/cohorts/new", methods=["GET", "POST"])

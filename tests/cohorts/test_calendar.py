@@ -1,5 +1,6 @@
 """The iCalendar feed, parsed back and compared with the cohort instant by instant."""
 
+from dataclasses import replace
 from datetime import datetime
 
 from icalendar import Calendar
@@ -65,7 +66,7 @@ def test_editing_a_session_keeps_its_uid_and_raises_its_sequence(client, make_co
     cohort = make_cohort(first=datetime(2031, 3, 1, 15, 0))
     before = {str(e["uid"]): int(e["sequence"]) for e in events(feed(client, cohort))}
     plan = service.plan_of(cohort)
-    plan.sessions[2] = service.SessionPlan(datetime(2031, 3, 15, 16, 0), 60, 60)
+    plan.sessions[2] = replace(plan.sessions[2], local_start=datetime(2031, 3, 15, 16, 0), plenary_minutes=60)
     service.update_cohort(db.session, make_user(is_admin=True), cohort, plan)
     db.session.commit()
     after = {str(e["uid"]): int(e["sequence"]) for e in events(feed(client, cohort))}
