@@ -434,3 +434,39 @@ def test_service_refuses_a_plan_that_leaves_a_session_out(world):
     assert refused.value.field == "sessions"
     db.session.rollback()
     assert set(sessions_of(world.cohort.id)) == set(world.session_ids)
+
+
+# The database itself ------------------------------------------------------------------------------------------
+
+
+def test_every_foreign_key_to_a_session_restricts_its_deletion(app):
+    """No ON DELETE CASCADE from a session to what people recorded in it, in the models and in the database."""
+    inspector = sa.inspect(db.engine)
+    for table, _column in service._session_history_tables():
+        assert all(fk.ondelete == "RESTRICT" for fk in table.foreign_keys if fk.column.table.name == "cohort_sessions")
+        reflected = [fk for fk in inspector.get_foreign_keys(table.name) if fk["referred_table"] == "cohort_sessions"]
+        assert reflected and all(fk["options"].get("ondelete") == "RESTRICT" for fk in reflected), table.name
+
+
+@pytest.mark.parametrize("how", ["session", "cohort"])
+def test_the_database_refuses_to_delete_a_session_that_holds_history(world, how):
+    history = history_digest()
+    with pytest.raises(sa.exc.IntegrityError):
+        if how == "session":
+            db.session.execute(sa.delete(CohortSession).where(CohortSession.id == world.session_ids[2]))
+        else:
+            db.session.delete(world.cohort)  # its sessions go with it (delete-orphan), and the database says no
+        db.session.flush()
+    db.session.rollback()
+    assert history_digest() == history
+
+
+def test_the_migration_to_restrict_keeps_every_note_revision_and_record(world):
+    """Rebuilding the tables on SQLite must not run their old ON DELETE CASCADE (a revision lost per note)."""
+    from flask_migrate import downgrade, upgrade
+
+    history = history_digest()
+    downgrade(revision="0013")
+    upgrade()
+    db.session.expire_all()
+    assert history_digest() == history
