@@ -8,12 +8,13 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.cohorts import service
-from app.cohorts.calendar import cohort_calendar, personal_calendar
+from app.cohorts.calendar import VideoPage, cohort_calendar, personal_calendar
 from app.cohorts.forms import CohortForm
 from app.cohorts.models import Cohort, CohortStatus
 from app.courses.loader import SLUG_RE
 from app.courses.models import Course
 from app.extensions import db
+from app.learning.service import video_opens_minutes
 from app.lib.errors import DomainError, Forbidden, NotFound
 from app.lib.forms import show_error
 from app.lib.page_cache import public_page
@@ -260,7 +261,7 @@ def _calendar_response(body: bytes, filename: str):
 @bp.get("/calendar")
 @login_required
 def my_calendar():
-    """The person's private feed address (with video links), to paste into a calendar app, and a reset button."""
+    """The person's private feed address, to paste into a calendar app, and a reset button."""
     token = service.feed_token(db.session, current_user)
     entries = service.cohorts_taken_part_in(db.session, current_user)
     feed_url = _external_url("cohorts.private_feed", token=token) if token else None
@@ -285,13 +286,15 @@ def reset_calendar():
 
 @bp.get("/calendar/<token>.ics")
 def private_feed(token: str):
-    """Private: the token stands for the person. Every session of every cohort they take part in."""
+    """Private: the token stands for the person. Every session of every cohort they take part in; never the
+    video-call address (a feed is read at any time, and easily shared), only where and when it appears."""
     user = service.user_for_feed_token(db.session, token)
     body = personal_calendar(
         service.cohorts_taken_part_in(db.session, user),
         name="Plenary",
         cohort_url=lambda c: _external_url("cohorts.cohort_page", cohort_id=c.id),
         domain=_calendar_domain(),
+        video_page=VideoPage(_external_url("learning.home"), video_opens_minutes()),
     )
     response = _calendar_response(body, "plenary.ics")
     response.headers["Cache-Control"] = "private, no-store"
