@@ -84,7 +84,9 @@ class CohortForm(BaseForm):
         description=_l("The course's minimum, or more."),
     )
     trainers = TextAreaField(
-        _l("Trainers"), validators=[Optional(), Length(max=5000)], description=_l("Their account emails, one per line.")
+        _l("Trainers"),
+        validators=[Optional(), Length(max=5000)],
+        description=_l("Their account emails, one per line: people who train this course."),
     )
     video_url = URLField(
         _l("Video-call link"),

@@ -243,12 +243,56 @@ def _match_sessions(
     return kept, [row for _index, row in removed]
 
 
-def _apply(cohort: Cohort, course: Course, plan: CohortPlan, checked: _CheckedPlan, at: datetime | None = None) -> None:
+def _check_trainers(course: Course, current: list[User], wanted: list[User]) -> None:
+    """Nobody becomes a trainer of a cohort without having agreed to train: a person added must already train
+    the course (an administrator made them its trainer, with their agreement) or be an administrator; those
+    already training the cohort stay. Raises DomainError naming the first person who does not."""
+    allowed = {u.id for u in current} | {u.id for u in course.trainers}
+    for user in wanted:
+        if user.id not in allowed and not user.is_admin:
+            raise DomainError(
+                _(
+                    "%(email)s does not train %(course)s, so they cannot be added to this cohort: people train a "
+                    "course's cohorts once an administrator has made them trainers of the course, with their "
+                    "agreement.",
+                    email=user.email,
+                    course=course.title,
+                ),
+                field="trainers",
+            )
+
+
+def _record_trainer_changes(session: so.Session, actor: User, cohort: Cohort, before: list[User]) -> None:
+    from app.audit import service as audit
+
+    before_ids, after_ids = {u.id for u in before}, {u.id for u in cohort.trainers}
+    for user in cohort.trainers:
+        if user.id not in before_ids:
+            audit.record(session, actor, "cohort.trainer_added", f"cohort {cohort.id}", trainer=user.email)
+    for user in before:
+        if user.id not in after_ids:
+            audit.record(session, actor, "cohort.trainer_removed", f"cohort {cohort.id}", trainer=user.email)
+
+
+def _apply(
+    cohort: Cohort,
+    course: Course,
+    plan: CohortPlan,
+    checked: _CheckedPlan,
+    at: datetime | None = None,
+    actor: User | None = None,
+) -> None:
     """Write the plan onto the cohort. Rows are matched to sessions by id (see _match_sessions, which refuses
     before anything changes), so each session keeps its identity, its notes, attendance and commitments, and
     its course content; calendar entries update instead of duplicating, and a session whose time or length
-    changed gets a higher sequence. New rows take the outline's sessions no kept session uses, in order."""
+    changed gets a higher sequence. New rows take the outline's sessions no kept session uses, in order.
+
+    With an `actor` (a person using the form, not the command line), trainers added must already hold the role
+    (_check_trainers) and each trainer added or removed is written to the audit log."""
     kept, removed = _match_sessions(cohort, plan, checked, at or now_utc())
+    trainers_before = list(cohort.trainers)
+    if actor is not None:
+        _check_trainers(course, trainers_before, plan.trainers)
     cohort.label = plan.label.strip()
     cohort.host_timezone = plan.host_timezone
     cohort.status = plan.status
@@ -289,6 +333,8 @@ def _apply(cohort: Cohort, course: Course, plan: CohortPlan, checked: _CheckedPl
     cohort.sessions = sorted(rows, key=lambda s: s.starts_at)
     for row in removed:
         so.object_session(cohort).delete(row)
+    if actor is not None and so.object_session(cohort) is not None:
+        _record_trainer_changes(so.object_session(cohort), actor, cohort, trainers_before)
 
 
 def can_schedule(user: User, course: Course) -> bool:
@@ -339,14 +385,18 @@ def schedule_cohort(
     )
     checked = _check(course, plan)
     cohort = Cohort(course=course, sessions=[], trainers=[])
-    _apply(cohort, course, plan, checked)
+    _apply(cohort, course, plan, checked, actor=actor)
     session.add(cohort)
     session.flush()
+    if actor is not None:
+        _record_trainer_changes(session, actor, cohort, [])
     return cohort
 
 
 def update_cohort(session: so.Session, actor: User, cohort: Cohort, plan: CohortPlan) -> Cohort:
-    """Change a scheduled cohort; the same checks as scheduling, and seats already taken must still fit."""
+    """Change a scheduled cohort; the same checks as scheduling, and seats already taken must still fit. Sessions
+    are matched by id and nothing recorded in them is deleted (_match_sessions); trainers added must already
+    train the course (_check_trainers)."""
     if not can_edit(actor, cohort):
         raise Forbidden(_("Only this cohort's trainers and administrators can change it."))
     checked = _check(cohort.course, plan)
@@ -354,7 +404,7 @@ def update_cohort(session: so.Session, actor: User, cohort: Cohort, plan: Cohort
         raise DomainError(
             _("%(n)s seats are already taken: capacity cannot go below that.", n=cohort.seats_taken), field="capacity"
         )
-    _apply(cohort, cohort.course, plan, checked)
+    _apply(cohort, cohort.course, plan, checked, actor=actor)
     session.flush()
     return cohort
 
