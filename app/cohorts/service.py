@@ -67,6 +67,9 @@ class _CheckedPlan:
     min_group_size: int
 
 
+TITLE_MAX_LENGTH = 200  # cohort_sessions.title
+
+
 def _check(course: Course, plan: CohortPlan) -> _CheckedPlan:
     """Validate a plan and compute each session's UTC instant from its own local date and time."""
     if not is_valid_timezone(plan.host_timezone):
@@ -91,6 +94,11 @@ def _check(course: Course, plan: CohortPlan) -> _CheckedPlan:
         if session_plan.remove:
             starts.append(None)
             continue
+        if len(session_plan.title or "") > TITLE_MAX_LENGTH:
+            raise DomainError(
+                _("Session %(n)s: a title of at most %(max)s characters.", n=index + 1, max=TITLE_MAX_LENGTH),
+                field=f"sessions-{index}",
+            )
         if session_plan.local_start is None:
             raise DomainError(_("Give session %(n)s a date and a start time.", n=index + 1), field=f"sessions-{index}")
         if (

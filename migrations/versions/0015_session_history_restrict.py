@@ -4,10 +4,8 @@ The foreign keys from attendance, breakout notes, room roles, per-session breako
 cohort_sessions were ON DELETE CASCADE: deleting a session (as an edit of the cohort once did) silently deleted
 that history. They become ON DELETE RESTRICT: the database refuses to delete a session anything refers to.
 
-On SQLite the tables are rebuilt (batch mode). Rebuilding drops the old table, and with foreign keys enforced a
-DROP TABLE first deletes its rows and runs their ON DELETE actions (breakout_notes would take its revisions with
-it), so foreign keys are switched off around the rebuild, outside the transaction (SQLite ignores the pragma
-inside one), and the whole database is checked with PRAGMA foreign_key_check afterwards.
+On SQLite the tables are rebuilt (batch mode), with foreign keys off (see migrations/env.py): otherwise the
+DROP TABLE of the rebuild would run the old CASCADE and empty breakout_note_revisions.
 
 Revision ID: 0015
 Revises: 0013
@@ -26,25 +24,12 @@ depends_on = None
 REFERRING = ('attendance', 'breakout_plans', 'breakout_notes', 'breakout_room_roles', 'commitments')
 
 
-def _set_sqlite_foreign_keys(on: bool) -> None:
-    with op.get_context().autocommit_block():
-        op.execute(f"PRAGMA foreign_keys={'ON' if on else 'OFF'}")
-
-
 def _relink(ondelete: str) -> None:
-    sqlite = op.get_bind().dialect.name == 'sqlite'
-    if sqlite:
-        _set_sqlite_foreign_keys(False)
     for table in REFERRING:
         name = f'fk_{table}_cohort_session_id_cohort_sessions'
         with op.batch_alter_table(table, schema=None) as batch_op:
             batch_op.drop_constraint(name, type_='foreignkey')
             batch_op.create_foreign_key(name, 'cohort_sessions', ['cohort_session_id'], ['id'], ondelete=ondelete)
-    if sqlite:
-        problems = op.get_bind().exec_driver_sql('PRAGMA foreign_key_check').fetchall()
-        if problems:
-            raise RuntimeError(f'foreign keys broken by the rebuild: {problems[:5]}')
-        _set_sqlite_foreign_keys(True)
 
 
 def upgrade():
