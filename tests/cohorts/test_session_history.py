@@ -466,6 +466,7 @@ def test_the_migration_to_restrict_keeps_every_note_revision_and_record(world):
     from flask_migrate import downgrade, upgrade
 
     history = history_digest()
+    db.session.commit()  # PostgreSQL: the test's open transaction would hold locks the ALTER TABLE waits for
     downgrade(revision="0013")
     upgrade()
     db.session.expire_all()
