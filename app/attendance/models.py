@@ -27,7 +27,7 @@ class Attendance(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     cohort_session_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("cohort_sessions.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("cohort_sessions.id", ondelete="RESTRICT"), index=True
     )
     membership_id: so.Mapped[int] = so.mapped_column(
         sa.ForeignKey("group_memberships.id", ondelete="CASCADE"), index=True

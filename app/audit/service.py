@@ -20,6 +20,8 @@ ACTIONS = {
     "group.member_removed": _l("Removed a group member"),
     "group.invitation_accepted_as_other": _l("Accepted a group invitation sent to another address"),
     "course.trainer_added": _l("Made a course trainer"),
+    "cohort.trainer_added": _l("Added a trainer to a cohort"),
+    "cohort.trainer_removed": _l("Removed a trainer from a cohort"),
     "user.admin_granted": _l("Made an administrator"),
     "export.roster_csv": _l("Downloaded a cohort roster"),
     "export.breakouts_csv": _l("Downloaded a breakout assignment"),

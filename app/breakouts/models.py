@@ -33,7 +33,7 @@ class BreakoutPlan(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     cohort_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
     cohort_session_id: so.Mapped[int | None] = so.mapped_column(
-        sa.ForeignKey("cohort_sessions.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("cohort_sessions.id", ondelete="RESTRICT"), index=True
     )
     strategy: so.Mapped[RoomStrategy] = so.mapped_column(string_enum(RoomStrategy))
     target_size: so.Mapped[int]

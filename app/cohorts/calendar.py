@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import timedelta
 
 from icalendar import Alarm, Calendar, Event
@@ -28,7 +29,7 @@ def _new_calendar(name: str) -> Calendar:
     return calendar
 
 
-def _add_sessions(calendar: Calendar, cohort: Cohort, *, cohort_url: str, domain: str, include_video_link: bool):
+def _add_sessions(calendar: Calendar, cohort: Cohort, *, cohort_url: str, domain: str, video_page: VideoPage | None):
     stamp = now_utc()
     total = len(cohort.sessions)
     for number, session in enumerate(cohort.sessions, start=1):
@@ -46,8 +47,13 @@ def _add_sessions(calendar: Calendar, cohort: Cohort, *, cohort_url: str, domain
         ]
         if readings:
             lines.append("Read before: " + "; ".join(readings) + ".")
-        if include_video_link and cohort.video_url:
-            lines.append(f"Video call: {cohort.video_url}")
+        if video_page is not None and cohort.video_url:
+            # Never the call's address itself: a feed is read at any time, by a calendar app, from a URL that is
+            # easily shared; the page shows the link only to whom and when it is open (learning.service).
+            lines.append(
+                f"Video call: the link appears on {video_page.url} from {video_page.opens_minutes} minutes "
+                "before the session starts."
+            )
         lines.append(cohort_url)
         event.add("description", "\n".join(lines))
         event.add("url", cohort_url)
@@ -60,20 +66,33 @@ def _add_sessions(calendar: Calendar, cohort: Cohort, *, cohort_url: str, domain
         calendar.add_component(event)
 
 
-def cohort_calendar(cohort: Cohort, *, cohort_url: str, domain: str, include_video_link: bool = False) -> bytes:
-    """One event per session, in UTC, with the agenda and a reminder; the video link only on request
-    (private feeds of confirmed participants), never in the public feed."""
+@dataclass(frozen=True)
+class VideoPage:
+    """Where a person finds the video-call link (their home page), and how long before a session it opens."""
+
+    url: str
+    opens_minutes: int
+
+
+def cohort_calendar(cohort: Cohort, *, cohort_url: str, domain: str) -> bytes:
+    """One event per session, in UTC, with the agenda and a reminder. Public: nothing about the video call."""
     calendar = _new_calendar(f"{cohort.course.title}: {cohort.label}")
-    _add_sessions(calendar, cohort, cohort_url=cohort_url, domain=domain, include_video_link=include_video_link)
+    _add_sessions(calendar, cohort, cohort_url=cohort_url, domain=domain, video_page=None)
     return calendar.to_ical()
 
 
-def personal_calendar(entries, *, name: str, cohort_url, domain: str) -> bytes:
-    """Every session of every cohort a person takes part in. `entries` are (cohort, include_video_link) pairs;
-    `cohort_url(cohort)` gives each cohort's page. UIDs are the public feed's, so an event is never doubled."""
+def personal_calendar(entries, *, name: str, cohort_url, domain: str, video_page: VideoPage) -> bytes:
+    """Every session of every cohort a person takes part in. `entries` are (cohort, may_join_the_call) pairs;
+    `cohort_url(cohort)` gives each cohort's page. Where the person may join the call, events say where its link
+    appears and when (`video_page`), never the link itself. UIDs are the public feed's, so an event is never
+    doubled."""
     calendar = _new_calendar(name)
-    for cohort, include_video_link in entries:
+    for cohort, may_join in entries:
         _add_sessions(
-            calendar, cohort, cohort_url=cohort_url(cohort), domain=domain, include_video_link=include_video_link
+            calendar,
+            cohort,
+            cohort_url=cohort_url(cohort),
+            domain=domain,
+            video_page=video_page if may_join else None,
         )
     return calendar.to_ical()

@@ -1,5 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     DateField,
     FieldList,
     Form,
@@ -14,6 +15,7 @@ from wtforms import (
     URLField,
 )
 from wtforms.validators import URL, DataRequired, InputRequired, Length, NumberRange, Optional
+from wtforms.widgets import HiddenInput
 
 from app.accounts.forms import TimezoneField
 from app.cohorts.models import CohortStatus
@@ -30,12 +32,37 @@ STATUS_LABELS = {
 
 
 class SessionRowForm(Form):
-    """One session: its date and start time in the host zone, and the length of its two parts."""
+    """One session: its date and start time in the host zone, and the length of its two parts.
 
-    date = DateField(_l("Date"), validators=[InputRequired()])
-    start = TimeField(_l("Start time"), validators=[InputRequired()])
-    plenary_minutes = IntegerField(_l("Plenary (minutes)"), validators=[InputRequired(), NumberRange(0, 600)])
-    breakout_minutes = IntegerField(_l("Breakout (minutes)"), validators=[InputRequired(), NumberRange(0, 600)])
+    `session_id` (hidden) names the existing session the row edits; a new row has none. A row without an id and
+    with nothing filled in is the spare "add a session" row, and is ignored. `remove` deletes an existing session
+    (the service allows it only for a session to come in which nothing was recorded)."""
+
+    session_id = IntegerField(widget=HiddenInput(), validators=[Optional(), NumberRange(1, 2**31 - 1)])
+    title = StringField(_l("Title"), validators=[Optional(), Length(max=200)])
+    date = DateField(_l("Date"), validators=[Optional()])
+    start = TimeField(_l("Start time"), validators=[Optional()])
+    plenary_minutes = IntegerField(_l("Plenary (minutes)"), validators=[Optional(), NumberRange(0, 600)])
+    breakout_minutes = IntegerField(_l("Breakout (minutes)"), validators=[Optional(), NumberRange(0, 600)])
+    remove = BooleanField(_l("Remove this session"))
+
+    REQUIRED = ("date", "start", "plenary_minutes", "breakout_minutes")
+
+    @property
+    def is_blank_new_row(self) -> bool:
+        return self.session_id.data is None and not any(
+            (self[name].raw_data or [""])[0].strip() for name in (*self.REQUIRED, "title")
+        )
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if self.remove.data or self.is_blank_new_row:
+            return valid
+        for name in self.REQUIRED:
+            if self[name].data is None and not self[name].errors:
+                self[name].errors = [*self[name].errors, _l("This field is required.")]
+                valid = False
+        return valid
 
 
 class CohortForm(BaseForm):
@@ -57,7 +84,9 @@ class CohortForm(BaseForm):
         description=_l("The course's minimum, or more."),
     )
     trainers = TextAreaField(
-        _l("Trainers"), validators=[Optional(), Length(max=5000)], description=_l("Their account emails, one per line.")
+        _l("Trainers"),
+        validators=[Optional(), Length(max=5000)],
+        description=_l("Their account emails, one per line: people who train this course."),
     )
     video_url = URLField(
         _l("Video-call link"),

@@ -55,6 +55,7 @@ class Cohort(db.Model):
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now_utc)
 
     course: so.Mapped[Course] = so.relationship()
+    # delete-orphan deletes only the session row: whatever refers to it makes the database refuse (RESTRICT).
     sessions: so.Mapped[list[CohortSession]] = so.relationship(
         back_populates="cohort", order_by="CohortSession.starts_at", cascade="all, delete-orphan"
     )
@@ -78,7 +79,11 @@ class Cohort(db.Model):
 
 
 class CohortSession(db.Model):
-    """A session of a cohort at one UTC instant, computed from the host's local date and time."""
+    """A session of a cohort at one UTC instant, computed from the host's local date and time.
+
+    What people record in a session (attendance, notes, room roles and rooms, commitments) refers to it with
+    ON DELETE RESTRICT: the database refuses to delete a session that holds history; edits check it first and say
+    why (cohorts.service._match_sessions)."""
 
     __tablename__ = "cohort_sessions"
 

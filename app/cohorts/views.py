@@ -8,16 +8,17 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.cohorts import service
-from app.cohorts.calendar import cohort_calendar, personal_calendar
+from app.cohorts.calendar import VideoPage, cohort_calendar, personal_calendar
 from app.cohorts.forms import CohortForm
 from app.cohorts.models import Cohort, CohortStatus
 from app.courses.loader import SLUG_RE
 from app.courses.models import Course
 from app.extensions import db
-from app.lib.errors import DomainError, Forbidden, NotFound
+from app.learning.service import video_opens_minutes
+from app.lib.errors import DomainError, Forbidden
 from app.lib.forms import show_error
 from app.lib.page_cache import public_page
-from app.lib.time import all_timezones, is_valid_timezone
+from app.lib.time import all_timezones, is_valid_timezone, now_utc
 from app.lib.urls import external_url
 from app.registration.service import ensure_registration_closed
 
@@ -29,12 +30,23 @@ def _combine(date, time) -> datetime | None:
 
 
 def _plan_from(form: CohortForm) -> service.CohortPlan:
-    sessions = [
-        service.SessionPlan(
-            _combine(row.date.data, row.start.data), row.plenary_minutes.data, row.breakout_minutes.data
+    """The plan the form describes. The spare blank row (and a new row ticked for removal) is left out;
+    `form.plan_rows[i]` is the form row of the plan's session i, so errors land on the right row."""
+    sessions, form.plan_rows = [], []
+    for index, row in enumerate(form.sessions):
+        if row.is_blank_new_row or (row.session_id.data is None and row.remove.data):
+            continue
+        sessions.append(
+            service.SessionPlan(
+                _combine(row.date.data, row.start.data),
+                row.plenary_minutes.data or 0,
+                row.breakout_minutes.data or 0,
+                title=row.title.data or "",
+                session_id=row.session_id.data,
+                remove=bool(row.remove.data),
+            )
         )
-        for row in form.sessions
-    ]
+        form.plan_rows.append(index)
     emails = [line.strip() for line in (form.trainers.data or "").splitlines() if line.strip()]
     return service.CohortPlan(
         label=form.label.data,
@@ -55,6 +67,7 @@ def _fill(form: CohortForm, plan: service.CohortPlan) -> None:
     while len(form.sessions) < len(plan.sessions):
         form.sessions.append_entry()
     for row, session_plan in zip(form.sessions, plan.sessions, strict=False):
+        row.session_id.data, row.title.data = session_plan.session_id, session_plan.title
         row.date.data = session_plan.local_start.date() if session_plan.local_start else None
         row.start.data = session_plan.local_start.time() if session_plan.local_start else None
         row.plenary_minutes.data, row.breakout_minutes.data = (
@@ -73,8 +86,13 @@ def _fill(form: CohortForm, plan: service.CohortPlan) -> None:
 def _show_error(form: CohortForm, error: DomainError) -> None:
     """Session errors name a row ("sessions-2"); the rest name a field (deadline -> the deadline date)."""
     name = error.field or ""
-    if name.startswith("sessions-") and name[9:].isdigit() and int(name[9:]) < len(form.sessions):
-        form.sessions[int(name[9:])].date.errors = [error.message]
+    if name.startswith("sessions-") and name[9:].isdigit():
+        rows = getattr(form, "plan_rows", None) or range(len(form.sessions))
+        if int(name[9:]) < len(rows):
+            form.sessions[rows[int(name[9:])]].date.errors = [error.message]
+            return
+    if name == "sessions":
+        form.form_errors.append(error.message)
         return
     aliases = {"deadline": "deadline_date", "opens": "opens_date"}
     show_error(form, DomainError(error.message, field=aliases.get(name, name) or None))
@@ -98,6 +116,7 @@ def _cohort_form(course: Course, cohort: Cohort | None):
             _prefill_from_outline(form, course)
         else:
             _fill(form, service.plan_of(cohort))
+            form.sessions.append_entry()  # a spare blank row, to add a session without JavaScript
     if form.validate_on_submit():
         try:
             plan = _plan_from(form)
@@ -116,7 +135,8 @@ def _cohort_form(course: Course, cohort: Cohort | None):
             flash(message, "success")
             return redirect(url_for("cohorts.cohort_page", cohort_id=saved.id))
     status = 422 if refused or form.errors else 200
-    return render_template("cohorts/form.html", form=form, course=course, cohort=cohort), status
+    started = {s.id for s in cohort.sessions if s.starts_at <= now_utc()} if cohort else set()
+    return render_template("cohorts/form.html", form=form, course=course, cohort=cohort, started=started), status
 
 
 @bp.route("/cohorts/new", methods=["GET", "POST"])
@@ -141,7 +161,7 @@ def new_cohort():
 @bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_cohort(cohort_id: int):
-    cohort = service.get_cohort(db.session, cohort_id)
+    cohort = service.visible_cohort(db.session, current_user, cohort_id)
     if not service.can_edit(current_user, cohort):
         raise Forbidden(_("Only this cohort's trainers and administrators can change it."))
     return _cohort_form(cohort.course, cohort)
@@ -164,10 +184,8 @@ def _browser_zone_offer() -> str | None:
 @bp.get("/cohorts/<int:cohort_id>")
 @public_page
 def cohort_page(cohort_id: int):
-    cohort = service.get_cohort(db.session, cohort_id)
+    cohort = service.visible_cohort(db.session, current_user, cohort_id)
     editable = current_user.is_authenticated and service.can_edit(current_user, cohort)
-    if cohort.status == CohortStatus.DRAFT and not editable:
-        raise NotFound(_("There is no such cohort."))
     ensure_registration_closed(db.session, cohort)
     db.session.commit()
     zone, locale = _viewer_zone(), get_locale()
@@ -199,6 +217,7 @@ def use_browser_timezone(cohort_id: int):
     """Offered on the cohort page when the browser's zone differs from the profile's: adopt it in one click."""
     from app.accounts.service import update_profile
 
+    service.visible_cohort(db.session, current_user, cohort_id)  # the way back must exist for this person
     zone = request.form.get("timezone", "")
     try:
         update_profile(db.session, current_user, name=current_user.name, timezone=zone, locale=current_user.locale)
@@ -215,7 +234,7 @@ def use_browser_timezone(cohort_id: int):
 @public_page
 def calendar_feed(cohort_id: int):
     """Public: anyone may subscribe. No private data (no video link)."""
-    cohort = service.public_cohort(db.session, cohort_id)
+    cohort = service.visible_cohort(db.session, current_user, cohort_id)
     url = external_url("cohorts.cohort_page", cohort_id=cohort.id)
     body = cohort_calendar(cohort, cohort_url=url, domain=_calendar_domain())
     return _calendar_response(body, f"cohort-{cohort.id}.ics")
@@ -236,7 +255,7 @@ def _calendar_response(body: bytes, filename: str):
 @bp.get("/calendar")
 @login_required
 def my_calendar():
-    """The person's private feed address (with video links), to paste into a calendar app, and a reset button."""
+    """The person's private feed address, to paste into a calendar app, and a reset button."""
     token = service.feed_token(db.session, current_user)
     entries = service.cohorts_taken_part_in(db.session, current_user)
     feed_url = external_url("cohorts.private_feed", token=token) if token else None
@@ -261,13 +280,15 @@ def reset_calendar():
 
 @bp.get("/calendar/<token>.ics")
 def private_feed(token: str):
-    """Private: the token stands for the person. Every session of every cohort they take part in."""
+    """Private: the token stands for the person. Every session of every cohort they take part in; never the
+    video-call address (a feed is read at any time, and easily shared), only where and when it appears."""
     user = service.user_for_feed_token(db.session, token)
     body = personal_calendar(
         service.cohorts_taken_part_in(db.session, user),
         name="Plenary",
         cohort_url=lambda c: external_url("cohorts.cohort_page", cohort_id=c.id),
         domain=_calendar_domain(),
+        video_page=VideoPage(external_url("learning.home"), video_opens_minutes()),
     )
     response = _calendar_response(body, "plenary.ics")
     response.headers["Cache-Control"] = "private, no-store"
@@ -280,7 +301,7 @@ def private_feed(token: str):
 def fair_times(cohort_id: int):
     """For trainers: which start time of day suits the most people, from the registered participants' zones or
     from a list of zones pasted in (a GET form: it changes nothing)."""
-    cohort = service.get_cohort(db.session, cohort_id)
+    cohort = service.visible_cohort(db.session, current_user, cohort_id)
     if not service.can_edit(current_user, cohort):
         raise Forbidden(_("Only this cohort's trainers and administrators can see this."))
     pasted = request.args.get("zones", "")

@@ -48,7 +48,7 @@ class Commitment(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     user_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     cohort_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("cohorts.id", ondelete="CASCADE"), index=True)
-    cohort_session_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("cohort_sessions.id", ondelete="CASCADE"))
+    cohort_session_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("cohort_sessions.id", ondelete="RESTRICT"))
     text: so.Mapped[str] = so.mapped_column(sa.Text)
     status: so.Mapped[CommitmentStatus] = so.mapped_column(string_enum(CommitmentStatus), default=CommitmentStatus.OPEN)
     reflection: so.Mapped[str | None] = so.mapped_column(sa.Text)

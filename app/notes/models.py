@@ -29,7 +29,7 @@ class BreakoutNote(db.Model):
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     room_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("breakout_rooms.id", ondelete="CASCADE"), index=True)
     cohort_session_id: so.Mapped[int] = so.mapped_column(
-        sa.ForeignKey("cohort_sessions.id", ondelete="CASCADE"), index=True
+        sa.ForeignKey("cohort_sessions.id", ondelete="RESTRICT"), index=True
     )
     body: so.Mapped[str] = so.mapped_column(sa.Text, default="")
     version: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
@@ -69,7 +69,7 @@ class RoomRoles(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     room_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("breakout_rooms.id", ondelete="CASCADE"), index=True)
-    cohort_session_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("cohort_sessions.id", ondelete="CASCADE"))
+    cohort_session_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("cohort_sessions.id", ondelete="RESTRICT"))
     facilitator_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("group_memberships.id", ondelete="SET NULL"))
     note_taker_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("group_memberships.id", ondelete="SET NULL"))
     changed_by_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))

@@ -1,5 +1,6 @@
 """The iCalendar feed, parsed back and compared with the cohort instant by instant."""
 
+from dataclasses import replace
 from datetime import datetime
 
 from icalendar import Calendar
@@ -65,7 +66,7 @@ def test_editing_a_session_keeps_its_uid_and_raises_its_sequence(client, make_co
     cohort = make_cohort(first=datetime(2031, 3, 1, 15, 0))
     before = {str(e["uid"]): int(e["sequence"]) for e in events(feed(client, cohort))}
     plan = service.plan_of(cohort)
-    plan.sessions[2] = service.SessionPlan(datetime(2031, 3, 15, 16, 0), 60, 60)
+    plan.sessions[2] = replace(plan.sessions[2], local_start=datetime(2031, 3, 15, 16, 0), plenary_minutes=60)
     service.update_cohort(db.session, make_user(is_admin=True), cohort, plan)
     db.session.commit()
     after = {str(e["uid"]): int(e["sequence"]) for e in events(feed(client, cohort))}
@@ -92,7 +93,7 @@ def private_feed_url(client, email):
     return url, page
 
 
-def test_private_feed_lists_the_persons_cohorts_with_the_video_link_where_they_may_see_it(app, synced_courses):
+def test_private_feed_lists_the_persons_cohorts_and_where_the_video_link_appears(app, synced_courses):
     import sqlalchemy as sa
 
     from app.cohorts.models import Cohort
@@ -114,14 +115,16 @@ def test_private_feed_lists_the_persons_cohorts_with_the_video_link_where_they_m
     assert set(public_uids) <= set(parsed)  # the same events as the public feed, never duplicates
     assert [parsed[uid].decoded("dtstart") for uid in public_uids] == [s.starts_at for s in demo.sessions]
     assert all(
-        "Video call: https://meet.example.org/plenary-autumn-circle" in str(parsed[u]["description"])
+        "Video call: the link appears on http://plenary.test/home from 30 minutes before"
+        in str(parsed[u]["description"])
         for u in public_uids
     )
+    assert b"meet.example.org" not in response.data  # never the call's address itself
     # A member of a group still waiting (pending): the sessions, but not the link.
     url, _page = private_feed_url(app.test_client(), "priya@plenary.example")
     text = anonymous.get(url).data
     assert b"BEGIN:VEVENT" in text and b"meet.example.org" not in text
-    # The trainer sees all the cohorts they train, with links.
+    # The trainer sees all the cohorts they train (where to find the link, not the link).
     url, _page = private_feed_url(app.test_client(), "trainer@plenary.example")
     trained = events(Calendar.from_ical(anonymous.get(url).data))
     mine = [
@@ -146,3 +149,44 @@ def test_resetting_the_private_feed_retires_the_old_address(client, auth, make_u
     new = re.search(r'(/calendar/[^"]+\.ics)"', client.get("/calendar").get_data(as_text=True)).group(1)
     assert new != old
     assert client.get(old).status_code == 404 and client.get(new).status_code == 200
+
+
+def _feed_text(client, user) -> str:
+    token = service.reset_feed_token(db.session, user)
+    db.session.commit()
+    response = client.get(f"/calendar/{token}.ics")
+    assert response.status_code == 200
+    return response.get_data(as_text=True).replace("\r\n ", "")  # unfold long lines
+
+
+def test_no_private_feed_carries_the_video_call_address_only_where_it_appears(client, make_running_cohort):
+    """The link is shown to confirmed participants from VIDEO_LINK_OPENS_MINUTES before a session until it ends;
+    a feed is read at any time by a calendar app, so it only says where and when, to those who may join."""
+    world = make_running_cohort((3, 3))
+    world.cohort.video_url = "https://meet.example.org/secret-room"
+    db.session.commit()
+    where = "Video call: the link appears on http://plenary.test/home from 30 minutes before the session starts."
+    for person in (world.trainer, world.groups[0].coordinator, world.groups[0].members[1]):
+        text = _feed_text(client, person)
+        assert "secret-room" not in text and "meet.example.org" not in text
+        assert text.count(where) == len(world.cohort.sessions), person.email
+
+
+def test_people_no_longer_confirmed_get_no_word_of_the_call(client, make_running_cohort, make_user):
+    from app.groups import service as groups
+    from app.registration.models import RegistrationStatus
+    from app.registration.service import withdraw
+
+    world = make_running_cohort((3, 3))
+    world.cohort.video_url = "https://meet.example.org/secret-room"
+    db.session.commit()
+    withdrawn, left = world.groups[0], world.groups[1]
+    withdraw(db.session, withdrawn.coordinator, withdrawn.registration)
+    db.session.commit()
+    assert withdrawn.registration.status == RegistrationStatus.WITHDRAWN
+    groups.leave_group(db.session, left.members[1], left.group)
+    db.session.commit()
+    for person in (withdrawn.coordinator, withdrawn.members[1], left.members[1]):
+        text = _feed_text(client, person)
+        assert "secret-room" not in text and "Video call" not in text and "BEGIN:VEVENT" not in text
+    assert "Video call" in _feed_text(client, left.members[2])  # still confirmed
