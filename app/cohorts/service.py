@@ -234,21 +234,40 @@ def plan_of(cohort: Cohort) -> CohortPlan:
     )
 
 
+# The cohort with its sessions, trainers and course: what most pages that take a cohort id read. Built once.
+COHORT_WITH_SCHEDULE = (
+    sa.select(Cohort)
+    .where(Cohort.id == sa.bindparam("cohort_id"))
+    .options(so.selectinload(Cohort.sessions), so.selectinload(Cohort.trainers), so.joinedload(Cohort.course))
+)
+
+
 def get_cohort(session: so.Session, cohort_id: int) -> Cohort:
-    cohort = session.scalar(
-        sa.select(Cohort)
-        .where(Cohort.id == cohort_id)
-        .options(so.selectinload(Cohort.sessions), so.selectinload(Cohort.trainers), so.joinedload(Cohort.course))
-    )
+    """Any cohort, drafts included, for code that acts for nobody in particular (the command line, the demo).
+    Pages load cohorts with `visible_cohort`."""
+    cohort = session.scalars(COHORT_WITH_SCHEDULE, {"cohort_id": cohort_id}).unique().first()
     if cohort is None:
         raise NotFound(_("There is no such cohort."))
     return cohort
 
 
-def public_cohort(session: so.Session, cohort_id: int) -> Cohort:
-    """A cohort anyone may look at: drafts are not public."""
-    cohort = get_cohort(session, cohort_id)
-    if cohort.status == CohortStatus.DRAFT:
+def can_see(viewer: User, cohort: Cohort) -> bool:
+    """Whether `viewer` may know the cohort exists: a draft exists only for the people who may edit it (its trainers,
+    its course's trainers and administrators); every other status is there for anyone to find (a cancelled cohort
+    stays visible, so the groups that had registered learn what happened)."""
+    return cohort.status != CohortStatus.DRAFT or (viewer.is_authenticated and can_edit(viewer, cohort))
+
+
+def visible_cohort(
+    session: so.Session, viewer: User, cohort_id: int, query: sa.Select = COHORT_WITH_SCHEDULE
+) -> Cohort:
+    """The one loader of a cohort for a person: every page and endpoint that takes a cohort id goes through it.
+
+    A draft the viewer may not see raises NotFound with the same words as an unknown id, so its existence is not
+    revealed. `query` selects the cohort by the bound parameter `cohort_id`, with the loader options a page needs.
+    """
+    cohort = session.scalars(query, {"cohort_id": cohort_id}).unique().first()
+    if cohort is None or not can_see(viewer, cohort):
         raise NotFound(_("There is no such cohort."))
     return cohort
 

@@ -14,7 +14,7 @@ from app.cohorts.models import Cohort, CohortStatus
 from app.courses.loader import SLUG_RE
 from app.courses.models import Course
 from app.extensions import db
-from app.lib.errors import DomainError, Forbidden, NotFound
+from app.lib.errors import DomainError, Forbidden
 from app.lib.forms import show_error
 from app.lib.page_cache import public_page
 from app.lib.time import all_timezones, is_valid_timezone
@@ -140,7 +140,7 @@ def new_cohort():
 @bp.route("/cohorts/<int:cohort_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_cohort(cohort_id: int):
-    cohort = service.get_cohort(db.session, cohort_id)
+    cohort = service.visible_cohort(db.session, current_user, cohort_id)
     if not service.can_edit(current_user, cohort):
         raise Forbidden(_("Only this cohort's trainers and administrators can change it."))
     return _cohort_form(cohort.course, cohort)
@@ -163,10 +163,8 @@ def _browser_zone_offer() -> str | None:
 @bp.get("/cohorts/<int:cohort_id>")
 @public_page
 def cohort_page(cohort_id: int):
-    cohort = service.get_cohort(db.session, cohort_id)
+    cohort = service.visible_cohort(db.session, current_user, cohort_id)
     editable = current_user.is_authenticated and service.can_edit(current_user, cohort)
-    if cohort.status == CohortStatus.DRAFT and not editable:
-        raise NotFound(_("There is no such cohort."))
     ensure_registration_closed(db.session, cohort)
     db.session.commit()
     zone, locale = _viewer_zone(), get_locale()
@@ -198,6 +196,7 @@ def use_browser_timezone(cohort_id: int):
     """Offered on the cohort page when the browser's zone differs from the profile's: adopt it in one click."""
     from app.accounts.service import update_profile
 
+    service.visible_cohort(db.session, current_user, cohort_id)  # the way back must exist for this person
     zone = request.form.get("timezone", "")
     try:
         update_profile(db.session, current_user, name=current_user.name, timezone=zone, locale=current_user.locale)
@@ -214,7 +213,7 @@ def use_browser_timezone(cohort_id: int):
 @public_page
 def calendar_feed(cohort_id: int):
     """Public: anyone may subscribe. No private data (no video link)."""
-    cohort = service.public_cohort(db.session, cohort_id)
+    cohort = service.visible_cohort(db.session, current_user, cohort_id)
     url = _external_url("cohorts.cohort_page", cohort_id=cohort.id)
     body = cohort_calendar(cohort, cohort_url=url, domain=_calendar_domain())
     return _calendar_response(body, f"cohort-{cohort.id}.ics")
@@ -285,7 +284,7 @@ def private_feed(token: str):
 def fair_times(cohort_id: int):
     """For trainers: which start time of day suits the most people, from the registered participants' zones or
     from a list of zones pasted in (a GET form: it changes nothing)."""
-    cohort = service.get_cohort(db.session, cohort_id)
+    cohort = service.visible_cohort(db.session, current_user, cohort_id)
     if not service.can_edit(current_user, cohort):
         raise Forbidden(_("Only this cohort's trainers and administrators can see this."))
     pasted = request.args.get("zones", "")
