@@ -26,6 +26,7 @@ from app.attendance.models import Attendance, AttendanceSource
 from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember
 from app.breakouts.service import current_plan
 from app.cohorts.models import Cohort, CohortSession, CohortStatus
+from app.cohorts.service import visible_cohort
 from app.groups.models import Group, GroupMembership
 from app.groups.service import is_coordinator
 from app.learning.participants import (
@@ -1078,7 +1079,9 @@ class Certificate:
 
 
 def certificate(session: so.Session, user: User, cohort_id: int) -> Certificate:
-    """The signed-in person's own certificate for a cohort; NotFound when they did not complete it there."""
+    """The signed-in person's own certificate for a cohort; NotFound when they did not complete it there (or the
+    cohort is a draft hidden from them)."""
+    visible_cohort(session, user, cohort_id)
     completion = session.scalar(
         sa.select(Completion)
         .where(Completion.user_id == user.id, Completion.cohort_id == cohort_id)

@@ -12,8 +12,9 @@ from wtforms.fields.choices import SelectChoice
 from app.attendance import service
 from app.attendance.forms import ChecklistForm, CompleteForm, ImportForm, RosterOnlyForm
 from app.audit.service import record
+from app.cohorts.service import visible_cohort
 from app.extensions import action_limit, db, limiter
-from app.learning.participants import load_cohort, load_group, require_trainer
+from app.learning.participants import load_group, require_trainer
 from app.lib.errors import DomainError, Forbidden, NotFound
 from app.lib.forms import NOT_SAVED, apply_form, show_error
 from app.registration.views import csv_safe
@@ -46,7 +47,7 @@ def _render_trainer_page(cohort, *, checklist_form=None, import_form=None, impor
 @login_required
 def trainer_page(cohort_id: int):
     """GET: the checklist for a session. POST: the checklist (a plain form) or a report import (multipart)."""
-    cohort = load_cohort(db.session, cohort_id)
+    cohort = visible_cohort(db.session, current_user, cohort_id)
     require_trainer(current_user, cohort)
     if request.method == "GET":
         return _render_trainer_page(cohort)
@@ -94,7 +95,7 @@ def _import(cohort, cohort_session):
 @login_required
 def attendance_csv(cohort_id: int):
     """Every participant's attendance at every session, for the cohort's trainers and admins."""
-    cohort = load_cohort(db.session, cohort_id)
+    cohort = visible_cohort(db.session, current_user, cohort_id)
     rows = service.attendance_rows(db.session, current_user, cohort)
     record(db.session, current_user, "export.attendance_csv", f"cohort {cohort.id}", rows=len(rows) - 1)
     db.session.commit()
@@ -110,7 +111,7 @@ def attendance_csv(cohort_id: int):
 @limiter.limit(action_limit)
 @login_required
 def complete(cohort_id: int):
-    cohort = load_cohort(db.session, cohort_id)
+    cohort = visible_cohort(db.session, current_user, cohort_id)
     require_trainer(current_user, cohort)
     back = url_for("attendance.trainer_page", cohort_id=cohort.id, _anchor="completion")
     if not CompleteForm().validate_on_submit():
@@ -141,7 +142,7 @@ def complete(cohort_id: int):
 @limiter.limit(action_limit, methods=["POST"])
 @login_required
 def group_page(cohort_id: int, group_id: int):
-    cohort = load_cohort(db.session, cohort_id)
+    cohort = visible_cohort(db.session, current_user, cohort_id)
     group = load_group(db.session, group_id)
     page = service.group_attendance_page(db.session, current_user, cohort, group, _session_arg())
     form = RosterOnlyForm(

@@ -18,7 +18,7 @@ from app.accounts.models import User
 from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember, RoomStrategy
 from app.breakouts.rooms import Person, assign_rooms, parse_languages, region_of_timezone
 from app.cohorts.models import Cohort, CohortSession
-from app.groups.models import Group, GroupMembership, MembershipRole, MembershipStatus
+from app.groups.models import Group, GroupMembership, MembershipRole
 from app.learning.participants import (
     Participant,
     cohort_participants,
@@ -74,11 +74,25 @@ def room_of(
     )
 
 
-def is_room_member(room: BreakoutRoom, user: User) -> bool:
-    """Whether `user` is in the room and still an active member of their group."""
-    return user.is_authenticated and any(
-        m.membership.user_id == user.id and m.membership.status == MembershipStatus.ACTIVE for m in room.members
+def room_participants(session: so.Session, room: BreakoutRoom) -> list[GroupMembership]:
+    """The room's members who still take part in its cohort, in room order (one query).
+
+    Participation's rule decides (`confirmed_roster`): whoever left or was removed from their group, was taken off
+    their group's roster, or whose group's registration is no longer confirmed (withdrawn, declined, lapsed) is no
+    longer in any room: they neither read nor write its notes, and nobody sees them listed in it.
+    """
+    ids = [m.membership_id for m in room.members]
+    if not ids:
+        return []
+    taking_part = set(
+        session.scalars(participant_membership_ids(room.plan.cohort_id).where(RosterEntry.membership_id.in_(ids)))
     )
+    return [m.membership for m in room.members if m.membership_id in taking_part]
+
+
+def is_room_member(session: so.Session, room: BreakoutRoom, user: User) -> bool:
+    """Whether `user` is one of the room's members who still take part in the cohort (`room_participants`)."""
+    return user.is_authenticated and any(m.user_id == user.id for m in room_participants(session, room))
 
 
 # Generating and editing rooms (trainers), exports and meeting links.

@@ -13,7 +13,7 @@ from app.audit.service import record
 from app.breakouts import service
 from app.breakouts.forms import GenerateForm, MoveForm, RenameForm
 from app.breakouts.models import RoomStrategy
-from app.cohorts.service import get_cohort
+from app.cohorts.service import visible_cohort
 from app.extensions import db
 from app.learning.participants import require_trainer
 from app.lib.errors import DomainError
@@ -98,7 +98,7 @@ def _render(cohort, cohort_session, *, generate_form=None, rename_form=None, mov
 @bp.route("/cohorts/<int:cohort_id>/breakouts", methods=["GET", "POST"])
 @login_required
 def page(cohort_id: int):
-    cohort = get_cohort(db.session, cohort_id)
+    cohort = visible_cohort(db.session, current_user, cohort_id)
     require_trainer(current_user, cohort)
     cohort_session = _scope(cohort)
     if request.method == "GET":
@@ -139,7 +139,7 @@ def page(cohort_id: int):
 @bp.post("/cohorts/<int:cohort_id>/breakouts/rooms/<int:room_id>/rename")
 @login_required
 def rename_room(cohort_id: int, room_id: int):
-    cohort = get_cohort(db.session, cohort_id)
+    cohort = visible_cohort(db.session, current_user, cohort_id)
     cohort_session = _scope(cohort)
     room = service.get_room(db.session, current_user, cohort, room_id)
     form = RenameForm(prefix=f"room{room.id}")
@@ -159,7 +159,7 @@ def rename_room(cohort_id: int, room_id: int):
 @bp.post("/cohorts/<int:cohort_id>/breakouts/move")
 @login_required
 def move_member(cohort_id: int):
-    cohort = get_cohort(db.session, cohort_id)
+    cohort = visible_cohort(db.session, current_user, cohort_id)
     require_trainer(current_user, cohort)
     cohort_session = _scope(cohort)
     form = MoveForm()
@@ -181,7 +181,7 @@ def move_member(cohort_id: int):
 @bp.post("/cohorts/<int:cohort_id>/breakouts/sessions/<int:cohort_session_id>/drop")
 @login_required
 def drop_override(cohort_id: int, cohort_session_id: int):
-    cohort = get_cohort(db.session, cohort_id)
+    cohort = visible_cohort(db.session, current_user, cohort_id)
     require_trainer(current_user, cohort)
     cohort_session = service.get_cohort_session(db.session, cohort, cohort_session_id)
     if ActionForm().validate_on_submit():
@@ -215,7 +215,7 @@ def _filename(cohort, cohort_session, kind: str) -> str:
 @bp.get("/cohorts/<int:cohort_id>/breakouts.csv")
 @login_required
 def breakout_csv(cohort_id: int):
-    cohort = get_cohort(db.session, cohort_id)
+    cohort = visible_cohort(db.session, current_user, cohort_id)
     cohort_session = _scope(cohort)
     rows = service.breakout_csv_rows(db.session, current_user, cohort, cohort_session)
     filename = _filename(cohort, cohort_session, "breakouts")  # before the commit, which expires the cohort
@@ -227,7 +227,7 @@ def breakout_csv(cohort_id: int):
 @bp.get("/cohorts/<int:cohort_id>/breakouts/roster.csv")
 @login_required
 def roster_csv(cohort_id: int):
-    cohort = get_cohort(db.session, cohort_id)
+    cohort = visible_cohort(db.session, current_user, cohort_id)
     cohort_session = _scope(cohort)
     rows = service.roster_csv_rows(db.session, current_user, cohort, cohort_session)
     filename = _filename(cohort, cohort_session, "breakout-roster")  # before the commit, which expires the cohort

@@ -109,13 +109,6 @@ def require_participant(session: so.Session, user: User, cohort: Cohort) -> Part
     return found
 
 
-def load_cohort(session: so.Session, cohort_id: int) -> Cohort:
-    cohort = session.get(Cohort, cohort_id)
-    if cohort is None:
-        raise NotFound(_("There is no such cohort."))
-    return cohort
-
-
 def load_group(session: so.Session, group_id: int) -> Group:
     """A group with its memberships (what the coordinator checks read); NotFound for an unknown id."""
     group = session.scalar(sa.select(Group).where(Group.id == group_id).options(so.selectinload(Group.memberships)))

@@ -22,6 +22,7 @@ from app.accounts.models import User
 from app.breakouts import service as breakouts
 from app.breakouts.models import BreakoutRoom, RoomMember
 from app.cohorts.models import Cohort, CohortSession, CohortStatus
+from app.cohorts.service import visible_cohort
 from app.courses.models import Course, CourseSession, Reading, session_readings
 from app.groups.models import Group, GroupMembership, MembershipRole, MembershipStatus
 from app.groups.service import is_coordinator
@@ -31,6 +32,7 @@ from app.learning.participants import (
     can_teach,
     confirmed_roster,
     group_participants,
+    participant_membership_ids,
     require_participant,
     require_trainer,
 )
@@ -259,11 +261,12 @@ def _web_link(url: str | None) -> str | None:
     return url if url and url.strip().lower().startswith(("https://", "http://")) else None
 
 
-def _room_members(session: so.Session, room: BreakoutRoom) -> list[RoomMember]:
+def _room_members(session: so.Session, room: BreakoutRoom, cohort: Cohort) -> list[RoomMember]:
+    """The room's members who still take part in the cohort (participation's rule, as breakouts.room_participants)."""
     return list(
         session.scalars(
             sa.select(RoomMember)
-            .where(RoomMember.room_id == room.id)
+            .where(RoomMember.room_id == room.id, RoomMember.membership_id.in_(participant_membership_ids(cohort.id)))
             .options(
                 so.joinedload(RoomMember.membership)
                 .load_only(GroupMembership.id, GroupMembership.user_id, GroupMembership.display_name)
@@ -349,7 +352,7 @@ def participant_home(session: so.Session, user: User, at: datetime | None = None
             readings = [ReadingItem(r, (cohort_id, r.id) in read) for r in due_now[cohort_id]]
             room = breakouts.room_of(session, cohort, current, entry.membership.id)
             if room is not None:
-                members = _room_members(session, room)
+                members = _room_members(session, room, cohort)
                 room_url = _web_link(breakouts.meeting_url(room, cohort_id=cohort.id))
         mine = [_commitment_item(c, latest) for c in commitments[cohort_id]]
         homes.append(
@@ -412,13 +415,6 @@ _COHORT_FOR_READING = (
 )
 
 
-def _load_cohort_for_reading(session: so.Session, cohort_id: int) -> Cohort:
-    cohort = session.scalars(_COHORT_FOR_READING, {"cohort_id": cohort_id}).unique().first()
-    if cohort is None:
-        raise NotFound(_("There is no such cohort."))
-    return cohort
-
-
 def _is_participant(session: so.Session, user: User, cohort: Cohort) -> bool:
     """Whether a confirmed roster of the cohort names the user (participation's rule, as one yes/no query)."""
     if not user.is_authenticated:
@@ -460,7 +456,7 @@ def _due_before(session: so.Session, cohort: Cohort, reading: Reading) -> Cohort
 
 def reading_page(session: so.Session, user: User, cohort_id: int, slug: str) -> ReadingPage:
     """A reading as the cohort reads it: for its participants (with their progress) and its trainers."""
-    cohort = _load_cohort_for_reading(session, cohort_id)
+    cohort = visible_cohort(session, user, cohort_id, _COHORT_FOR_READING)
     is_participant = _require_reader(session, user, cohort)
     reading = cohort_reading(session, cohort, slug)
     progress = None

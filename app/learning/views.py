@@ -8,10 +8,11 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
+from app.cohorts.service import visible_cohort
 from app.extensions import db
 from app.learning import service
 from app.learning.forms import CheckInForm, CommitmentForm, MarkReadForm, MarkUnreadForm
-from app.learning.participants import load_cohort, load_group, require_participant
+from app.learning.participants import load_group, require_participant
 from app.lib.forms import NOT_SAVED, apply_form, run_and_report
 
 bp = Blueprint("learning", __name__, template_folder="templates")
@@ -68,7 +69,7 @@ def home():
 @bp.post("/cohorts/<int:cohort_id>/commitments")
 @login_required
 def record_commitment(cohort_id: int):
-    cohort = load_cohort(db.session, cohort_id)
+    cohort = visible_cohort(db.session, current_user, cohort_id)
     require_participant(db.session, current_user, cohort)
     form = CommitmentForm(prefix=_commitment_prefix(cohort_id))
     if form.validate_on_submit() and (
@@ -121,7 +122,7 @@ def reading(cohort_id: int, reading_slug: str):
 @bp.post("/cohorts/<int:cohort_id>/readings/<reading_slug>/read")
 @login_required
 def mark_read(cohort_id: int, reading_slug: str):
-    cohort = load_cohort(db.session, cohort_id)
+    cohort = visible_cohort(db.session, current_user, cohort_id)
     reading = service.cohort_reading(db.session, cohort, reading_slug)
     form = MarkReadForm()
     if form.validate_on_submit() and (
@@ -139,7 +140,7 @@ def mark_read(cohort_id: int, reading_slug: str):
 @bp.post("/cohorts/<int:cohort_id>/readings/<reading_slug>/unread")
 @login_required
 def mark_unread(cohort_id: int, reading_slug: str):
-    cohort = load_cohort(db.session, cohort_id)
+    cohort = visible_cohort(db.session, current_user, cohort_id)
     reading = service.cohort_reading(db.session, cohort, reading_slug)
     if MarkUnreadForm(prefix="unread").validate_on_submit():
         run_and_report(lambda: service.mark_unread(db.session, current_user, cohort, reading), _("Marked as unread."))
@@ -149,7 +150,7 @@ def mark_unread(cohort_id: int, reading_slug: str):
 @bp.get("/cohorts/<int:cohort_id>/readings")
 @login_required
 def reading_progress(cohort_id: int):
-    cohort = load_cohort(db.session, cohort_id)
+    cohort = visible_cohort(db.session, current_user, cohort_id)
     stats = service.cohort_reading_stats(db.session, current_user, cohort)
     # Hundreds of cells: their words are translated once and each distinct ratio formatted once (Babel's lookups
     # dominated the page).
@@ -164,7 +165,7 @@ def reading_progress(cohort_id: int):
 @bp.get("/cohorts/<int:cohort_id>/groups/<int:group_id>/commitments")
 @login_required
 def group_commitments(cohort_id: int, group_id: int):
-    cohort = load_cohort(db.session, cohort_id)
+    cohort = visible_cohort(db.session, current_user, cohort_id)
     group = load_group(db.session, group_id)
     summary = service.commitments_summary(db.session, current_user, cohort, group)
     return render_template("learning/commitments_summary.html", summary=summary)

@@ -2,6 +2,11 @@
 
 Course text from the repository and text people type (notes, attestations, commitments) go through the
 same sanitizer; course text may additionally get heading anchors and a table of contents.
+
+Text people type cannot use the page's own names: every `id`, `class` and in-page link (`href="#…"`) it carries is
+moved into the `user-content-` namespace (as GitHub does), so a note cannot dress up as one of the app's alerts
+(`class="flash error"`), take the id a link or a script of the page points at, or send a reader to one of the app's
+anchors. Footnotes keep working: their ids and the links to them are prefixed alike.
 """
 
 from __future__ import annotations
@@ -70,6 +75,8 @@ _ALLOWED_ATTRIBUTES = {
     "th": {"align"},
 }
 _URL_SCHEMES = {"http", "https", "mailto"}
+USER_CONTENT_PREFIX = "user-content-"
+_USER_CLASSES = {"footnote"}  # the one class the Markdown extensions put on user text (the footnotes' block)
 _SCRIPT_SCHEMES = ("javascript:", "vbscript:", "data:")
 _BASE_EXTENSIONS = ["tables", "fenced_code", "sane_lists", "footnotes", "abbr", "def_list"]
 
@@ -91,15 +98,32 @@ def _drop_disguised_script_links(tag: str, attribute: str, value: str) -> str | 
     return value
 
 
-def sanitize_html(html: str) -> Markup:
-    """Keep only harmless tags and attributes; links get rel=noopener and never run script."""
+def _in_user_namespace(tag: str, attribute: str, value: str) -> str | None:
+    """For text people type: in-page links point into the user-content- namespace (nh3's id_prefix moves the ids
+    there), and of classes only the footnotes' own is kept, prefixed too."""
+    value = _drop_disguised_script_links(tag, attribute, value)
+    if value is None:
+        return None
+    if attribute == "href" and value.startswith("#") and not value.startswith("#" + USER_CONTENT_PREFIX):
+        return "#" + USER_CONTENT_PREFIX + value[1:]
+    if attribute == "class":
+        kept = [USER_CONTENT_PREFIX + name for name in value.split() if name in _USER_CLASSES]
+        return " ".join(kept) or None
+    return value
+
+
+def sanitize_html(html: str, *, user_text: bool = True) -> Markup:
+    """Keep only harmless tags and attributes; links get rel=noopener and never run script. Text people type
+    (`user_text`, the default) gets its ids, classes and in-page links in the user-content- namespace; only course
+    text from the repository keeps its own (its table of contents links to its headings' ids)."""
     cleaned = nh3.clean(
         html,
         tags=_ALLOWED_TAGS,
         attributes=_ALLOWED_ATTRIBUTES,
         url_schemes=_URL_SCHEMES,
         link_rel="noopener noreferrer nofollow",
-        attribute_filter=_drop_disguised_script_links,
+        attribute_filter=_in_user_namespace if user_text else _drop_disguised_script_links,
+        id_prefix=USER_CONTENT_PREFIX if user_text else None,
     )
     return Markup(cleaned)  # noqa: S704 - sanitized just above
 
@@ -138,4 +162,6 @@ def render_document(text: str) -> RenderedDocument:
     tokens = getattr(converter, "toc_tokens", [])
     count = sum(1 + len(t.get("children", [])) for t in tokens)
     toc = converter.toc if count else ""  # type: ignore[attr-defined]
-    return RenderedDocument(html=sanitize_html(html), toc=sanitize_html(toc), headings=count)
+    return RenderedDocument(
+        html=sanitize_html(html, user_text=False), toc=sanitize_html(toc, user_text=False), headings=count
+    )

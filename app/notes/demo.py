@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import sqlalchemy.orm as so
 
-from app.breakouts.service import rooms_in_force
+from app.breakouts.service import room_participants, rooms_in_force
 from app.cohorts.models import Cohort, CohortSession
 from app.lib.time import now_utc
 from app.notes import service
@@ -45,7 +45,7 @@ def _body(cohort_session: CohortSession, step: int, names: list[str], with_repor
 
 
 def _write_note(session: so.Session, cohort: Cohort, cohort_session: CohortSession, room, number: int) -> bool:
-    writers = [m.user for m in service.room_memberships(room) if m.user is not None]
+    writers = [m.user for m in room_participants(session, room) if m.user is not None]
     if not writers:
         return False
     page = service.open_note(session, writers[0], cohort.id, cohort_session.id, room.id)

@@ -12,7 +12,7 @@ room's members and the trainers: sharing shares the current notes, not every dra
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 import sqlalchemy as sa
@@ -23,10 +23,17 @@ from markupsafe import Markup
 
 from app.accounts.models import User
 from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember
-from app.breakouts.service import current_plan, get_cohort_session, is_room_member, rooms_in_force
+from app.breakouts.service import (
+    current_plan,
+    get_cohort_session,
+    is_room_member,
+    room_participants,
+    rooms_in_force,
+)
 from app.cohorts.models import Cohort, CohortSession
+from app.cohorts.service import visible_cohort
 from app.courses.models import Course, CourseSession
-from app.groups.models import GroupMembership, MembershipStatus
+from app.groups.models import GroupMembership
 from app.learning.participants import can_teach, participation
 from app.lib.errors import DomainError, Forbidden, NotFound
 from app.lib.markdown import render_markdown
@@ -74,10 +81,7 @@ class NotePage:
     can_see_history: bool
     can_teach: bool = False
     created: bool = False  # the note row was created by this opening (the caller commits it)
-
-    @property
-    def members(self) -> list[GroupMembership]:
-        return room_memberships(self.room)
+    members: list[GroupMembership] = field(default_factory=list)  # those who still take part, in room order
 
 
 @dataclass(frozen=True)
@@ -155,13 +159,8 @@ def note_template(cohort_session: CohortSession) -> str:
 # Access --------------------------------------------------------------------------------------------------------
 
 
-def room_memberships(room: BreakoutRoom) -> list[GroupMembership]:
-    """The room's members in their room order (people who left their group are no longer counted)."""
-    return [m.membership for m in room.members if m.membership.status == MembershipStatus.ACTIVE]
-
-
-def _require_writer(user: User, room: BreakoutRoom) -> None:
-    if not is_room_member(room, user):
+def _require_writer(session: so.Session, user: User, room: BreakoutRoom) -> None:
+    if not is_room_member(session, room, user):
         raise Forbidden(_("Only the room's members can change its notes."))
 
 
@@ -214,12 +213,9 @@ def _load_room_and_note(
     return (row[0], row[1]) if row is not None else (None, None)
 
 
-def _load_cohort(session: so.Session, cohort_id: int) -> Cohort:
-    """The cohort with its sessions and course title; NotFound for an unknown id."""
-    cohort = session.scalars(_COHORT_WITH_SESSIONS, {"cohort_id": cohort_id}).unique().first()
-    if cohort is None:
-        raise NotFound(_("There is no such cohort."))
-    return cohort
+def _load_cohort(session: so.Session, user: User, cohort_id: int) -> Cohort:
+    """The cohort with its sessions and course title; NotFound for an unknown id or a draft hidden from the user."""
+    return visible_cohort(session, user, cohort_id, _COHORT_WITH_SESSIONS)
 
 
 def find_note(session: so.Session, room_id: int, cohort_session_id: int) -> BreakoutNote | None:
@@ -255,7 +251,7 @@ def open_note(session: so.Session, user: User, cohort_id: int, session_id: int, 
     until someone saves). A room not in force for the session (its plan was replaced, or the session has its own
     rooms) is only reachable while it holds notes for it.
     """
-    cohort = _load_cohort(session, cohort_id)
+    cohort = _load_cohort(session, user, cohort_id)
     cohort_session = get_cohort_session(session, cohort, session_id)
     room, note = _load_room_and_note(session, room_id, cohort_session.id)
     plan: BreakoutPlan | None = room.plan if room else None
@@ -265,7 +261,8 @@ def open_note(session: so.Session, user: User, cohort_id: int, session_id: int, 
         # A room not in force for the session (its plan was replaced, or the session has its own rooms) is only
         # reachable for notes it already holds.
         raise NotFound(_("This cohort has no such breakout room for this session."))
-    member = is_room_member(room, user)
+    members = room_participants(session, room)
+    member = user.is_authenticated and any(m.user_id == user.id for m in members)
     teacher = can_teach(user, cohort)
     if not member and not teacher:
         shared = note is not None and note.shared_with_plenary
@@ -285,6 +282,7 @@ def open_note(session: so.Session, user: User, cohort_id: int, session_id: int, 
         can_see_history=member or teacher,
         can_teach=teacher,
         created=created,
+        members=members,
     )
 
 
@@ -336,7 +334,7 @@ def save_note(
     UPDATE. Returns the new revision, or None when the text is the same as the current one (nothing to record).
     Raises Forbidden for anyone but the room's members and DomainError for text that cannot be stored.
     """
-    _require_writer(user, note.room)
+    _require_writer(session, user, note.room)
     text = check_body(body)
     if base_version == note.version and text == note.body and note.version > 0:
         return None
@@ -373,14 +371,14 @@ def restore_revision(
 
     Like a save, it is refused with NoteConflict if someone saved after the page was opened.
     """
-    _require_writer(user, note.room)
+    _require_writer(session, user, note.room)
     revision = get_revision(session, note, number)
     return _apply(session, user, note, revision.body, base_version, restored_from=revision.number)
 
 
 def set_shared(session: so.Session, user: User, note: BreakoutNote, shared: bool) -> None:
     """Share the room's notes with the plenary (every participant may read them, the board shows them), or stop."""
-    _require_writer(user, note.room)
+    _require_writer(session, user, note.room)
     note.shared_with_plenary = shared
     session.flush()
 
@@ -421,7 +419,7 @@ def room_roles(session: so.Session, page: NotePage) -> Roles:
 
 def change_roles(session: so.Session, user: User, page: NotePage, facilitator_id: int, note_taker_id: int) -> RoomRoles:
     """Any member of the room may choose its facilitator and note-taker for the session, among the room's members."""
-    _require_writer(user, page.room)
+    _require_writer(session, user, page.room)
     ids = {m.id for m in page.members}
     if facilitator_id not in ids:
         raise DomainError(_("Choose the facilitator among the room's members."), field="facilitator")
@@ -453,7 +451,7 @@ def board(
 ) -> tuple[Cohort, CohortSession, list[BoardColumn]]:
     """Every room of the session with its notes once shared, for the cohort's trainers: a constant number of queries.
     The board shows no members, so none are loaded; notes not shared are not read either (they show as unshared)."""
-    cohort = _load_cohort(session, cohort_id)
+    cohort = _load_cohort(session, user, cohort_id)
     if not can_teach(user, cohort):
         raise Forbidden(_("The report-back board is for the cohort's trainers."))
     cohort_session = get_cohort_session(session, cohort, session_id)

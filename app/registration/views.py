@@ -6,8 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from app.cohorts.models import Cohort
-from app.cohorts.service import get_cohort
+from app.cohorts.service import visible_cohort
 from app.extensions import action_limit, db, limiter
 from app.groups.service import get_group
 from app.lib.errors import DomainError, NotFound
@@ -28,9 +27,7 @@ def _member_choices(group) -> list[SelectChoice]:
 @limiter.limit(action_limit, methods=["POST"])
 @login_required
 def new_registration(cohort_id: int):
-    cohort = db.session.get(Cohort, cohort_id)
-    if cohort is None:
-        raise NotFound(_("There is no such cohort."))
+    cohort = visible_cohort(db.session, current_user, cohort_id)
     service.ensure_registration_closed(db.session, cohort)
     db.session.commit()
     groups = service.coordinated_groups(db.session, current_user)
@@ -193,7 +190,7 @@ def review(registration_id: int):
 @bp.get("/cohorts/<int:cohort_id>/registrations")
 @login_required
 def board(cohort_id: int):
-    cohort = get_cohort(db.session, cohort_id)
+    cohort = visible_cohort(db.session, current_user, cohort_id)
     wanted = request.args.get("status") or None
     if wanted is not None and wanted not in {s.value for s in RegistrationStatus}:
         wanted = None
@@ -219,7 +216,7 @@ def review_queue():
 @bp.get("/cohorts/<int:cohort_id>/roster.csv")
 @login_required
 def roster_csv(cohort_id: int):
-    cohort = get_cohort(db.session, cohort_id)
+    cohort = visible_cohort(db.session, current_user, cohort_id)
     rows = service.roster_rows(db.session, current_user, cohort)
     db.session.commit()  # the export is in the audit log
     buffer = io.StringIO()

@@ -32,7 +32,7 @@ def test_tables_lists_quotes_and_footnotes_survive():
     html = str(
         render_markdown("| a | b |\n|---|---|\n| 1 | 2 |\n\n> quoted\n\n1. one\n2. two\n\nNote[^1]\n\n[^1]: Fn.")
     )
-    for tag in ("<table>", "<blockquote>", "<ol>", 'class="footnote"'):
+    for tag in ("<table>", "<blockquote>", "<ol>", 'class="user-content-footnote"'):
         assert tag in html
 
 
