@@ -4,6 +4,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.lib.forms import BaseForm
+from app.registration.service import ATTESTATION_MAX, DECLINE_REASON_MAX, PRE_MEETING_NOTES_MAX
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -19,7 +20,7 @@ class RegistrationForm(BaseForm):
     )
     attestation = TextAreaField(
         _l("Your group's experience"),
-        validators=[Optional(), Length(max=5000)],
+        validators=[Optional(), Length(max=ATTESTATION_MAX)],
         description=_l(
             "Only needed if fewer than the required share of your members took "
             "the prerequisite course here. Markdown works."
@@ -34,12 +35,12 @@ class RosterForm(BaseForm):
 
 
 class AttestationForm(BaseForm):
-    attestation = TextAreaField(_l("Your group's experience"), validators=[Length(max=5000)])
+    attestation = TextAreaField(_l("Your group's experience"), validators=[Length(max=ATTESTATION_MAX)])
     submit = SubmitField(_l("Send for review"))
 
 
 class ReviewForm(BaseForm):
-    reason = StringField(_l("Reason (required to decline)"), validators=[Optional(), Length(max=1000)])
+    reason = StringField(_l("Reason (required to decline)"), validators=[Optional(), Length(max=DECLINE_REASON_MAX)])
     approve = SubmitField(_l("Approve"))
     decline = SubmitField(_l("Decline"))
 
@@ -47,5 +48,5 @@ class ReviewForm(BaseForm):
 class PreMeetingForm(BaseForm):
     held_on = DateField(_l("Date of the meeting"), validators=[InputRequired()])
     attendance = IntegerField(_l("How many took part"), validators=[InputRequired(), NumberRange(1, 10_000)])
-    notes = TextAreaField(_l("Notes (optional)"), validators=[Optional(), Length(max=5000)])
+    notes = TextAreaField(_l("Notes (optional)"), validators=[Optional(), Length(max=PRE_MEETING_NOTES_MAX)])
     submit = SubmitField(_l("Log the pre-meeting"))

@@ -24,6 +24,7 @@ from app.groups.models import Group, GroupMembership, MembershipRole, Membership
 from app.groups.service import is_coordinator, require_coordinator
 from app.lib.errors import DomainError, Forbidden, NotFound
 from app.lib.markdown import render_markdown
+from app.lib.text import require_length
 from app.lib.time import now_utc, to_local
 from app.lib.urls import external_url
 from app.notifications.service import queue_email
@@ -37,6 +38,11 @@ from app.registration.models import (
     RosterEntry,
     SentReminder,
 )
+
+# Bounds of what coordinators and trainers type (the forms carry the same ones).
+ATTESTATION_MAX = 5000
+DECLINE_REASON_MAX = 1000
+PRE_MEETING_NOTES_MAX = 5000
 
 HOLDING = (RegistrationStatus.PENDING, RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
 
@@ -387,6 +393,7 @@ def register_group(
     cohort, or an attestation is given for a course that does not accept equivalent experience.
     """
     require_coordinator(group, coordinator)
+    require_length(attestation, ATTESTATION_MAX, "attestation")
     lock_cohort(session, cohort)  # registrations of one cohort, one at a time: see lock_cohort
     ensure_registration_closed(session, cohort)
     if not cohort.registration_is_open():
@@ -542,6 +549,7 @@ def submit_attestation(session: so.Session, coordinator: User, registration: Reg
     """Send the group's account of its experience for a trainer's review. Raises DomainError when it is empty,
     when the registration does not need evidence now, or when the course does not accept equivalent experience."""
     require_coordinator(registration.group, coordinator)
+    require_length(text, ATTESTATION_MAX, "attestation")
     _lock(session, registration)
     _refuse_attestation_unless_accepted(registration.cohort.course)
     if not (text or "").strip():
@@ -562,6 +570,7 @@ def review_evidence(
     waits for review, when declining without a reason, or when approving for a course that does not accept
     equivalent experience (declining stays possible)."""
     require_reviewer(registration, trainer)
+    require_length(reason, DECLINE_REASON_MAX, "reason")
     _lock(session, registration)
     evidence = registration.evidence
     if (
@@ -939,6 +948,7 @@ def log_pre_meeting(
 ) -> PreMeeting:
     """Record (or correct) the group's pre-meeting: a date not in the future, and how many came."""
     require_coordinator(registration.group, coordinator)
+    require_length(notes, PRE_MEETING_NOTES_MAX, "notes")
     if not pre_meeting_required(registration.cohort):
         raise DomainError(_("This course has no pre-meeting."))
     if registration.status not in HOLDING:

@@ -147,3 +147,30 @@ def _tokens(client, page):
     from tests.conftest import csrf_tokens
 
     return csrf_tokens(client.get(page).get_data(as_text=True))
+
+
+@pytest.mark.parametrize("what", ["register", "send later", "decline reason", "pre-meeting notes"])
+def test_text_longer_than_its_bound_is_refused_by_the_service_on_every_path(course, cohort, make_group, what):
+    """The forms bound these texts; the services bound them again, for every caller that is not a form."""
+    from datetime import date
+
+    group, coordinator = make_group(3)
+    too_long = "x" * 20_000
+    if what == "register":
+        with pytest.raises(DomainError, match="at most") as refusal:
+            service.register_group(db.session, coordinator, group, cohort, member_ids(group), attestation=too_long)
+        assert refusal.value.field == "attestation"
+        return
+    registration = service.register_group(db.session, coordinator, group, cohort, member_ids(group))
+    db.session.commit()
+    with pytest.raises(DomainError, match="at most"):
+        if what == "send later":
+            service.submit_attestation(db.session, coordinator, registration, too_long)
+        elif what == "decline reason":
+            service.review_evidence(db.session, cohort.trainers[0], registration, approve=False, reason=too_long)
+        else:
+            service.log_pre_meeting(
+                db.session, coordinator, registration, held_on=date(2020, 1, 1), attendance=3, notes=too_long
+            )
+    db.session.rollback()
+    assert evidence_count() == 0

@@ -65,6 +65,11 @@ def test_every_email_links_only_to_base_url_under_a_forged_host(app, make_user, 
             assert body.count("://") == len(links), (message.kind, body)  # no other kind of address either
             assert all(link.startswith(expected + "/") for link in links), (message.kind, links)
     assert all(URL_RE.search(m.body_text) for m in messages if m.kind != "registration_waitlisted")
+    # A link glued to its sentence ("here:http://...") is not clickable in many mail programs: each has its own line.
+    for message in messages:
+        for line in message.body_text.splitlines():
+            if "://" in line:
+                assert URL_RE.fullmatch(line.strip()), (message.kind, line)
 
 
 def forged(client, url: str, data: dict, page: str | None = None):
@@ -117,3 +122,7 @@ def _send_every_kind_of_email(app, make_user, make_running_cohort) -> None:
             attendance.record_checklist(db.session, finished.trainer, finished.cohort, cohort_session, everyone)
         attendance.complete_cohort(db.session, finished.trainer, finished.cohort, at=now_utc() + timedelta(hours=1))
         db.session.commit()
+
+    # Ana joins with her own account through an invitation sent to another address: the inviter is told.
+    invitation = link_in("group_invitation", "someone@example.org")
+    assert forged(ana, invitation, {"as_another_address": "1"}).status_code == 302  # group_invitation_accepted_as_other
