@@ -5,7 +5,6 @@ the same moment, and the two last coordinators of a group leaving at the same mo
 from __future__ import annotations
 
 import re
-import threading
 
 import sqlalchemy as sa
 
@@ -15,27 +14,10 @@ from app.groups.models import GroupInvitation, GroupMembership, MembershipRole, 
 from tests.conftest import csrf_tokens, outbox_messages
 from tests.tools.http_client import HttpSession
 from tests.tools.live_server import gunicorn, server_env
+from tests.tools.race import race
 
 ROUNDS = 6
 PASSWORD = "correct horse battery"
-
-
-def race(actions) -> list:
-    """Run the callables at the same instant (a barrier), each in its own thread; their results in order."""
-    barrier = threading.Barrier(len(actions))
-    results = [None] * len(actions)
-
-    def run(index: int) -> None:
-        prepared = actions[index]()  # everything but the final request, before the barrier
-        barrier.wait()
-        results[index] = prepared()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(actions))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return results
 
 
 def test_one_invitation_accepted_by_two_accounts_at_once_has_one_winner_and_a_clear_answer(

@@ -11,6 +11,7 @@ from app.registration.models import Registration, RegistrationStatus
 from tests.conftest import csrf_tokens
 from tests.tools.http_client import HttpSession
 from tests.tools.live_server import gunicorn, server_env
+from tests.tools.race import race
 
 GROUPS = 16
 GROUP_SIZE = 3
@@ -18,8 +19,6 @@ CAPACITY = 20  # room for 6 groups of 3, with 2 seats to spare
 
 
 def test_concurrent_registrations_never_oversell(app, db_url, tmp_path, make_cohort, make_user):
-    from tests.registration.conftest import member_ids  # noqa: F401
-
     cohort = make_cohort("organizing-fundamentals", capacity=CAPACITY)
     coordinators = []
     for n in range(GROUPS):
@@ -30,27 +29,20 @@ def test_concurrent_registrations_never_oversell(app, db_url, tmp_path, make_coh
         db.session.commit()
         coordinators.append((coordinator.email, group.id, [m.id for m in group.active_members]))
 
+    cohort_id = cohort.id  # the threads have no application context to load it in
     with gunicorn(server_env(db_url), tmp_path / "gunicorn.log", workers=2, threads=8) as url:
-        sessions = []
-        for email, group_id, _members in coordinators:
-            session = HttpSession(url)
-            session.login(email, "correct horse battery")
-            page = f"/registrations/new/{cohort.id}?group={group_id}"
-            sessions.append((session, page, session.get(page).text))
-        barrier = threading.Barrier(GROUPS)
-        replies = [None] * GROUPS
 
-        def register(index: int) -> None:
-            session, page, form_page = sessions[index]
-            data = {**csrf_tokens(form_page), "members": coordinators[index][2]}
-            barrier.wait()
-            replies[index] = session.request(page, data)
+        def registration(email: str, group_id: int, members: list[int]):
+            def prepare():
+                session = HttpSession(url)
+                session.login(email, "correct horse battery")
+                page = f"/registrations/new/{cohort_id}?group={group_id}"
+                data = {**csrf_tokens(session.get(page).text), "members": members}
+                return lambda: session.request(page, data)
 
-        threads = [threading.Thread(target=register, args=(i,)) for i in range(GROUPS)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=120)
+            return prepare
+
+        replies = race([registration(*coordinator) for coordinator in coordinators])
 
     assert all(r is not None and r.status == 302 for r in replies), [r and r.status for r in replies]
     db.session.expire_all()
@@ -70,26 +62,14 @@ CLIENTS = 8
 
 def _register_at_once(url, email, page, members):
     """CLIENTS signed-in sessions of one coordinator post the same registration at the same instant."""
-    sessions = []
-    for _ in range(CLIENTS):
+
+    def prepare():
         session = HttpSession(url)
         session.login(email, "correct horse battery")
-        sessions.append((session, session.get(page).text))
-    barrier = threading.Barrier(CLIENTS)
-    replies = [None] * CLIENTS
+        data = {**csrf_tokens(session.get(page).text), "members": members}
+        return lambda: session.request(page, data)
 
-    def register(index: int) -> None:
-        session, form_page = sessions[index]
-        data = {**csrf_tokens(form_page), "members": members}
-        barrier.wait()
-        replies[index] = session.request(page, data)
-
-    threads = [threading.Thread(target=register, args=(i,)) for i in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    return replies
+    return race([prepare] * CLIENTS)
 
 
 def test_one_group_registered_twice_at_once_gets_one_registration_and_a_clear_answer(
