@@ -43,6 +43,7 @@ COLUMNS = {
     "RosterMemberForm.display_name": "GroupMembership.display_name",
     "CohortForm.label": "Cohort.label",
     "CohortForm.video_url": "Cohort.video_url",
+    "SessionRowForm.title": "CohortSession.title",
     "RenameForm.name": "BreakoutRoom.name",
     "RegistrationForm.attestation": "PrerequisiteEvidence.attestation",
     "AttestationForm.attestation": "PrerequisiteEvidence.attestation",
