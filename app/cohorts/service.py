@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from app.accounts.models import User
+from app.cohorts import events
 from app.cohorts.models import CalendarFeed, Cohort, CohortSession, CohortStatus, cohort_trainers
 from app.courses.models import Course, CourseSession
 from app.lib.errors import DomainError, Forbidden, NotFound
@@ -411,12 +412,10 @@ def update_cohort(session: so.Session, actor: User, cohort: Cohort, plan: Cohort
     if not can_edit(actor, cohort):
         raise Forbidden(_("Only this cohort's trainers and administrators can change it."))
     checked = _check(cohort.course, plan)
-    from app.registration import service as registration  # registrations depend on cohorts, not the other way
-
-    registration.check_capacity(session, cohort, plan.capacity)  # under the cohort's lock, until the commit
+    events.cohort_changing.send(cohort, session=session, capacity=plan.capacity)  # registration may refuse it
     _apply(cohort, cohort.course, plan, checked, actor=actor)
     session.flush()
-    registration.cohort_changed(session, cohort)  # a higher capacity or a lower minimum lets groups in
+    events.cohort_changed.send(cohort, session=session)  # a higher capacity or a lower minimum lets groups in
     return cohort
 
 

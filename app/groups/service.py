@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from app.accounts.models import User, normalise_email
 from app.audit import service as audit
+from app.groups import events
 from app.groups.models import (
     JOIN_LINK_LIFETIME,
     Group,
@@ -425,9 +426,7 @@ def _check_not_last_coordinator(session: so.Session, group: Group, leaving: Grou
 
 
 def _give_back_places(session: so.Session, membership: GroupMembership) -> None:
-    from app.registration.service import member_left  # registrations depend on groups, not the other way round
-
-    member_left(session, membership)
+    events.member_left.send(membership, session=session)  # registration gives their seats back
 
 
 def remove_member(session: so.Session, coordinator: User, group: Group, membership_id: int) -> None:

@@ -18,8 +18,10 @@ from flask_babel import gettext as _
 
 from app.accounts.models import User
 from app.audit import service as audit
+from app.cohorts import events as cohort_events
 from app.cohorts.models import Cohort, CohortStatus
 from app.courses.models import Course
+from app.groups import events as group_events
 from app.groups.models import Group, GroupMembership, MembershipRole, MembershipStatus
 from app.groups.service import is_coordinator, require_coordinator
 from app.lib.errors import DomainError, Forbidden, NotFound
@@ -1060,3 +1062,11 @@ def send_pre_meeting_reminders(session: so.Session, now: datetime | None = None)
         sent += 1
     session.flush()
     return sent
+
+
+# Lower domains announce; registration reacts in the same transaction (see app/groups/events.py, app/cohorts/events.py).
+group_events.member_left.connect(lambda membership, session: member_left(session, membership), weak=False)
+cohort_events.cohort_changing.connect(
+    lambda cohort, session, capacity: check_capacity(session, cohort, capacity), weak=False
+)
+cohort_events.cohort_changed.connect(lambda cohort, session: cohort_changed(session, cohort), weak=False)
