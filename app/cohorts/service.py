@@ -352,6 +352,11 @@ def can_schedule(user: User, course: Course) -> bool:
     return user.is_admin or any(t.id == user.id for t in course.trainers)
 
 
+def is_cohort_trainer(cohort: Cohort, user: User) -> bool:
+    """A trainer of this cohort, or an administrator: who sees its registrations, rosters and rooms."""
+    return user.is_admin or any(t.id == user.id for t in cohort.trainers)
+
+
 def can_edit(user: User, cohort: Cohort) -> bool:
     return can_schedule(user, cohort.course) or any(t.id == user.id for t in cohort.trainers)
 

@@ -15,10 +15,10 @@ from flask_babel import gettext as _
 
 from app.accounts.models import User
 from app.cohorts.models import Cohort
+from app.cohorts.service import is_cohort_trainer
 from app.groups.models import Group, GroupMembership, MembershipStatus
 from app.lib.errors import Forbidden, NotFound
 from app.registration.models import Registration, RegistrationStatus, RosterEntry
-from app.registration.service import is_cohort_trainer
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from app.accounts.models import User
 from app.audit import service as audit
 from app.cohorts import events as cohort_events
 from app.cohorts.models import Cohort, CohortStatus
+from app.cohorts.service import is_cohort_trainer
 from app.courses.models import Course
 from app.groups import events as group_events
 from app.groups.models import Group, GroupMembership, MembershipRole, MembershipStatus
@@ -74,10 +75,6 @@ class Checklist:
     @property
     def threshold_met(self) -> bool:
         return self.members >= self.threshold
-
-
-def is_cohort_trainer(cohort: Cohort, user: User) -> bool:
-    return user.is_admin or any(t.id == user.id for t in cohort.trainers)
 
 
 def _set_status(registration: Registration, status: RegistrationStatus) -> None:

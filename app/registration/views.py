@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from app.cohorts.service import visible_cohort
+from app.cohorts.service import is_cohort_trainer, visible_cohort
 from app.extensions import action_limit, db, limiter
 from app.groups.service import get_group
 from app.lib.errors import DomainError, NotFound
@@ -72,7 +72,7 @@ def _render_registration(registration, *, pre_meeting_form=None, status=200):
         registration=registration,
         checklist=service.checklist(db.session, registration),
         can_manage=service.can_manage(registration, current_user),
-        is_trainer=service.is_cohort_trainer(registration.cohort, current_user),
+        is_trainer=is_cohort_trainer(registration.cohort, current_user),
         attestation_html=service.attestation_html(registration),
         accepts_attestation=service.accepts_attestation(registration.cohort.course),
         waitlist_place=service.waitlist_place(db.session, registration),
