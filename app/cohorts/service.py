@@ -15,6 +15,8 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
 from app.accounts.models import User
+from app.accounts.service import find_user_by_email
+from app.audit import service as audit
 from app.cohorts import events
 from app.cohorts.models import CalendarFeed, Cohort, CohortSession, CohortStatus, cohort_trainers
 from app.courses.models import Course, CourseSession
@@ -274,8 +276,6 @@ def _check_trainers(course: Course, current: list[User], wanted: list[User]) -> 
 
 
 def _record_trainer_changes(session: so.Session, actor: User, cohort: Cohort, before: list[User]) -> None:
-    from app.audit import service as audit
-
     before_ids, after_ids = {u.id for u in before}, {u.id for u in cohort.trainers}
     for user in cohort.trainers:
         if user.id not in before_ids:
@@ -488,8 +488,6 @@ def visible_cohort(
 
 def find_trainers(session: so.Session, emails: list[str]) -> list[User]:
     """Users for a list of emails; raises DomainError naming the first unknown one."""
-    from app.accounts.service import find_user_by_email
-
     trainers = []
     for email in emails:
         user = find_user_by_email(session, email)

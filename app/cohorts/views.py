@@ -7,6 +7,7 @@ from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from app.accounts.service import update_profile
 from app.cohorts import service
 from app.cohorts.calendar import VideoPage, cohort_calendar, personal_calendar
 from app.cohorts.forms import CohortForm
@@ -215,8 +216,6 @@ def cohort_page(cohort_id: int):
 @login_required
 def use_browser_timezone(cohort_id: int):
     """Offered on the cohort page when the browser's zone differs from the profile's: adopt it in one click."""
-    from app.accounts.service import update_profile
-
     service.visible_cohort(db.session, current_user, cohort_id)  # the way back must exist for this person
     zone = request.form.get("timezone", "")
     try:

@@ -5,7 +5,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from app.courses.loader import load_library
-from app.courses.service import sync_library
+from app.courses.service import add_course_trainer, sync_library
 from app.extensions import db
 from app.lib.errors import DomainError
 
@@ -52,8 +52,6 @@ def sync_command(path: str | None) -> None:
 @click.option("--email", required=True, help="The trainer's account email.")
 def add_trainer_command(course_slug: str, email: str) -> None:
     """Let someone schedule cohorts of a course."""
-    from app.courses.service import add_course_trainer
-
     try:
         course, user = add_course_trainer(db.session, course_slug, email)
     except DomainError as error:

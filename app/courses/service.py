@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from app.accounts.service import find_user_by_email
+from app.audit.service import record
 from app.cohorts.models import Cohort, CohortStatus
 from app.courses.loader import CourseData, Library
 from app.courses.models import Course, CourseSession, Reading
@@ -207,8 +209,6 @@ def upcoming_cohorts(session: so.Session, course: Course) -> list[Cohort]:
 
 def add_course_trainer(session: so.Session, course_slug: str, email: str):
     """Make the account with `email` a trainer of the course (idempotent). Raises DomainError for unknowns."""
-    from app.accounts.service import find_user_by_email
-
     course = session.scalar(sa.select(Course).where(Course.slug == course_slug))
     if course is None:
         raise DomainError(f"no course with slug {course_slug!r}")
@@ -218,8 +218,6 @@ def add_course_trainer(session: so.Session, course_slug: str, email: str):
     if user not in course.trainers:
         course.trainers.append(user)
         session.flush()
-        from app.audit.service import record
-
         record(session, None, "course.trainer_added", f"course {course.slug}", trainer=user.email)
     session.flush()
     return course, user

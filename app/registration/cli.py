@@ -2,7 +2,7 @@ import click
 from flask.cli import AppGroup
 
 from app.extensions import db
-from app.registration.service import close_due_registrations
+from app.registration.service import close_due_registrations, send_deadline_reminders, send_pre_meeting_reminders
 
 
 @click.command("close-registration")
@@ -21,8 +21,6 @@ reminders_cli = AppGroup("reminders", help="Reminders to coordinators.")
 def send_reminders_command() -> None:
     """Email the reminders that are due: registrations still incomplete 3 days before the deadline, and
     pre-meetings not logged 7 and 2 days before session 1. Never the same one twice."""
-    from app.registration.service import send_deadline_reminders, send_pre_meeting_reminders
-
     sent = send_deadline_reminders(db.session) + send_pre_meeting_reminders(db.session)
     db.session.commit()
     click.echo(f"{sent} reminder(s) queued.")

@@ -10,7 +10,7 @@ from app.accounts.models import User
 from app.cohorts.models import Cohort
 from app.courses.models import Course
 from app.extensions import db
-from app.groups.models import Group, GroupMembership
+from app.groups.models import Group, GroupMembership, MembershipStatus
 from app.lib.columns import string_enum
 from app.lib.time import UTCDateTime, now_utc
 
@@ -71,8 +71,6 @@ class Registration(db.Model):
 
     @property
     def active_roster(self) -> list[GroupMembership]:
-        from app.groups.models import MembershipStatus
-
         return [e.membership for e in self.roster if e.membership.status == MembershipStatus.ACTIVE]
 
 
