@@ -625,17 +625,11 @@ def check_capacity(session: so.Session, cohort: Cohort, capacity: int) -> None:
         raise DomainError(
             _("%(n)s seats are already taken: capacity cannot go below that.", n=cohort.seats_taken), field="capacity"
         )
-    largest = max(
-        (
-            len(r.active_roster)
-            for r in session.scalars(
-                sa.select(Registration).where(
-                    Registration.cohort_id == cohort.id,
-                    Registration.status.in_([RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED]),
-                )
-            )
-        ),
-        default=0,
+    counts = _roster_counts(cohort, cohort.course)
+    largest = session.scalar(
+        sa.select(sa.func.coalesce(sa.func.max(counts.c.members), 0))
+        .join(Registration, Registration.id == counts.c.registration_id)
+        .where(Registration.status.in_([RegistrationStatus.PENDING, RegistrationStatus.WAITLISTED]))
     )
     if capacity < largest:
         raise DomainError(
