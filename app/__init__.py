@@ -165,12 +165,16 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_cli(app: Flask) -> None:
     from app.accounts.cli import users_cli
+    from app.attendance.cli import complete_command
     from app.cohorts.cli import cohorts_cli
     from app.courses.cli import courses_cli
     from app.demo.cli import demo_cli
     from app.notifications.cli import outbox_cli
-    from app.registration.cli import reminders_cli
+    from app.registration.cli import close_registration_command, reminders_cli
 
+    # `flask cohorts` also runs what higher domains do to a cohort (they may import cohorts; never the reverse).
+    for command in (close_registration_command, complete_command):
+        cohorts_cli.add_command(command)
     for group in (users_cli, courses_cli, cohorts_cli, outbox_cli, reminders_cli, demo_cli):
         app.cli.add_command(group)
 

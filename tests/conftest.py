@@ -269,9 +269,9 @@ def make_running_cohort(make_cohort, make_user):
 
     from app.cohorts.models import CohortStatus
     from app.groups import service as groups
-    from app.learning.participants import cohort_participants
     from app.lib.time import now_utc
     from app.registration.models import RegistrationStatus
+    from app.registration.participants import cohort_participants
     from app.registration.service import register_group
 
     counter = iter(range(1, 10_000))

@@ -19,7 +19,7 @@ from app.attendance.service import (
     started,
 )
 from app.cohorts.models import Cohort, CohortSession, CohortStatus
-from app.learning.participants import Participant, cohort_participants
+from app.registration.participants import Participant, cohort_participants
 
 
 def _has_attendance(session: so.Session, cohort: Cohort) -> bool:

@@ -29,7 +29,12 @@ from app.cohorts.models import Cohort, CohortSession, CohortStatus
 from app.cohorts.service import visible_cohort
 from app.groups.models import Group, GroupMembership
 from app.groups.service import is_coordinator
-from app.learning.participants import (
+from app.lib.errors import DomainError, Forbidden, NotFound
+from app.lib.time import now_utc, to_local
+from app.lib.urls import external_url
+from app.notifications.service import queue_email
+from app.registration.models import Completion, PreMeeting, Registration, RosterEntry
+from app.registration.participants import (
     Participant,
     cohort_participants,
     confirmed_roster,
@@ -37,11 +42,6 @@ from app.learning.participants import (
     participant_membership_ids,
     require_trainer,
 )
-from app.lib.errors import DomainError, Forbidden, NotFound
-from app.lib.time import now_utc, to_local
-from app.lib.urls import external_url
-from app.notifications.service import queue_email
-from app.registration.models import Completion, PreMeeting, Registration, RosterEntry
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_IMPORT_ROWS = 20_000

@@ -14,9 +14,9 @@ from app.attendance.forms import ChecklistForm, CompleteForm, ImportForm, Roster
 from app.audit.service import record
 from app.cohorts.service import visible_cohort
 from app.extensions import action_limit, db, limiter
-from app.learning.participants import load_group, require_trainer
 from app.lib.errors import DomainError, Forbidden, NotFound
 from app.lib.forms import NOT_SAVED, apply_form, show_error
+from app.registration.participants import load_group, require_trainer
 from app.registration.views import csv_safe
 
 bp = Blueprint("attendance", __name__, template_folder="templates")

@@ -15,23 +15,23 @@ from flask import current_app
 from flask_babel import gettext as _
 
 from app.accounts.models import User
+from app.breakouts import events
 from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember, RoomStrategy
 from app.breakouts.rooms import Person, assign_rooms, parse_languages, region_of_timezone
 from app.cohorts.models import Cohort, CohortSession
 from app.groups.models import Group, GroupMembership, MembershipRole
-from app.learning.participants import (
+from app.lib.columns import MAX_INTEGER
+from app.lib.errors import DomainError, NotFound
+from app.lib.text import clean_name
+from app.lib.time import now_utc
+from app.registration.models import Registration, RosterEntry
+from app.registration.participants import (
     Participant,
     cohort_participants,
     confirmed_roster,
     participant_membership_ids,
     require_trainer,
 )
-from app.lib.columns import MAX_INTEGER
-from app.lib.errors import DomainError, NotFound
-from app.lib.text import clean_name
-from app.lib.time import now_utc
-from app.notes.models import BreakoutNote
-from app.registration.models import Registration, RosterEntry
 
 
 def current_plan(
@@ -195,26 +195,33 @@ def _coordinates(participant: Participant) -> bool:
     return participant.membership.role == MembershipRole.COORDINATOR
 
 
+def _holds_records(room_id: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
+    """Whether the room with `room_id` holds anything people wrote (notes answer: see app/breakouts/events.py)."""
+    return sa.or_(sa.false(), *(condition for _receiver, condition in events.room_records.send(None, room_id=room_id)))
+
+
 def _retire(session: so.Session, plan: BreakoutPlan) -> None:
     """Mark a plan replaced and delete its rooms, except rooms that hold notes: notes are never lost."""
     plan.replaced_at = now_utc()
     # Lock the rooms first: a member saving a room's first note at this moment either finishes before we look
     # (and the room is kept) or waits for us (and is told the room is gone); a note is never deleted with a room.
     session.execute(sa.select(BreakoutRoom.id).where(BreakoutRoom.plan_id == plan.id).with_for_update())
-    has_notes = sa.select(BreakoutNote.id).where(BreakoutNote.room_id == BreakoutRoom.id).exists()
-    doomed_ids = list(session.scalars(sa.select(BreakoutRoom.id).where(BreakoutRoom.plan_id == plan.id, ~has_notes)))
+    holds_records = _holds_records(BreakoutRoom.id)
+    doomed_ids = list(
+        session.scalars(sa.select(BreakoutRoom.id).where(BreakoutRoom.plan_id == plan.id, ~holds_records))
+    )
     if doomed_ids:
         session.execute(
             sa.delete(RoomMember)
             .where(
                 RoomMember.room_id.in_(doomed_ids),
-                ~sa.select(BreakoutNote.id).where(BreakoutNote.room_id == RoomMember.room_id).exists(),
+                ~_holds_records(RoomMember.room_id),
             )
             .execution_options(synchronize_session=False)
         )
         session.execute(
             sa.delete(BreakoutRoom)
-            .where(BreakoutRoom.id.in_(doomed_ids), ~has_notes)
+            .where(BreakoutRoom.id.in_(doomed_ids), ~holds_records)
             .execution_options(synchronize_session=False)
         )
     session.flush()

@@ -15,9 +15,9 @@ from app.breakouts.forms import GenerateForm, MoveForm, RenameForm
 from app.breakouts.models import RoomStrategy
 from app.cohorts.service import visible_cohort
 from app.extensions import db
-from app.learning.participants import require_trainer
 from app.lib.errors import DomainError
 from app.lib.forms import ActionForm, run_and_report, show_error
+from app.registration.participants import require_trainer
 
 bp = Blueprint("breakouts", __name__, template_folder="templates")
 

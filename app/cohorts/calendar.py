@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
+from flask import current_app, make_response
 from icalendar import Alarm, Calendar, Event
 
 from app.cohorts.models import Cohort, CohortStatus
@@ -96,3 +98,15 @@ def personal_calendar(entries, *, name: str, cohort_url, domain: str, video_page
             video_page=video_page if may_join else None,
         )
     return calendar.to_ical()
+
+
+def calendar_domain() -> str:
+    # UIDs must not depend on the hostname a request used, or the same session would appear twice.
+    return urlsplit(current_app.config.get("BASE_URL") or "").hostname or "plenary"
+
+
+def calendar_response(body: bytes, filename: str):
+    response = make_response(body)
+    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response

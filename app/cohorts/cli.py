@@ -4,17 +4,13 @@ import click
 import sqlalchemy as sa
 from flask.cli import AppGroup
 
-from app.attendance.cli import complete_command
 from app.cohorts.models import CohortStatus
 from app.cohorts.service import SessionPlan, find_trainers, schedule_cohort
 from app.courses.models import Course
 from app.extensions import db
 from app.lib.errors import DomainError
-from app.registration.cli import close_registration_command
 
 cohorts_cli = AppGroup("cohorts", help="Schedule cohorts and manage their registration.")
-cohorts_cli.add_command(close_registration_command)
-cohorts_cli.add_command(complete_command)
 
 LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 

@@ -11,3 +11,7 @@ cohort_changing = _events.signal("cohort-changing")
 
 # The change is written (flushed): receivers move what it allows (e.g. the waitlist). send(cohort, session=session)
 cohort_changed = _events.signal("cohort-changed")
+
+# A page found the cohort still open after its registration deadline: receivers apply it (registration lapses the
+# registrations still short of a rule and closes the cohort). send(cohort, session=session)
+registration_deadline_passed = _events.signal("registration-deadline-passed")

@@ -14,12 +14,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 
+from app.accounts import events as account_events
 from app.accounts.models import User
 from app.accounts.service import find_user_by_email
 from app.audit import service as audit
 from app.cohorts import events
 from app.cohorts.models import CalendarFeed, Cohort, CohortSession, CohortStatus, cohort_trainers
-from app.courses.models import Course, CourseSession
+from app.courses.models import Course
 from app.lib.errors import DomainError, Forbidden, NotFound
 from app.lib.text import clean_name, require_length
 from app.lib.time import LocalTimeError, is_valid_timezone, local_to_utc, now_utc, to_local, zone_named
@@ -619,8 +620,6 @@ def schedulable_courses(session: so.Session, user: User) -> list[Course]:
 
 # Private calendar feeds ------------------------------------------------------------------------------------------
 
-TAKING_PART = ("pending", "confirmed", "waitlisted")
-
 
 def feed_token(session: so.Session, user: User) -> str | None:
     """The person's private calendar token, or None until they ask for one."""
@@ -644,42 +643,6 @@ def user_for_feed_token(session: so.Session, token: str) -> User:
     if user is None:
         raise NotFound(_("This calendar address is not valid any more. Copy the new one from Plenary."))
     return user
-
-
-def cohorts_taken_part_in(session: so.Session, user: User) -> list[tuple[Cohort, bool]]:
-    """The cohorts `user` trains or is on the roster of (a registration pending, confirmed or waitlisted), drafts
-    excluded, each with whether they may see the video link (trainers and confirmed participants only)."""
-    from app.groups.models import GroupMembership
-    from app.registration.models import Registration, RosterEntry
-
-    confirmed: set[int] = set()
-    rostered: set[int] = set()
-    for cohort_id, status in session.execute(
-        sa.select(Registration.cohort_id, Registration.status)
-        .join(RosterEntry, RosterEntry.registration_id == Registration.id)
-        .join(GroupMembership, GroupMembership.id == RosterEntry.membership_id)
-        .where(GroupMembership.user_id == user.id, GroupMembership.status != "left")
-        .where(Registration.status.in_(TAKING_PART))
-    ):
-        rostered.add(cohort_id)
-        if status == "confirmed":
-            confirmed.add(cohort_id)
-    trained = set(session.scalars(sa.select(cohort_trainers.c.cohort_id).where(cohort_trainers.c.user_id == user.id)))
-    ids = trained | rostered
-    if not ids:
-        return []
-    cohorts = session.scalars(
-        sa.select(Cohort)
-        .where(Cohort.id.in_(ids), Cohort.status != CohortStatus.DRAFT)
-        .options(
-            so.selectinload(Cohort.sessions)
-            .selectinload(CohortSession.course_session)
-            .selectinload(CourseSession.readings),
-            so.joinedload(Cohort.course),
-        )
-    ).unique()
-    entries = [(c, c.id in trained or c.id in confirmed) for c in cohorts]
-    return sorted(entries, key=lambda e: (e[0].first_session_at is None, e[0].first_session_at, e[0].id))
 
 
 # Time-zone-fair start times ---------------------------------------------------------------------------------------
@@ -767,56 +730,36 @@ def parse_zone_list(text: str) -> list[str]:
     return zones
 
 
-def participant_zones(session: so.Session, cohort: Cohort) -> tuple[list[str], int]:
-    """The profile zones of the people on the rosters of the cohort's live registrations (pending, confirmed,
-    waitlisted), and how many rostered people have no account (so no known zone)."""
-    from app.groups.models import GroupMembership
-    from app.registration.models import Registration, RosterEntry
-
-    rows = session.execute(
-        sa.select(User.timezone)
-        .select_from(RosterEntry)
-        .join(Registration, Registration.id == RosterEntry.registration_id)
-        .join(GroupMembership, GroupMembership.id == RosterEntry.membership_id)
-        .outerjoin(User, User.id == GroupMembership.user_id)
-        .where(Registration.cohort_id == cohort.id, Registration.status.in_(TAKING_PART))
-    ).all()
-    zones = [zone for (zone,) in rows if zone and is_valid_timezone(zone)]
-    return zones, len(rows) - len(zones)
-
-
-# Trainer dashboard -----------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class DashboardRow:
-    cohort: Cohort
-    groups: int  # live registrations: pending, confirmed or waitlisted
-    next_session: CohortSession | None  # None once every session has started
-
-
-def trainer_dashboard(session: so.Session, user: User, at: datetime | None = None) -> list[DashboardRow]:
-    """The cohorts `user` trains, soonest next session first (finished ones last), in three queries whatever
-    their number."""
-    from app.registration.models import Registration
-
-    at = at or now_utc()
+def upcoming_cohorts(session: so.Session, course: Course) -> list[Cohort]:
+    """Cohorts of this course that people can still look forward to, soonest first."""
+    visible = (CohortStatus.OPEN, CohortStatus.CLOSED, CohortStatus.RUNNING)
     cohorts = session.scalars(
         sa.select(Cohort)
-        .join(cohort_trainers)
-        .where(cohort_trainers.c.user_id == user.id)
-        .options(so.selectinload(Cohort.sessions), so.joinedload(Cohort.course))
-    ).unique()
-    cohorts = list(cohorts)
-    groups = dict(
-        session.execute(
-            sa.select(Registration.cohort_id, sa.func.count(Registration.id))
-            .where(Registration.cohort_id.in_([c.id for c in cohorts]), Registration.status.in_(TAKING_PART))
-            .group_by(Registration.cohort_id)
-        ).all()
+        .where(Cohort.course_id == course.id, Cohort.status.in_(visible))
+        .options(so.selectinload(Cohort.sessions))
+        .order_by(Cohort.registration_deadline_at)
     )
-    rows = [
-        DashboardRow(c, groups.get(c.id, 0), next((s for s in c.sessions if s.starts_at > at), None)) for c in cohorts
-    ]
-    far = datetime.max.replace(tzinfo=at.tzinfo)
-    return sorted(rows, key=lambda r: (r.next_session is None, r.next_session.starts_at if r.next_session else far))
+    now = now_utc()
+    return [c for c in cohorts if c.sessions and c.sessions[-1].ends_at > now]
+
+
+def apply_registration_deadline(session: so.Session, cohort: Cohort) -> bool:
+    """Safe on every page view: when the cohort still takes registrations after its deadline, announce it
+    (registration closes it in this transaction). True when it did (there is something to commit)."""
+    if cohort.status == CohortStatus.OPEN and now_utc() >= cohort.registration_deadline_at:
+        events.registration_deadline_passed.send(cohort, session=session)
+        return True
+    return False
+
+
+def _trains_any(user: User, session: so.Session) -> bool:
+    return (
+        session.scalar(
+            sa.select(sa.literal(1)).select_from(cohort_trainers).where(cohort_trainers.c.user_id == user.id).limit(1)
+        )
+        is not None
+    )
+
+
+# Accounts asks whether a person is staff (two-step sign-in may be required of staff): training one is enough.
+account_events.staff_role_asked.connect(_trains_any, weak=False)

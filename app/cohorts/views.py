@@ -1,27 +1,26 @@
 from datetime import datetime
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, flash, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.accounts.service import update_profile
 from app.cohorts import service
-from app.cohorts.calendar import VideoPage, cohort_calendar, personal_calendar
+from app.cohorts.calendar import calendar_domain, calendar_response, cohort_calendar
 from app.cohorts.forms import CohortForm
 from app.cohorts.models import Cohort, CohortStatus
 from app.courses.loader import SLUG_RE
 from app.courses.models import Course
+from app.courses.service import get_course_by_slug
 from app.extensions import db
-from app.learning.service import video_opens_minutes
 from app.lib.errors import DomainError, Forbidden
 from app.lib.forms import show_error
 from app.lib.page_cache import public_page
 from app.lib.time import all_timezones, is_valid_timezone, now_utc
 from app.lib.urls import external_url
-from app.registration.service import ensure_registration_closed
 
 bp = Blueprint("cohorts", __name__, template_folder="templates")
 
@@ -187,7 +186,7 @@ def _browser_zone_offer() -> str | None:
 def cohort_page(cohort_id: int):
     cohort = service.visible_cohort(db.session, current_user, cohort_id)
     editable = current_user.is_authenticated and service.can_edit(current_user, cohort)
-    ensure_registration_closed(db.session, cohort)
+    service.apply_registration_deadline(db.session, cohort)
     db.session.commit()
     zone, locale = _viewer_zone(), get_locale()
     response = make_response(
@@ -235,111 +234,13 @@ def calendar_feed(cohort_id: int):
     """Public: anyone may subscribe. No private data (no video link)."""
     cohort = service.visible_cohort(db.session, current_user, cohort_id)
     url = external_url("cohorts.cohort_page", cohort_id=cohort.id)
-    body = cohort_calendar(cohort, cohort_url=url, domain=_calendar_domain())
-    return _calendar_response(body, f"cohort-{cohort.id}.ics")
+    body = cohort_calendar(cohort, cohort_url=url, domain=calendar_domain())
+    return calendar_response(body, f"cohort-{cohort.id}.ics")
 
 
-def _calendar_domain() -> str:
-    # UIDs must not depend on the hostname a request used, or the same session would appear twice.
-    return urlsplit(current_app.config.get("BASE_URL") or "").hostname or "plenary"
-
-
-def _calendar_response(body: bytes, filename: str):
-    response = make_response(body)
-    response.headers["Content-Type"] = "text/calendar; charset=utf-8"
-    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
-
-
-@bp.get("/calendar")
-@login_required
-def my_calendar():
-    """The person's private feed address, to paste into a calendar app, and a reset button."""
-    token = service.feed_token(db.session, current_user)
-    entries = service.cohorts_taken_part_in(db.session, current_user)
-    feed_url = external_url("cohorts.private_feed", token=token) if token else None
-    return render_template("cohorts/my_calendar.html", feed_url=feed_url, entries=entries)
-
-
-@bp.post("/calendar/reset")
-@login_required
-def reset_calendar():
-    had_one = service.feed_token(db.session, current_user) is not None
-    service.reset_feed_token(db.session, current_user)
-    db.session.commit()
-    if had_one:
-        flash(
-            _("Your calendar address has changed. The old one no longer works: paste the new one in your calendar."),
-            "success",
-        )
-    else:
-        flash(_("Your private calendar address is ready: paste it in your calendar app."), "success")
-    return redirect(url_for("cohorts.my_calendar"))
-
-
-@bp.get("/calendar/<token>.ics")
-def private_feed(token: str):
-    """Private: the token stands for the person. Every session of every cohort they take part in; never the
-    video-call address (a feed is read at any time, and easily shared), only where and when it appears."""
-    user = service.user_for_feed_token(db.session, token)
-    body = personal_calendar(
-        service.cohorts_taken_part_in(db.session, user),
-        name="Plenary",
-        cohort_url=lambda c: external_url("cohorts.cohort_page", cohort_id=c.id),
-        domain=_calendar_domain(),
-        video_page=VideoPage(external_url("learning.home"), video_opens_minutes()),
-    )
-    response = _calendar_response(body, "plenary.ics")
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    return response
-
-
-@bp.get("/cohorts/<int:cohort_id>/fair-times")
-@login_required
-def fair_times(cohort_id: int):
-    """For trainers: which start time of day suits the most people, from the registered participants' zones or
-    from a list of zones pasted in (a GET form: it changes nothing)."""
-    cohort = service.visible_cohort(db.session, current_user, cohort_id)
-    if not service.can_edit(current_user, cohort):
-        raise Forbidden(_("Only this cohort's trainers and administrators can see this."))
-    pasted = request.args.get("zones", "")
-    error, unknown = None, 0
-    try:
-        if pasted.strip():
-            zones = service.parse_zone_list(pasted)
-        else:
-            zones, unknown = service.participant_zones(db.session, cohort)
-    except DomainError as refused:
-        error, zones = refused.message, []
-    first = cohort.sessions[0] if cohort.sessions else None
-    options = []
-    if zones and first is not None:
-        options = service.fair_start_times(
-            zones,
-            host_timezone=cohort.host_timezone,
-            on=service.to_local(first.starts_at, cohort.host_timezone).date(),
-            minutes=first.plenary_minutes + first.breakout_minutes,
-        )
-    current = service.to_local(first.starts_at, cohort.host_timezone).strftime("%H:%M") if first else None
-    return render_template(
-        "cohorts/fair_times.html",
-        cohort=cohort,
-        options=options,
-        people=len(zones),
-        unknown=unknown,
-        pasted=pasted,
-        error=error,
-        current=current,
-    ), (400 if error else 200)
-
-
-@bp.get("/trainer")
-@login_required
-def dashboard():
-    """The cohorts the person trains: status, seats taken, groups, next session in their zone."""
-    return render_template(
-        "cohorts/dashboard.html",
-        rows=service.trainer_dashboard(db.session, current_user),
-        courses=service.schedulable_courses(db.session, current_user),
-    )
+@bp.get("/courses/<slug>")
+@public_page
+def course_page(slug: str):
+    """A course and the cohorts people can still look forward to (here, not in courses: it shows both)."""
+    course = get_course_by_slug(db.session, slug)
+    return render_template("courses/course.html", course=course, cohorts=service.upcoming_cohorts(db.session, course))

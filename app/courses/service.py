@@ -7,11 +7,12 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from app.accounts import events as account_events
+from app.accounts.models import User
 from app.accounts.service import find_user_by_email
 from app.audit.service import record
-from app.cohorts.models import Cohort, CohortStatus
 from app.courses.loader import CourseData, Library
-from app.courses.models import Course, CourseSession, Reading
+from app.courses.models import Course, CourseSession, Reading, course_trainers
 from app.lib.errors import DomainError, NotFound
 from app.lib.markdown import render_document
 from app.lib.time import now_utc
@@ -194,19 +195,6 @@ def get_reading(session: so.Session, course: Course, reading_slug: str) -> Readi
     return reading
 
 
-def upcoming_cohorts(session: so.Session, course: Course) -> list[Cohort]:
-    """Cohorts of this course that people can still look forward to, soonest first."""
-    visible = (CohortStatus.OPEN, CohortStatus.CLOSED, CohortStatus.RUNNING)
-    cohorts = session.scalars(
-        sa.select(Cohort)
-        .where(Cohort.course_id == course.id, Cohort.status.in_(visible))
-        .options(so.selectinload(Cohort.sessions))
-        .order_by(Cohort.registration_deadline_at)
-    )
-    now = now_utc()
-    return [c for c in cohorts if c.sessions and c.sessions[-1].ends_at > now]
-
-
 def add_course_trainer(session: so.Session, course_slug: str, email: str):
     """Make the account with `email` a trainer of the course (idempotent). Raises DomainError for unknowns."""
     course = session.scalar(sa.select(Course).where(Course.slug == course_slug))
@@ -221,3 +209,16 @@ def add_course_trainer(session: so.Session, course_slug: str, email: str):
         record(session, None, "course.trainer_added", f"course {course.slug}", trainer=user.email)
     session.flush()
     return course, user
+
+
+def _trains_any(user: User, session: so.Session) -> bool:
+    return (
+        session.scalar(
+            sa.select(sa.literal(1)).select_from(course_trainers).where(course_trainers.c.user_id == user.id).limit(1)
+        )
+        is not None
+    )
+
+
+# Accounts asks whether a person is staff (two-step sign-in may be required of staff): training one is enough.
+account_events.staff_role_asked.connect(_trains_any, weak=False)

@@ -13,14 +13,6 @@ def catalogue():
     return render_template("courses/catalogue.html", courses=service.list_catalogue(db.session))
 
 
-@bp.get("/courses/<slug>")
-@public_page
-def course_page(slug: str):
-    course = service.get_course_by_slug(db.session, slug)
-    cohorts = service.upcoming_cohorts(db.session, course)
-    return render_template("courses/course.html", course=course, cohorts=cohorts)
-
-
 @bp.get("/courses/<slug>/readings/<reading_slug>")
 @public_page
 def reading_page(slug: str, reading_slug: str):

@@ -22,7 +22,8 @@ from app.groups.models import Group
 from app.learning import demo as learning_demo
 from app.lib.time import now_utc
 from app.notes import demo as notes_demo
-from app.registration.service import log_pre_meeting, register_group, review_evidence
+from app.registration.pre_meetings import log_pre_meeting
+from app.registration.service import register_group, review_evidence
 
 COMPLETED_LABEL = "Spring circle · completed"
 

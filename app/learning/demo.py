@@ -14,8 +14,8 @@ import sqlalchemy.orm as so
 from app.cohorts.models import Cohort
 from app.learning import service
 from app.learning.models import Commitment, ReadingProgress
-from app.learning.participants import cohort_participants
 from app.lib.time import now_utc
+from app.registration.participants import cohort_participants
 
 JORGE = "jorge.medina@members.example"
 

@@ -27,7 +27,11 @@ from app.courses.models import Course, CourseSession, Reading, session_readings
 from app.groups.models import Group, GroupMembership, MembershipRole, MembershipStatus
 from app.groups.service import is_coordinator
 from app.learning.models import Commitment, CommitmentStatus, ReadingProgress
-from app.learning.participants import (
+from app.lib.errors import DomainError, Forbidden, NotFound
+from app.lib.markdown import render_markdown
+from app.lib.time import now_utc
+from app.registration.models import Completion, Registration, RegistrationStatus, RosterEntry
+from app.registration.participants import (
     Participant,
     can_teach,
     confirmed_roster,
@@ -36,10 +40,6 @@ from app.learning.participants import (
     require_participant,
     require_trainer,
 )
-from app.lib.errors import DomainError, Forbidden, NotFound
-from app.lib.markdown import render_markdown
-from app.lib.time import now_utc
-from app.registration.models import Completion, Registration, RegistrationStatus, RosterEntry
 
 COMMENT_MAX_LENGTH = 500
 COMMITMENT_MAX_LENGTH = 1000

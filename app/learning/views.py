@@ -2,18 +2,20 @@
 
 from functools import lru_cache
 
-from flask import Blueprint, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import format_percent
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
-from app.cohorts.service import visible_cohort
+from app.cohorts.calendar import VideoPage, calendar_domain, calendar_response, personal_calendar
+from app.cohorts.service import feed_token, reset_feed_token, user_for_feed_token, visible_cohort
 from app.extensions import db
 from app.learning import service
 from app.learning.forms import CheckInForm, CommitmentForm, MarkReadForm, MarkUnreadForm
-from app.learning.participants import load_group, require_participant
 from app.lib.forms import NOT_SAVED, apply_form, run_and_report
+from app.lib.urls import external_url
+from app.registration.participants import cohorts_taken_part_in, load_group, require_participant
 
 bp = Blueprint("learning", __name__, template_folder="templates")
 
@@ -169,3 +171,50 @@ def group_commitments(cohort_id: int, group_id: int):
     group = load_group(db.session, group_id)
     summary = service.commitments_summary(db.session, current_user, cohort, group)
     return render_template("learning/commitments_summary.html", summary=summary)
+
+
+# The person's private calendar: every cohort they take part in --------------------------------------------------
+
+
+@bp.get("/calendar")
+@login_required
+def my_calendar():
+    """The person's private feed address, to paste into a calendar app, and a reset button."""
+    token = feed_token(db.session, current_user)
+    entries = cohorts_taken_part_in(db.session, current_user)
+    feed_url = external_url("learning.private_feed", token=token) if token else None
+    return render_template("learning/my_calendar.html", feed_url=feed_url, entries=entries)
+
+
+@bp.post("/calendar/reset")
+@login_required
+def reset_calendar():
+    had_one = feed_token(db.session, current_user) is not None
+    reset_feed_token(db.session, current_user)
+    db.session.commit()
+    if had_one:
+        flash(
+            _("Your calendar address has changed. The old one no longer works: paste the new one in your calendar."),
+            "success",
+        )
+    else:
+        flash(_("Your private calendar address is ready: paste it in your calendar app."), "success")
+    return redirect(url_for("learning.my_calendar"))
+
+
+@bp.get("/calendar/<token>.ics")
+def private_feed(token: str):
+    """Private: the token stands for the person. Every session of every cohort they take part in; never the
+    video-call address (a feed is read at any time, and easily shared), only where and when it appears."""
+    user = user_for_feed_token(db.session, token)
+    body = personal_calendar(
+        cohorts_taken_part_in(db.session, user),
+        name="Plenary",
+        cohort_url=lambda c: external_url("cohorts.cohort_page", cohort_id=c.id),
+        domain=calendar_domain(),
+        video_page=VideoPage(external_url("learning.home"), service.video_opens_minutes()),
+    )
+    response = calendar_response(body, "plenary.ics")
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from app.accounts.models import User
+from app.breakouts import events as room_events
 from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember
 from app.breakouts.service import (
     current_plan,
@@ -34,11 +35,11 @@ from app.cohorts.models import Cohort, CohortSession
 from app.cohorts.service import visible_cohort
 from app.courses.models import Course, CourseSession
 from app.groups.models import GroupMembership
-from app.learning.participants import can_teach, participation
 from app.lib.errors import DomainError, Forbidden, NotFound
 from app.lib.markdown import render_markdown
 from app.lib.time import now_utc
 from app.notes.models import BreakoutNote, NoteRevision, RoomRoles
+from app.registration.participants import can_teach, participation
 
 MAX_BODY_CHARS = 100_000
 
@@ -474,3 +475,9 @@ def board(
 def board_fingerprint(columns: list[BoardColumn]) -> str:
     """Changes whenever a column's shared text changes: the board's ETag."""
     return ".".join(f"{c.room.id}-{c.version}-{int(c.shared)}" for c in columns)
+
+
+# Breakouts ask before deleting rooms; a room with notes is kept (see app/breakouts/events.py).
+room_events.room_records.connect(
+    lambda _sender, room_id: sa.select(BreakoutNote.id).where(BreakoutNote.room_id == room_id).exists(), weak=False
+)

@@ -6,15 +6,19 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from app.cohorts.service import is_cohort_trainer, visible_cohort
+from app.cohorts import service as cohorts
+from app.cohorts.service import apply_registration_deadline, is_cohort_trainer, visible_cohort
 from app.extensions import action_limit, db, limiter
 from app.groups.service import get_group
-from app.lib.errors import DomainError, NotFound
+from app.lib.errors import DomainError, Forbidden, NotFound
 from app.lib.forms import ActionForm, run_and_report, show_error
+from app.lib.time import to_local
 from app.lib.urls import is_possible_id
-from app.registration import service
+from app.registration import board as trainer_board
+from app.registration import pre_meetings, prerequisites, seats, service
 from app.registration.forms import AttestationForm, PreMeetingForm, RegistrationForm, ReviewForm, RosterForm
 from app.registration.models import RegistrationStatus
+from app.registration.participants import participant_zones
 
 bp = Blueprint("registration", __name__, template_folder="templates")
 
@@ -28,7 +32,7 @@ def _member_choices(group) -> list[SelectChoice]:
 @login_required
 def new_registration(cohort_id: int):
     cohort = visible_cohort(db.session, current_user, cohort_id)
-    service.ensure_registration_closed(db.session, cohort)
+    apply_registration_deadline(db.session, cohort)
     db.session.commit()
     groups = service.coordinated_groups(db.session, current_user)
     group_id = request.args.get("group", type=int) or (groups[0].id if len(groups) == 1 else None)
@@ -58,7 +62,7 @@ def new_registration(cohort_id: int):
         groups=groups,
         group=group,
         form=form,
-        accepts_attestation=service.accepts_attestation(cohort.course),
+        accepts_attestation=prerequisites.accepts_attestation(cohort.course),
     ), status
 
 
@@ -70,16 +74,16 @@ def _render_registration(registration, *, pre_meeting_form=None, status=200):
     return render_template(
         "registration/detail.html",
         registration=registration,
-        checklist=service.checklist(db.session, registration),
+        checklist=prerequisites.checklist(db.session, registration),
         can_manage=service.can_manage(registration, current_user),
         is_trainer=is_cohort_trainer(registration.cohort, current_user),
         attestation_html=service.attestation_html(registration),
-        accepts_attestation=service.accepts_attestation(registration.cohort.course),
-        waitlist_place=service.waitlist_place(db.session, registration),
+        accepts_attestation=prerequisites.accepts_attestation(registration.cohort.course),
+        waitlist_place=seats.waitlist_place(db.session, registration),
         roster_form=roster_form,
         attestation_form=AttestationForm(formdata=None),
         review_form=ReviewForm(formdata=None),
-        pre_meeting_required=service.pre_meeting_required(registration.cohort),
+        pre_meeting_required=pre_meetings.pre_meeting_required(registration.cohort),
         pre_meeting_form=pre_meeting_form,
         action_form=ActionForm(),
     ), status
@@ -152,7 +156,7 @@ def log_pre_meeting(registration_id: int):
     form = PreMeetingForm()
     if form.validate_on_submit():
         try:
-            service.log_pre_meeting(
+            pre_meetings.log_pre_meeting(
                 db.session,
                 current_user,
                 registration,
@@ -194,30 +198,34 @@ def board(cohort_id: int):
     wanted = request.args.get("status") or None
     if wanted is not None and wanted not in {s.value for s in RegistrationStatus}:
         wanted = None
-    if service.ensure_registration_closed(db.session, cohort):
+    if apply_registration_deadline(db.session, cohort):
         db.session.commit()  # the deadline was just applied (only then: a commit expires what the page shows)
-    rows = service.registration_board(db.session, current_user, cohort, RegistrationStatus(wanted) if wanted else None)
+    rows = trainer_board.registration_board(
+        db.session, current_user, cohort, RegistrationStatus(wanted) if wanted else None
+    )
     return render_template(
         "registration/board.html",
         cohort=cohort,
         rows=rows,
         status=wanted,
         statuses=[s.value for s in RegistrationStatus],
-        pre_meeting_required=service.pre_meeting_required(cohort),
+        pre_meeting_required=pre_meetings.pre_meeting_required(cohort),
     )
 
 
 @bp.get("/reviews")
 @login_required
 def review_queue():
-    return render_template("registration/reviews.html", registrations=service.review_queue(db.session, current_user))
+    return render_template(
+        "registration/reviews.html", registrations=trainer_board.review_queue(db.session, current_user)
+    )
 
 
 @bp.get("/cohorts/<int:cohort_id>/roster.csv")
 @login_required
 def roster_csv(cohort_id: int):
     cohort = visible_cohort(db.session, current_user, cohort_id)
-    rows = service.roster_rows(db.session, current_user, cohort)
+    rows = trainer_board.roster_rows(db.session, current_user, cohort)
     db.session.commit()  # the export is in the audit log
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -232,3 +240,53 @@ def roster_csv(cohort_id: int):
 def csv_safe(value: str) -> str:
     """Spreadsheets run cells that start with = + - @ as formulas: quote them so a name can never execute."""
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@bp.get("/cohorts/<int:cohort_id>/fair-times")
+@login_required
+def fair_times(cohort_id: int):
+    """For trainers: which start time of day suits the most people, from the registered participants' zones or
+    from a list of zones pasted in (a GET form: it changes nothing)."""
+    cohort = visible_cohort(db.session, current_user, cohort_id)
+    if not cohorts.can_edit(current_user, cohort):
+        raise Forbidden(_("Only this cohort's trainers and administrators can see this."))
+    pasted = request.args.get("zones", "")
+    error, unknown = None, 0
+    try:
+        if pasted.strip():
+            zones = cohorts.parse_zone_list(pasted)
+        else:
+            zones, unknown = participant_zones(db.session, cohort)
+    except DomainError as refused:
+        error, zones = refused.message, []
+    first = cohort.sessions[0] if cohort.sessions else None
+    options = []
+    if zones and first is not None:
+        options = cohorts.fair_start_times(
+            zones,
+            host_timezone=cohort.host_timezone,
+            on=to_local(first.starts_at, cohort.host_timezone).date(),
+            minutes=first.plenary_minutes + first.breakout_minutes,
+        )
+    current = to_local(first.starts_at, cohort.host_timezone).strftime("%H:%M") if first else None
+    return render_template(
+        "registration/fair_times.html",
+        cohort=cohort,
+        options=options,
+        people=len(zones),
+        unknown=unknown,
+        pasted=pasted,
+        error=error,
+        current=current,
+    ), (400 if error else 200)
+
+
+@bp.get("/trainer")
+@login_required
+def dashboard():
+    """The cohorts the person trains: status, seats taken, groups, next session in their zone."""
+    return render_template(
+        "registration/dashboard.html",
+        rows=trainer_board.trainer_dashboard(db.session, current_user),
+        courses=cohorts.schedulable_courses(db.session, current_user),
+    )

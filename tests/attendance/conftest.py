@@ -41,9 +41,10 @@ def advanced_cohort(make_cohort, make_user):
     """A cohort of power-and-participation (2 of 3 sessions, a pre-meeting required), all sessions over, with
     groups confirmed on attested experience; `pre_meetings` says which groups logged their pre-meeting."""
     from app.groups import service as groups
-    from app.learning.participants import cohort_participants
     from app.registration.models import RegistrationStatus
-    from app.registration.service import log_pre_meeting, register_group, review_evidence
+    from app.registration.participants import cohort_participants
+    from app.registration.pre_meetings import log_pre_meeting
+    from app.registration.service import register_group, review_evidence
 
     def make(group_sizes=(3, 3), pre_meetings=(True, False), days_ago: int = 30):
         trainer = make_user(name="Advanced Trainer")

@@ -507,7 +507,8 @@ def test_completion_status_says_how_many_sessions_were_attended(advanced_cohort)
 
 def test_completions_from_attendance_meet_the_advanced_courses_prerequisite(finished_cohort, make_cohort, make_user):
     from app.groups import service as groups
-    from app.registration.service import prerequisites_of, register_group
+    from app.registration.prerequisites import prerequisites_of
+    from app.registration.service import register_group
 
     core = finished_cohort((10,))
     everyone = ids(core.participants)
@@ -538,7 +539,8 @@ def test_completions_from_attendance_meet_the_advanced_courses_prerequisite(fini
 
 
 def test_half_the_group_completing_is_enough_and_fewer_is_not(finished_cohort, make_cohort):
-    from app.registration.service import prerequisites_of, register_group
+    from app.registration.prerequisites import prerequisites_of
+    from app.registration.service import register_group
 
     core = finished_cohort((10,))
     people = [p.membership.id for p in core.participants]

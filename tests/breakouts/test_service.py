@@ -10,10 +10,10 @@ from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember, RoomStr
 from app.extensions import db
 from app.groups import service as groups
 from app.groups.models import MembershipStatus
-from app.learning.participants import cohort_participants
 from app.lib.errors import DomainError, Forbidden, NotFound
 from app.notes.models import BreakoutNote
 from app.registration.models import RegistrationStatus
+from app.registration.participants import cohort_participants
 from app.registration.service import update_roster
 
 MIX = RoomStrategy.MIX_ORGANIZATIONS

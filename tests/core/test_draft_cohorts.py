@@ -37,7 +37,7 @@ ROUTES = {
     ("GET", "cohorts.calendar_feed"): SHOWN,
     ("GET", "cohorts.cohort_page"): SHOWN,
     ("GET", "cohorts.edit_cohort"): SHOWN,
-    ("GET", "cohorts.fair_times"): SHOWN,
+    ("GET", "registration.fair_times"): SHOWN,
     ("GET", "learning.group_commitments"): SHOWN,
     ("GET", "learning.reading"): SHOWN,
     ("GET", "learning.reading_progress"): SHOWN,

@@ -29,7 +29,7 @@ from tests.core.roles import (  # noqa: E402
 
 EXPECTED = {
     "courses.catalogue": PUBLIC,
-    "courses.course_page": PUBLIC,
+    "cohorts.course_page": PUBLIC,
     "courses.reading_page": PUBLIC,
     "accounts.signup": ANONYMOUS_ONLY,
     "accounts.login": ANONYMOUS_ONLY,
@@ -62,10 +62,10 @@ EXPECTED = {
     "api.cohorts": PUBLIC,
     "api.cohort": PUBLIC,
     "api.openapi": PUBLIC,
-    "cohorts.dashboard": SIGNED_IN,
-    "cohorts.my_calendar": SIGNED_IN,
-    "cohorts.fair_times": COHORT_TRAINERS,
-    "cohorts.private_feed": {role: 404 for role in ROLES},  # a token nobody holds
+    "registration.dashboard": SIGNED_IN,
+    "learning.my_calendar": SIGNED_IN,
+    "registration.fair_times": COHORT_TRAINERS,
+    "learning.private_feed": {role: 404 for role in ROLES},  # a token nobody holds
     # The Transit registration: its group's members, the cohort's trainer and admins; never another group.
     "registration.registration_page": access(
         403, anonymous=LOGIN, participant=200, coordinator=200, trainer=200, admin=200
@@ -90,7 +90,7 @@ def url_arguments(endpoint: str) -> dict:
     by_endpoint = {
         "accounts.reset_password": {"token": make_reset_token(participant)},
         "groups.invitation": {"token": "not-a-real-invitation"},
-        "cohorts.private_feed": {"token": "not-a-real-feed-token"},
+        "learning.private_feed": {"token": "not-a-real-feed-token"},
         "accounts.undo_email_change": {"token": "not-a-real-token"},
         "accounts.confirm_signup": {"token": "not-a-real-token"},
         "accounts.confirm_email_change_page": {"token": "not-a-real-token"},

@@ -57,7 +57,7 @@ TABLE = {
     "breakouts.rename_room": ("login", 403, 403, 403, 403, 422, 403, 422),
     "cohorts.edit_cohort": ("login", 403, 403, 403, 403, 422, 403, 422),
     "cohorts.new_cohort": ("login", 200, 200, 200, 200, 200, 200, 200),  # shows the courses one may schedule
-    "cohorts.reset_calendar": ("login", 302, 302, 302, 302, 302, 302, 302),
+    "learning.reset_calendar": ("login", 302, 302, 302, 302, 302, 302, 302),
     "cohorts.use_browser_timezone": ("login", 302, 302, 302, 302, 302, 302, 302),
     "groups.add_roster_member": ("login", 422, 403, 422, 403, 403, 403, 422),  # Transit's members may add people
     "groups.invitation": (410, 410, 410, 410, 410, 410, 410, 410),

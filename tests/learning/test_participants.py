@@ -1,5 +1,5 @@
 from app.extensions import db
-from app.learning.participants import cohort_participants, participation
+from app.registration.participants import cohort_participants, participation
 
 
 def test_participants_are_the_confirmed_rosters_including_people_without_accounts(make_running_cohort, make_user):

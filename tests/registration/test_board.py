@@ -14,7 +14,7 @@ from app.audit.models import AuditEvent
 from app.extensions import db
 from app.groups import service as groups
 from app.groups.models import MembershipStatus
-from app.registration import service
+from app.registration import pre_meetings, service
 from app.registration.models import Completion, Registration
 from tests.registration.conftest import member_ids
 
@@ -96,7 +96,7 @@ def busy_cohort(make_group, make_cohort, make_user):
     experience, c2 = make_group(10, "Experience crew")
     by_experience = register(experience, c2, member_ids(experience), attestation="Ten years of organizing.")
     service.review_evidence(db.session, trainer, by_experience, approve=True)
-    service.log_pre_meeting(db.session, c2, by_experience, held_on=date(2024, 3, 5), attendance=8)
+    pre_meetings.log_pre_meeting(db.session, c2, by_experience, held_on=date(2024, 3, 5), attendance=8)
     db.session.commit()
 
     waiting, c3 = make_group(10, "Waiting crew")

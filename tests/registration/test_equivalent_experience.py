@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from app.courses.models import Course
 from app.extensions import db
 from app.lib.errors import DomainError
-from app.registration import service
+from app.registration import pre_meetings, prerequisites, service
 from app.registration.models import PrerequisiteEvidence, RegistrationStatus
 from tests.registration.conftest import member_ids
 
@@ -74,7 +74,7 @@ def test_approving_an_attestation_sent_before_the_course_stopped_accepting_them_
         service.review_evidence(db.session, trainer, registration, approve=True)
     db.session.rollback()
     assert registration.status == S.PENDING and registration.seats == 0
-    assert service.checklist(db.session, registration).prerequisites.state == "missing"
+    assert prerequisites.checklist(db.session, registration).prerequisites.state == "missing"
     service.review_evidence(db.session, trainer, registration, approve=False, reason="Completions only here.")
     db.session.commit()
     assert registration.status == S.DECLINED
@@ -87,9 +87,9 @@ def test_an_approved_attestation_does_not_count_where_the_course_accepts_none(co
     )
     service.review_evidence(db.session, cohort.trainers[0], registration, approve=True)
     db.session.commit()
-    assert service.prerequisites_of(db.session, registration).met
+    assert prerequisites.prerequisites_of(db.session, registration).met
     set_accepts(course, False)
-    assert not service.prerequisites_of(db.session, registration).met
+    assert not prerequisites.prerequisites_of(db.session, registration).met
 
 
 def test_the_pages_do_not_offer_the_field_and_a_forged_post_is_refused(strict, make_group, client, auth):
@@ -169,7 +169,7 @@ def test_text_longer_than_its_bound_is_refused_by_the_service_on_every_path(cour
         elif what == "decline reason":
             service.review_evidence(db.session, cohort.trainers[0], registration, approve=False, reason=too_long)
         else:
-            service.log_pre_meeting(
+            pre_meetings.log_pre_meeting(
                 db.session, coordinator, registration, held_on=date(2020, 1, 1), attendance=3, notes=too_long
             )
     db.session.rollback()

@@ -7,7 +7,7 @@ import pytest
 from app.extensions import db
 from app.lib.errors import DomainError, Forbidden
 from app.lib.time import now_utc
-from app.registration import service
+from app.registration import pre_meetings, service
 from app.registration.models import Completion
 from tests.conftest import outbox_messages
 from tests.registration.conftest import member_ids
@@ -38,7 +38,7 @@ def reminders():
 
 def test_coordinator_logs_the_pre_meeting(confirmed):
     registration, coordinator = confirmed
-    service.log_pre_meeting(
+    pre_meetings.log_pre_meeting(
         db.session, coordinator, registration, held_on=date.today(), attendance=9, notes="Good talk."
     )
     assert registration.pre_meeting.attendance == 9
@@ -47,22 +47,22 @@ def test_coordinator_logs_the_pre_meeting(confirmed):
 def test_pre_meeting_cannot_be_in_the_future_or_logged_by_others(confirmed, make_user):
     registration, coordinator = confirmed
     with pytest.raises(DomainError) as caught:
-        service.log_pre_meeting(
+        pre_meetings.log_pre_meeting(
             db.session, coordinator, registration, held_on=date.today() + timedelta(days=3), attendance=9
         )
     assert caught.value.field == "held_on"
     with pytest.raises(Forbidden):
-        service.log_pre_meeting(db.session, make_user(), registration, held_on=date.today(), attendance=9)
+        pre_meetings.log_pre_meeting(db.session, make_user(), registration, held_on=date.today(), attendance=9)
 
 
 def test_reminders_go_out_at_seven_and_two_days_and_never_twice(confirmed):
     registration, _coordinator = confirmed
     first = registration.cohort.first_session_at
-    assert service.send_pre_meeting_reminders(db.session, first - timedelta(days=8)) == 0
-    assert service.send_pre_meeting_reminders(db.session, first - timedelta(days=7)) == 1
-    assert service.send_pre_meeting_reminders(db.session, first - timedelta(days=6)) == 0
-    assert service.send_pre_meeting_reminders(db.session, first - timedelta(days=2)) == 1
-    assert service.send_pre_meeting_reminders(db.session, first - timedelta(days=1)) == 0
+    assert pre_meetings.send_pre_meeting_reminders(db.session, first - timedelta(days=8)) == 0
+    assert pre_meetings.send_pre_meeting_reminders(db.session, first - timedelta(days=7)) == 1
+    assert pre_meetings.send_pre_meeting_reminders(db.session, first - timedelta(days=6)) == 0
+    assert pre_meetings.send_pre_meeting_reminders(db.session, first - timedelta(days=2)) == 1
+    assert pre_meetings.send_pre_meeting_reminders(db.session, first - timedelta(days=1)) == 0
     db.session.commit()
     assert len(reminders()) == 2
 
@@ -70,15 +70,18 @@ def test_reminders_go_out_at_seven_and_two_days_and_never_twice(confirmed):
 def test_a_late_first_run_sends_one_reminder_not_two(confirmed):
     registration, _coordinator = confirmed
     first = registration.cohort.first_session_at
-    assert service.send_pre_meeting_reminders(db.session, first - timedelta(days=1)) == 1
-    assert service.send_pre_meeting_reminders(db.session, first - timedelta(hours=12)) == 0
+    assert pre_meetings.send_pre_meeting_reminders(db.session, first - timedelta(days=1)) == 1
+    assert pre_meetings.send_pre_meeting_reminders(db.session, first - timedelta(hours=12)) == 0
     assert len(reminders()) == 1
 
 
 def test_groups_that_logged_their_meeting_get_no_reminder(confirmed):
     registration, coordinator = confirmed
-    service.log_pre_meeting(db.session, coordinator, registration, held_on=date.today(), attendance=10)
-    assert service.send_pre_meeting_reminders(db.session, registration.cohort.first_session_at - timedelta(days=2)) == 0
+    pre_meetings.log_pre_meeting(db.session, coordinator, registration, held_on=date.today(), attendance=10)
+    assert (
+        pre_meetings.send_pre_meeting_reminders(db.session, registration.cohort.first_session_at - timedelta(days=2))
+        == 0
+    )
 
 
 def test_reminders_command_is_safe_to_repeat(runner, confirmed):
@@ -127,9 +130,9 @@ def test_incomplete_registrations_hear_about_the_deadline_once(make_group, make_
     service.register_group(db.session, c2, complete, cohort, member_ids(complete))
     db.session.commit()
     deadline = cohort.registration_deadline_at
-    assert service.send_deadline_reminders(db.session, deadline - timedelta(days=4)) == 0
-    assert service.send_deadline_reminders(db.session, deadline - timedelta(days=2)) == 1
-    assert service.send_deadline_reminders(db.session, deadline - timedelta(days=1)) == 0
+    assert pre_meetings.send_deadline_reminders(db.session, deadline - timedelta(days=4)) == 0
+    assert pre_meetings.send_deadline_reminders(db.session, deadline - timedelta(days=2)) == 1
+    assert pre_meetings.send_deadline_reminders(db.session, deadline - timedelta(days=1)) == 0
     db.session.commit()
     (message,) = [m for m in outbox_messages() if m.kind == "registration_deadline_reminder"]
     assert message.to_address == coordinator.email

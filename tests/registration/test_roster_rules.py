@@ -13,7 +13,7 @@ from app.courses.models import Course
 from app.extensions import db
 from app.groups import service as groups
 from app.lib.errors import DomainError
-from app.registration import service
+from app.registration import prerequisites, seats, service
 from app.registration.models import Completion, RegistrationStatus
 
 S = RegistrationStatus
@@ -153,7 +153,7 @@ def test_a_pending_roster_that_reaches_the_size_without_the_prerequisite_stays_p
     service.update_roster(db.session, coordinator, registration, not_done[:4])
     db.session.commit()
     assert registration.status == S.PENDING and registration.seats == 0
-    assert service.checklist(db.session, registration).prerequisites.state == "missing"
+    assert prerequisites.checklist(db.session, registration).prerequisites.state == "missing"
 
 
 def test_a_pending_roster_that_shrinks_below_the_size_is_not_confirmed_by_an_approval(cohort, make_mixed_group):
@@ -175,7 +175,7 @@ def test_a_pending_roster_that_meets_every_rule_but_does_not_fit_waits_for_seats
     service.update_roster(db.session, coordinator, registration, done + not_done[:1])
     db.session.commit()
     assert registration.status == S.WAITLISTED and registration.seats == 0 and cohort.seats_taken == 6
-    assert service.waitlist(db.session, cohort) == [registration]
+    assert seats.waitlist(db.session, cohort) == [registration]
 
 
 def test_a_pending_roster_larger_than_the_cohort_is_refused(pending, make_user):

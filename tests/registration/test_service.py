@@ -9,7 +9,7 @@ from app.cohorts.models import CohortStatus
 from app.extensions import db
 from app.lib.errors import DomainError, Forbidden
 from app.lib.time import now_utc
-from app.registration import service
+from app.registration import prerequisites, service
 from app.registration.models import Completion, RegistrationStatus
 from tests.conftest import outbox_messages
 from tests.registration.conftest import member_ids
@@ -53,7 +53,7 @@ def test_a_group_below_the_threshold_waits_and_sees_what_is_missing(make_group, 
     group, coordinator = make_group(2)
     registration = register(group, coordinator, core_cohort)
     assert registration.status == S.PENDING
-    checklist = service.checklist(db.session, registration)
+    checklist = prerequisites.checklist(db.session, registration)
     assert (checklist.members, checklist.threshold, checklist.threshold_met) == (2, 3, False)
     assert core_cohort.seats_taken == 0
 
@@ -163,8 +163,8 @@ def test_prerequisites_met_automatically_by_completions(make_group, advanced_coh
         db.session.add(Completion(user_id=membership.user_id, course_id=core.id))
     db.session.commit()
     registration = register(group, coordinator, cohort)
-    prerequisites = service.prerequisites_of(db.session, registration)
-    assert (prerequisites.state, prerequisites.completed, prerequisites.needed) == ("met", 5, 5)
+    standing = prerequisites.prerequisites_of(db.session, registration)
+    assert (standing.state, standing.completed, standing.needed) == ("met", 5, 5)
     assert registration.status == S.CONFIRMED
 
 
@@ -173,7 +173,7 @@ def test_attestation_waits_for_review_then_approval_confirms(make_group, advance
     group, coordinator = make_group(10)
     registration = register(group, coordinator, cohort, attestation="We ran a **tenants' campaign** for 3 years.")
     assert registration.status == S.PENDING
-    assert service.prerequisites_of(db.session, registration).state == "review"
+    assert prerequisites.prerequisites_of(db.session, registration).state == "review"
     with pytest.raises(Forbidden):
         service.review_evidence(db.session, coordinator, registration, approve=True)
     service.review_evidence(db.session, trainer, registration, approve=True)

@@ -19,7 +19,7 @@ from app.courses.models import Course
 from app.extensions import db
 from app.groups import service as groups
 from app.lib.errors import DomainError
-from app.registration import service
+from app.registration import seats, service
 from app.registration.models import Completion, Registration, RegistrationStatus
 from tests.registration.conftest import member_ids
 
@@ -65,8 +65,8 @@ def test_a_new_group_that_fits_the_free_seats_waits_behind_an_earlier_waitlisted
 
     assert late.status == S.WAITLISTED
     assert cohort.seats_taken == 7
-    assert service.waitlist(db.session, cohort) == [waiting, late]
-    assert (service.waitlist_place(db.session, waiting), service.waitlist_place(db.session, late)) == (1, 2)
+    assert seats.waitlist(db.session, cohort) == [waiting, late]
+    assert (seats.waitlist_place(db.session, waiting), seats.waitlist_place(db.session, late)) == (1, 2)
 
 
 def test_raising_the_capacity_promotes_the_waitlist_in_order(full_cohort, make_group):
@@ -114,6 +114,20 @@ def test_the_waitlist_policy_is_stated_on_the_cohort_and_registration_pages(full
 
 
 # The whole class: any sequence of the operations that take, free or add seats keeps the rules.
+
+def test_a_group_behind_one_that_does_not_fit_still_leaves_the_waitlist_when_it_falls_short(full_cohort, make_group):
+    """Found by the state machine below: the waitlist stopped at the first group that did not fit, so a group
+    behind it that lost members stayed on the waitlist below the threshold."""
+    cohort, _trainer, _big, _small, first_waiting = full_cohort
+    behind, coordinator = make_group(3, "Behind")
+    behind_registration = register(behind, coordinator, cohort)
+    assert behind_registration.status == S.WAITLISTED
+    leaver = next(m.user for m in behind.active_members if m.user_id != coordinator.id)
+    groups.leave_group(db.session, leaver, behind)
+    db.session.commit()
+    assert behind_registration.status == S.PENDING and behind_registration.waitlisted_at is None
+    assert first_waiting.status == S.WAITLISTED and seats.waitlist_place(db.session, first_waiting) == 1
+
 
 GROUPS = [
     (4, True),
@@ -251,12 +265,12 @@ def test_every_sequence_of_operations_keeps_the_waitlist_first_come_and_the_seat
         @invariant()
         def the_first_group_waiting_does_not_fit_and_no_ready_group_is_left_pending(self):
             registrations, _confirmed = self._state()
-            queue = service.waitlist(db.session, self.cohort)
+            queue = seats.waitlist(db.session, self.cohort)
             if queue:
                 assert len(queue[0].active_roster) > self.cohort.seats_left
             for registration in registrations:
                 if registration.status in (S.PENDING, S.WAITLISTED):
-                    assert (registration.status == S.WAITLISTED) == service._is_ready(db.session, registration)
+                    assert (registration.status == S.WAITLISTED) == seats.is_ready(db.session, registration)
 
     run_state_machine_as_test(
         Registrations,

@@ -19,7 +19,8 @@ from app.extensions import db
 from app.groups import service as groups
 from app.lib.time import now_utc
 from app.lib.urls import DEVELOPMENT_BASE_URL
-from app.registration import service as registration
+from app.registration import prerequisites as registration_prerequisites
+from app.registration import seats as registration_seats
 from tests.accounts.test_views import SIGNUP
 from tests.conftest import csrf_tokens, outbox_messages
 
@@ -108,12 +109,12 @@ def _send_every_kind_of_email(app, make_user, make_running_cohort) -> None:
             "promoted": {},
             "declined": {"reason": "Tell us more about the group's history."},
             "lapsed": {},
-            "deadline_reminder": {"checklist": registration.checklist(db.session, reg)},
+            "deadline_reminder": {"checklist": registration_prerequisites.checklist(db.session, reg)},
             "pre_meeting_reminder": {"days": 6},
         }
         # Every registration email goes through this one function, which builds the link.
         for template, extra in context.items():
-            registration._notify_coordinators(db.session, reg, template, f"Subject {template}", **extra)
+            registration_seats.notify_coordinators(db.session, reg, template, f"Subject {template}", **extra)
         db.session.commit()
 
         finished = make_running_cohort((3,), started_days_ago=30)
