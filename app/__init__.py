@@ -149,6 +149,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.health import bp as health_bp
     from app.learning.views import bp as learning_bp
     from app.notes.views import bp as notes_bp
+    from app.privacy.views import bp as privacy_bp
     from app.registration.views import bp as registration_bp
 
     app.register_blueprint(courses_bp)
@@ -159,6 +160,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(registration_bp)
     app.register_blueprint(health_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(privacy_bp)
     for learning_part in (learning_bp, breakouts_bp, notes_bp, attendance_bp):
         app.register_blueprint(learning_part)
 

@@ -1,15 +1,14 @@
 import time
 
-from flask import Blueprint, current_app, flash, jsonify, redirect, render_template, request, session, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from app.accounts import personal_data, service, two_factor
+from app.accounts import service, two_factor
 from app.accounts.forms import (
     ChangeEmailForm,
     ChangePasswordForm,
     CodeForm,
-    DeleteAccountForm,
     DisableTwoFactorForm,
     LoginForm,
     ProfileForm,
@@ -364,40 +363,3 @@ def confirm_undo_email_change(token: str):
         "success",
     )
     return redirect(url_for("accounts.login"))
-
-
-@bp.get("/account/data")
-@login_required
-def my_data():
-    return render_template("accounts/my_data.html", form=DeleteAccountForm())
-
-
-@bp.get("/account/data.json")
-@login_required
-def my_data_json():
-    data = personal_data.export_personal_data(db.session, current_user)
-    db.session.commit()
-    response = jsonify(data)
-    response.headers["Content-Disposition"] = 'attachment; filename="plenary-my-data.json"'
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-@bp.post("/account/delete")
-@login_required
-def delete_account():
-    form = DeleteAccountForm()
-    if form.validate_on_submit():
-        try:
-            personal_data.delete_account(
-                db.session, current_user._get_current_object(), form.password.data, form.confirmation.data
-            )
-        except DomainError as error:
-            db.session.rollback()
-            show_error(form, error)
-        else:
-            end_session(db.session)
-            db.session.commit()
-            flash(_("Your account is deleted. Thank you for organizing with us."), "success")
-            return redirect(url_for("courses.catalogue"))
-    return render_template("accounts/my_data.html", form=form), 422

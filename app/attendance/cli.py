@@ -1,6 +1,6 @@
 import click
 
-from app.attendance.service import run_completion
+from app.attendance.completion import run_completion
 from app.cohorts.models import Cohort
 from app.extensions import db
 from app.lib.errors import DomainError

@@ -10,14 +10,11 @@ from datetime import timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
+from app.attendance.completion import complete_cohort
+from app.attendance.imports import import_attendance
 from app.attendance.models import Attendance
-from app.attendance.service import (
-    complete_cohort,
-    import_attendance,
-    record_checklist,
-    record_roster_only,
-    started,
-)
+from app.attendance.records import started
+from app.attendance.service import record_checklist, record_roster_only
 from app.cohorts.models import Cohort, CohortSession, CohortStatus
 from app.registration.participants import Participant, cohort_participants
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from app.attendance import service
+from app.attendance import certificates, completion, imports, records, service
 from app.attendance.forms import ChecklistForm, CompleteForm, ImportForm, RosterOnlyForm
 from app.audit.service import record
 from app.cohorts.service import visible_cohort
@@ -51,12 +51,12 @@ def trainer_page(cohort_id: int):
     require_trainer(current_user, cohort)
     if request.method == "GET":
         return _render_trainer_page(cohort)
-    cohort_session = service.choose_session(cohort, _session_arg())
+    cohort_session = records.choose_session(cohort, _session_arg())
     if request.mimetype == "multipart/form-data":
         return _import(cohort, cohort_session)
     form = ChecklistForm()
     # Only the ids are checked here (the labels are the page's own), so read ids rather than participants.
-    form.present.choices = [SelectChoice(mid, str(mid)) for mid in service.participant_ids(db.session, cohort)]
+    form.present.choices = [SelectChoice(mid, str(mid)) for mid in records.participant_ids(db.session, cohort)]
     if form.validate_on_submit() and (
         apply_form(
             form,
@@ -72,9 +72,9 @@ def trainer_page(cohort_id: int):
 def _import(cohort, cohort_session):
     form = ImportForm()
     if form.validate_on_submit():
-        data = form.file.data.stream.read(service.MAX_IMPORT_BYTES + 1)
+        data = form.file.data.stream.read(imports.MAX_IMPORT_BYTES + 1)
         try:
-            report = service.import_attendance(
+            report = imports.import_attendance(
                 db.session, current_user, cohort, cohort_session, data, mark_missing_absent=bool(form.mark_absent.data)
             )
         except (Forbidden, NotFound):
@@ -96,7 +96,7 @@ def _import(cohort, cohort_session):
 def attendance_csv(cohort_id: int):
     """Every participant's attendance at every session, for the cohort's trainers and admins."""
     cohort = visible_cohort(db.session, current_user, cohort_id)
-    rows = service.attendance_rows(db.session, current_user, cohort)
+    rows = completion.attendance_rows(db.session, current_user, cohort)
     record(db.session, current_user, "export.attendance_csv", f"cohort {cohort.id}", rows=len(rows) - 1)
     db.session.commit()
     buffer = io.StringIO()
@@ -117,7 +117,7 @@ def complete(cohort_id: int):
     if not CompleteForm().validate_on_submit():
         return redirect(back)
     try:
-        report = service.complete_cohort(db.session, current_user, cohort)
+        report = completion.complete_cohort(db.session, current_user, cohort)
     except (Forbidden, NotFound):
         raise
     except DomainError as error:
@@ -174,5 +174,5 @@ def group_page(cohort_id: int, group_id: int):
 def certificate(cohort_id: int):
     """The signed-in person's own certificate: there is no user id in the URL, so nobody can open another's."""
     return render_template(
-        "attendance/certificate.html", certificate=service.certificate(db.session, current_user, cohort_id)
+        "attendance/certificate.html", certificate=certificates.certificate(db.session, current_user, cohort_id)
     )

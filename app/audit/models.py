@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 
-from app.accounts.models import User
 from app.extensions import db
 from app.lib.time import UTCDateTime, now_utc
+
+if TYPE_CHECKING:  # the log sits below accounts in the house: every domain, accounts too, records to it
+    from app.accounts.models import User
 
 
 class AuditEvent(db.Model):
@@ -26,4 +29,4 @@ class AuditEvent(db.Model):
     ip_address: so.Mapped[str | None] = so.mapped_column(sa.String(64))
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now_utc)
 
-    actor: so.Mapped[User | None] = so.relationship()
+    actor: so.Mapped[User | None] = so.relationship("User")

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.cohorts.models import Cohort
-from app.learning import service
+from app.learning import commitments, service
 from app.learning.models import Commitment, ReadingProgress
 from app.lib.time import now_utc
 from app.registration.participants import cohort_participants
@@ -72,7 +72,7 @@ def populate(session: so.Session, cohort: Cohort, report) -> None:
                 read = jorge or index % 7 != 6  # most are up to date with the past sessions' readings
             if read:
                 note = READING_NOTES.get(reading.slug) if (jorge or index % 4 == 0) else None
-                service.mark_read(session, user, cohort, reading, note)
+                readings.mark_read(session, user, cohort, reading, note)
                 marked += 1
     report.lines.append(f"marked {marked} readings read in {cohort.label!r}")
 
@@ -85,11 +85,13 @@ def populate(session: so.Session, cohort: Cohort, report) -> None:
                 continue
             jorge = user.email == JORGE
             text = FIRST_SESSION_COMMITMENTS[0 if jorge else index % len(FIRST_SESSION_COMMITMENTS)]
-            commitment = service.record_commitment(session, user, cohort, text, at=first.ends_at - timedelta(minutes=5))
+            commitment = commitments.record_commitment(
+                session, user, cohort, text, at=first.ends_at - timedelta(minutes=5)
+            )
             made += 1
             if check_in_at is not None and (index % 5 != 4 or jorge):
                 status, reflection = CHECK_INS[0] if jorge else CHECK_INS[checked % len(CHECK_INS)]
-                service.check_in(session, user, commitment.id, status, reflection, at=check_in_at)
+                commitments.check_in(session, user, commitment.id, status, reflection, at=check_in_at)
                 checked += 1
     if len(started) >= 2:
         second = started[1]
@@ -97,7 +99,7 @@ def populate(session: so.Session, cohort: Cohort, report) -> None:
             if index % 3 == 1 and user.email != JORGE:
                 continue
             text = SECOND_SESSION_COMMITMENTS[index % len(SECOND_SESSION_COMMITMENTS)]
-            service.record_commitment(session, user, cohort, text, at=second.ends_at - timedelta(minutes=5))
+            commitments.record_commitment(session, user, cohort, text, at=second.ends_at - timedelta(minutes=5))
             made += 1
     session.flush()
     report.lines.append(f"recorded {made} commitments in {cohort.label!r}, {checked} checked in on")

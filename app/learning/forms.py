@@ -3,8 +3,9 @@ from wtforms import RadioField, StringField, SubmitField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, Length, Optional
 
+from app.learning.commitments import COMMITMENT_MAX_LENGTH, REFLECTION_MAX_LENGTH
 from app.learning.models import CommitmentStatus
-from app.learning.service import COMMENT_MAX_LENGTH, COMMITMENT_MAX_LENGTH, REFLECTION_MAX_LENGTH
+from app.learning.readings import COMMENT_MAX_LENGTH
 from app.lib.forms import BaseForm
 
 

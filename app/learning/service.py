@@ -6,7 +6,9 @@ coordinators get counts for their group (no names, no texts) and trainers get no
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+import functools
+from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -22,31 +24,20 @@ from app.accounts.models import User
 from app.breakouts import service as breakouts
 from app.breakouts.models import BreakoutRoom, RoomMember
 from app.cohorts.models import Cohort, CohortSession, CohortStatus
-from app.cohorts.service import visible_cohort
 from app.courses.models import Course, CourseSession, Reading, session_readings
-from app.groups.models import Group, GroupMembership, MembershipRole, MembershipStatus
-from app.groups.service import is_coordinator
+from app.groups.models import Group, GroupMembership, MembershipRole
 from app.learning.models import Commitment, CommitmentStatus, ReadingProgress
-from app.lib.errors import DomainError, Forbidden, NotFound
 from app.lib.markdown import render_markdown
 from app.lib.time import now_utc
-from app.registration.models import Completion, Registration, RegistrationStatus, RosterEntry
+from app.registration import participants
+from app.registration.models import Completion, Registration, RosterEntry
 from app.registration.participants import (
     Participant,
-    can_teach,
-    confirmed_roster,
-    group_participants,
     participant_membership_ids,
-    require_participant,
-    require_trainer,
 )
 
-COMMENT_MAX_LENGTH = 500
-COMMITMENT_MAX_LENGTH = 1000
-REFLECTION_MAX_LENGTH = 300
 # A cohort stays on its participants' home page this long after its last session, so they can look back at it.
 SHOWN_AFTER_LAST_SESSION = timedelta(days=7)
-CHECK_IN_STATUSES = (CommitmentStatus.DONE, CommitmentStatus.IN_PROGRESS, CommitmentStatus.DROPPED)
 
 
 # Time in words -------------------------------------------------------------------------------------------------
@@ -127,7 +118,7 @@ class Home:
     certificates: list[Completion] = field(default_factory=list)  # completions earned in a cohort, newest first
 
 
-def _cohort_options():
+def cohort_page_options():
     """Everything of a cohort's course (every reading with its text): the trainers' reading statistics need it."""
     return (
         so.selectinload(Cohort.sessions)
@@ -141,39 +132,41 @@ def _cohort_options():
 _READING_LISTED = (Reading.id, Reading.course_id, Reading.slug, Reading.title, Reading.estimated_minutes,
                    Reading.is_pre_meeting)  # fmt: skip
 
+
 # The user's places in cohorts not finished, with what the home page shows of each: the registration, its group
-# and cohort, the course's title, and the cohort's sessions. Built once (the options are costly to assemble on every
-# request); the user's id is bound when it runs.
-_MY_ROSTER_ENTRIES = (
-    sa.select(RosterEntry)
-    .join(Registration, RosterEntry.registration_id == Registration.id)
-    .join(GroupMembership, RosterEntry.membership_id == GroupMembership.id)
-    .join(Cohort, Registration.cohort_id == Cohort.id)
-    .join(Group, Registration.group_id == Group.id)
-    .join(Course, Cohort.course_id == Course.id)
-    .where(
-        GroupMembership.user_id == sa.bindparam("user_id"),
-        GroupMembership.status == MembershipStatus.ACTIVE,
-        Registration.status == RegistrationStatus.CONFIRMED,
-        Cohort.status.not_in([CohortStatus.COMPLETED, CohortStatus.CANCELLED]),
-    )
-    .options(
-        so.contains_eager(RosterEntry.membership),
-        so.contains_eager(RosterEntry.registration).options(
-            so.contains_eager(Registration.group),
-            so.contains_eager(Registration.cohort).options(
-                so.contains_eager(Cohort.course).load_only(Course.id, Course.slug, Course.title),
-                so.selectinload(Cohort.sessions),
+# and cohort, the course's title, and the cohort's sessions. Built once per participation rule (the options are
+# costly to assemble on every request); the user's id is bound when it runs.
+@functools.cache
+def _home_places_query(*rule: Callable[[], sa.ColumnElement[bool]]) -> sa.Select:
+    return (
+        participants.roster(RosterEntry)
+        .join(Cohort, Registration.cohort_id == Cohort.id)
+        .join(Group, Registration.group_id == Group.id)
+        .join(Course, Cohort.course_id == Course.id)
+        .where(
+            GroupMembership.user_id == sa.bindparam("user_id"),
+            participants.takes_part(),
+            Cohort.status.not_in([CohortStatus.COMPLETED, CohortStatus.CANCELLED]),
+        )
+        .options(
+            so.contains_eager(RosterEntry.membership),
+            so.contains_eager(RosterEntry.registration).options(
+                so.contains_eager(Registration.group),
+                so.contains_eager(Registration.cohort).options(
+                    so.contains_eager(Cohort.course).load_only(Course.id, Course.slug, Course.title),
+                    so.selectinload(Cohort.sessions),
+                ),
             ),
-        ),
+        )
+        .order_by(Registration.cohort_id, RosterEntry.id)
     )
-    .order_by(Registration.cohort_id, RosterEntry.id)
-)
 
 
 def _my_roster_entries(session: so.Session, user: User) -> list[RosterEntry]:
     """One query for the places and one for their cohorts' sessions, whatever the cohorts' sizes."""
-    return list(session.scalars(_MY_ROSTER_ENTRIES, {"user_id": user.id}))
+    return list(
+        session.scalars(_home_places_query(participants.takes_part, participants.on_roster), {"user_id": user.id})
+    )
 
 
 def _readings_due_now(
@@ -379,363 +372,3 @@ def participant_home(session: so.Session, user: User, at: datetime | None = None
     far_future = at + timedelta(days=100_000)
     homes.sort(key=lambda h: (h.session.starts_at if h.session else far_future, h.cohort.id))
     return Home(homes, certificates)
-
-
-# Readings ------------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class ReadingPage:
-    cohort: Cohort
-    reading: Reading
-    is_participant: bool  # False for trainers and administrators who are not on a roster
-    progress: ReadingProgress | None
-    due_before: CohortSession | None
-    due_number: int
-    can_teach: bool
-
-
-def _load_cohort_with_course(session: so.Session, cohort_id: int) -> Cohort:
-    cohort = session.scalar(sa.select(Cohort).where(Cohort.id == cohort_id).options(*_cohort_options()))
-    if cohort is None:
-        raise NotFound(_("There is no such cohort."))
-    return cohort
-
-
-# The cohort with its sessions, its trainers (who may look) and its course's title and slug, none of the course's
-# readings. Built once: assembling the options costs more than running the query.
-_COHORT_FOR_READING = (
-    sa.select(Cohort)
-    .where(Cohort.id == sa.bindparam("cohort_id"))
-    .options(
-        so.joinedload(Cohort.course).load_only(Course.id, Course.slug, Course.title),
-        so.joinedload(Cohort.trainers).load_only(User.id, User.name),
-        so.selectinload(Cohort.sessions),
-    )
-)
-
-
-def _is_participant(session: so.Session, user: User, cohort: Cohort) -> bool:
-    """Whether a confirmed roster of the cohort names the user (participation's rule, as one yes/no query)."""
-    if not user.is_authenticated:
-        return False
-    query = confirmed_roster(RosterEntry.id, cohort_id=cohort.id).where(GroupMembership.user_id == user.id)
-    return session.scalar(query.limit(1)) is not None
-
-
-def _require_reader(session: so.Session, user: User, cohort: Cohort) -> bool:
-    """Participants read; trainers and administrators may look at what they read. True for participants."""
-    found = _is_participant(session, user, cohort)
-    if not found and not can_teach(user, cohort):
-        raise Forbidden(_("This page is for the cohort's participants and trainers."))
-    return found
-
-
-def cohort_reading(session: so.Session, cohort: Cohort, slug: str) -> Reading:
-    """A reading of the cohort's course; NotFound for any other slug (even a reading of another course)."""
-    reading = session.scalar(sa.select(Reading).where(Reading.course_id == cohort.course_id, Reading.slug == slug))
-    if reading is None:
-        raise NotFound(_("This course has no such reading."))
-    return reading
-
-
-def _due_before(session: so.Session, cohort: Cohort, reading: Reading) -> CohortSession | None:
-    """The first of the cohort's sessions the reading is due for (see readings_due), without loading the course's
-    readings: the pre-meeting reading is due for session 1, any other for the first session whose outline lists it."""
-    if not cohort.sessions:
-        return None
-    if reading.is_pre_meeting:
-        return cohort.sessions[0]
-    listed_in = set(
-        session.scalars(
-            sa.select(session_readings.c.course_session_id).where(session_readings.c.reading_id == reading.id)
-        )
-    )
-    return next((s for s in cohort.sessions if s.course_session_id in listed_in), None)
-
-
-def reading_page(session: so.Session, user: User, cohort_id: int, slug: str) -> ReadingPage:
-    """A reading as the cohort reads it: for its participants (with their progress) and its trainers."""
-    cohort = visible_cohort(session, user, cohort_id, _COHORT_FOR_READING)
-    is_participant = _require_reader(session, user, cohort)
-    reading = cohort_reading(session, cohort, slug)
-    progress = None
-    if is_participant:
-        progress = session.scalar(
-            sa.select(ReadingProgress).where(
-                ReadingProgress.user_id == user.id,
-                ReadingProgress.cohort_id == cohort.id,
-                ReadingProgress.reading_id == reading.id,
-            )
-        )
-    due_before = _due_before(session, cohort, reading)
-    return ReadingPage(
-        cohort=cohort,
-        reading=reading,
-        is_participant=is_participant,
-        progress=progress,
-        due_before=due_before,
-        due_number=cohort.sessions.index(due_before) + 1 if due_before is not None else 0,
-        can_teach=can_teach(user, cohort),
-    )
-
-
-def reading_progress(session: so.Session, user: User, cohort: Cohort) -> set[int]:
-    """The ids of the cohort's readings the user has marked read."""
-    if not user.is_authenticated:
-        return set()
-    return set(
-        session.scalars(
-            sa.select(ReadingProgress.reading_id).where(
-                ReadingProgress.user_id == user.id, ReadingProgress.cohort_id == cohort.id
-            )
-        )
-    )
-
-
-def _clean_comment(comment: str | None) -> str | None:
-    text = (comment or "").strip()
-    if len(text) > COMMENT_MAX_LENGTH:
-        raise DomainError(
-            _("Keep the note under %(n)s characters.", n=COMMENT_MAX_LENGTH),
-            field="comment",
-        )
-    return text or None
-
-
-def mark_read(
-    session: so.Session, user: User, cohort: Cohort, reading: Reading, comment: str | None = None
-) -> ReadingProgress:
-    """Record that a participant read a reading of their cohort, with an optional note for themselves.
-    Marking again replaces the note. Forbidden for anyone not on a confirmed roster of the cohort."""
-    require_participant(session, user, cohort)
-    if reading.course_id != cohort.course_id:
-        raise NotFound(_("This course has no such reading."))
-    comment = _clean_comment(comment)
-    query = sa.select(ReadingProgress).where(
-        ReadingProgress.user_id == user.id,
-        ReadingProgress.cohort_id == cohort.id,
-        ReadingProgress.reading_id == reading.id,
-    )
-    progress = session.scalar(query)
-    if progress is None:
-        try:
-            with session.begin_nested():
-                progress = ReadingProgress(user_id=user.id, cohort_id=cohort.id, reading_id=reading.id)
-                session.add(progress)
-        except sa.exc.IntegrityError:  # the same person marked it in another tab at the same moment
-            progress = session.scalar(query)
-    progress.comment = comment
-    session.flush()
-    return progress
-
-
-def mark_unread(session: so.Session, user: User, cohort: Cohort, reading: Reading) -> None:
-    """Take back 'read' (and the note that came with it). Nothing happens when it was not marked."""
-    require_participant(session, user, cohort)
-    session.execute(
-        sa.delete(ReadingProgress).where(
-            ReadingProgress.user_id == user.id,
-            ReadingProgress.cohort_id == cohort.id,
-            ReadingProgress.reading_id == reading.id,
-        )
-    )
-    session.flush()
-
-
-@dataclass
-class Share:
-    read: int
-    total: int
-
-    @property
-    def ratio(self) -> float:
-        return self.read / self.total if self.total else 0.0
-
-
-@dataclass
-class GroupProgress:
-    group: Group
-    participants: int
-    shares: list[Share]  # one per reading, in the order of CohortReadingStats.readings
-
-
-@dataclass
-class CohortReadingStats:
-    cohort: Cohort
-    readings: list[Reading]
-    participants: int  # with accounts (people on a roster by name alone cannot mark anything)
-    overall: list[Share]
-    groups: list[GroupProgress]
-
-
-def cohort_reading_stats(session: so.Session, trainer: User, cohort: Cohort) -> CohortReadingStats:
-    """Per reading, how many of the cohort's participants with accounts marked it read, overall and per group.
-    Trainers and administrators only (Forbidden otherwise); a constant number of queries."""
-    require_trainer(trainer, cohort)
-    cohort = _load_cohort_with_course(session, cohort.id)
-    readings = cohort.course.readings_in_order
-    # Plain (group, person) rows in registration order, and the groups' names: thousands of participants are read
-    # without making an object of each.
-    people = session.execute(
-        confirmed_roster(Registration.group_id, GroupMembership.user_id, cohort_id=cohort.id).order_by(
-            Registration.created_at, Registration.id, RosterEntry.id
-        )
-    ).all()
-    named = {
-        group.id: group
-        for group in session.scalars(
-            sa.select(Group)
-            .where(Group.id.in_({group_id for group_id, _user in people}))
-            .options(so.load_only(Group.name, Group.organization))
-        )
-    }
-    by_group: dict[int, tuple[Group, set[int]]] = {}
-    for group_id, user_id in people:
-        _group, users = by_group.setdefault(group_id, (named[group_id], set()))
-        if user_id is not None:
-            users.add(user_id)
-    everyone = set().union(*(users for _group, users in by_group.values())) if by_group else set()
-    readers: dict[int, set[int]] = defaultdict(set)
-    for user_id, reading_id in session.execute(
-        sa.select(ReadingProgress.user_id, ReadingProgress.reading_id).where(ReadingProgress.cohort_id == cohort.id)
-    ):
-        readers[reading_id].add(user_id)
-    groups = [
-        GroupProgress(group, len(users), [Share(len(readers[r.id] & users), len(users)) for r in readings])
-        for group, users in by_group.values()
-    ]
-    return CohortReadingStats(
-        cohort=cohort,
-        readings=readings,
-        participants=len(everyone),
-        overall=[Share(len(readers[r.id] & everyone), len(everyone)) for r in readings],
-        groups=groups,
-    )
-
-
-# Commitments ---------------------------------------------------------------------------------------------------
-
-
-def _clean_text(text: str | None, limit: int, field_name: str, *, required: bool) -> str:
-    text = (text or "").strip()
-    if required and not text:
-        raise DomainError(_("Write what you will do."), field=field_name)
-    if len(text) > limit:
-        raise DomainError(_("Keep it under %(n)s characters.", n=limit), field=field_name)
-    return text
-
-
-def record_commitment(
-    session: so.Session, user: User, cohort: Cohort, text: str, at: datetime | None = None
-) -> Commitment:
-    """Record what a participant will do before the next session, for the latest session that has started.
-    Forbidden for non-participants; refused before the first session starts and for empty or over-long text."""
-    at = at or now_utc()
-    require_participant(session, user, cohort)
-    text = _clean_text(text, COMMITMENT_MAX_LENGTH, "text", required=True)
-    latest = latest_started_session(cohort, at)
-    if latest is None:
-        raise DomainError(_("You can record commitments once the first session has started."), field="text")
-    commitment = Commitment(user_id=user.id, cohort_id=cohort.id, cohort_session=latest, text=text, created_at=at)
-    session.add(commitment)
-    session.flush()
-    return commitment
-
-
-def own_commitment(session: so.Session, user: User, commitment_id: int) -> Commitment:
-    """One of the user's own commitments: NotFound for an unknown id, Forbidden for anyone else's."""
-    commitment = session.get(Commitment, commitment_id)
-    if commitment is None:
-        raise NotFound(_("There is no such commitment."))
-    if not user.is_authenticated or commitment.user_id != user.id:
-        raise Forbidden(_("Only the person who made a commitment can check in on it."))
-    return commitment
-
-
-def check_in(
-    session: so.Session,
-    user: User,
-    commitment_id: int,
-    status: CommitmentStatus | str,
-    reflection: str | None = None,
-    at: datetime | None = None,
-) -> Commitment:
-    """The owner says how a commitment went: done, in progress or dropped, with a line of reflection.
-    Only the owner may (Forbidden for anyone else, administrators included); NotFound for an unknown id."""
-    commitment = own_commitment(session, user, commitment_id)
-    try:
-        status = CommitmentStatus(status)
-    except ValueError:
-        status = None
-    if status not in CHECK_IN_STATUSES:
-        raise DomainError(_("Choose done, in progress or dropped."), field="status")
-    commitment.status = status
-    commitment.reflection = _clean_text(reflection, REFLECTION_MAX_LENGTH, "reflection", required=False) or None
-    commitment.checked_in_at = at or now_utc()
-    session.flush()
-    return commitment
-
-
-def my_commitments(session: so.Session, user: User, cohort: Cohort) -> list[Commitment]:
-    """The user's own commitments in a cohort (nobody else's, ever)."""
-    if not user.is_authenticated:
-        return []
-    return list(
-        session.scalars(
-            sa.select(Commitment)
-            .where(Commitment.user_id == user.id, Commitment.cohort_id == cohort.id)
-            .order_by(Commitment.created_at, Commitment.id)
-        )
-    )
-
-
-@dataclass
-class SessionSummary:
-    session: CohortSession
-    number: int
-    people: int  # participants of the group with accounts
-    committed: int  # how many of them recorded at least one commitment for this session
-    by_status: dict[CommitmentStatus, int]
-
-    @property
-    def total(self) -> int:
-        return sum(self.by_status.values())
-
-
-@dataclass
-class CommitmentsSummary:
-    cohort: Cohort
-    group: Group
-    people: int
-    sessions: list[SessionSummary]
-
-
-def commitments_summary(session: so.Session, coordinator: User, cohort: Cohort, group: Group) -> CommitmentsSummary:
-    """For a group's coordinators (and administrators): per session, how many of the group's participants made
-    commitments and how many commitments stand at each status. Counts only: no texts, no names.
-    Forbidden for everyone else (trainers included); NotFound when the group is not confirmed in the cohort."""
-    if not coordinator.is_authenticated or not (coordinator.is_admin or is_coordinator(group, coordinator)):
-        raise Forbidden(_("Only the group's coordinators can see its commitments summary."))
-    user_ids = {p.membership.user_id for p in group_participants(session, cohort, group) if p.user is not None}
-    rows = session.execute(
-        sa.select(Commitment.cohort_session_id, Commitment.user_id, Commitment.status).where(
-            Commitment.cohort_id == cohort.id, Commitment.user_id.in_(user_ids)
-        )
-    ).all()
-    counts: dict[int, Counter] = defaultdict(Counter)
-    committed: dict[int, set[int]] = defaultdict(set)
-    for session_id, user_id, status in rows:
-        counts[session_id][CommitmentStatus(status)] += 1
-        committed[session_id].add(user_id)
-    sessions = [
-        SessionSummary(
-            session=s,
-            number=number,
-            people=len(user_ids),
-            committed=len(committed[s.id]),
-            by_status={status: counts[s.id][status] for status in CommitmentStatus},
-        )
-        for number, s in enumerate(cohort.sessions, start=1)
-    ]
-    return CommitmentsSummary(cohort=cohort, group=group, people=len(user_ids), sessions=sessions)

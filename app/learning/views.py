@@ -11,7 +11,7 @@ from werkzeug.routing import BuildError
 from app.cohorts.calendar import VideoPage, calendar_domain, calendar_response, personal_calendar
 from app.cohorts.service import feed_token, reset_feed_token, user_for_feed_token, visible_cohort
 from app.extensions import db
-from app.learning import service
+from app.learning import commitments, readings, service
 from app.learning.forms import CheckInForm, CommitmentForm, MarkReadForm, MarkUnreadForm
 from app.lib.forms import NOT_SAVED, apply_form, run_and_report
 from app.lib.urls import external_url
@@ -77,7 +77,7 @@ def record_commitment(cohort_id: int):
     if form.validate_on_submit() and (
         apply_form(
             form,
-            lambda: service.record_commitment(db.session, current_user, cohort, form.text.data),
+            lambda: commitments.record_commitment(db.session, current_user, cohort, form.text.data),
             _("Your commitment is saved. Your home page will ask how it went at the next session."),
         )
         is not NOT_SAVED
@@ -89,12 +89,14 @@ def record_commitment(cohort_id: int):
 @bp.post("/commitments/<int:commitment_id>/check-in")
 @login_required
 def check_in(commitment_id: int):
-    commitment = service.own_commitment(db.session, current_user, commitment_id)
+    commitment = commitments.own_commitment(db.session, current_user, commitment_id)
     form = CheckInForm(prefix=_check_in_prefix(commitment_id))
     if form.validate_on_submit() and (
         apply_form(
             form,
-            lambda: service.check_in(db.session, current_user, commitment.id, form.status.data, form.reflection.data),
+            lambda: commitments.check_in(
+                db.session, current_user, commitment.id, form.status.data, form.reflection.data
+            ),
             _("Thank you for checking in."),
         )
         is not NOT_SAVED
@@ -104,7 +106,7 @@ def check_in(commitment_id: int):
 
 
 def _render_reading(cohort_id: int, reading_slug: str, *, read_form=None, status=200):
-    page = service.reading_page(db.session, current_user, cohort_id, reading_slug)
+    page = readings.reading_page(db.session, current_user, cohort_id, reading_slug)
     if read_form is None:
         read_form = MarkReadForm(formdata=None, comment=page.progress.comment if page.progress else None)
     return render_template(
@@ -125,12 +127,12 @@ def reading(cohort_id: int, reading_slug: str):
 @login_required
 def mark_read(cohort_id: int, reading_slug: str):
     cohort = visible_cohort(db.session, current_user, cohort_id)
-    reading = service.cohort_reading(db.session, cohort, reading_slug)
+    reading = readings.cohort_reading(db.session, cohort, reading_slug)
     form = MarkReadForm()
     if form.validate_on_submit() and (
         apply_form(
             form,
-            lambda: service.mark_read(db.session, current_user, cohort, reading, form.comment.data),
+            lambda: readings.mark_read(db.session, current_user, cohort, reading, form.comment.data),
             _("Marked as read."),
         )
         is not NOT_SAVED
@@ -143,9 +145,9 @@ def mark_read(cohort_id: int, reading_slug: str):
 @login_required
 def mark_unread(cohort_id: int, reading_slug: str):
     cohort = visible_cohort(db.session, current_user, cohort_id)
-    reading = service.cohort_reading(db.session, cohort, reading_slug)
+    reading = readings.cohort_reading(db.session, cohort, reading_slug)
     if MarkUnreadForm(prefix="unread").validate_on_submit():
-        run_and_report(lambda: service.mark_unread(db.session, current_user, cohort, reading), _("Marked as unread."))
+        run_and_report(lambda: readings.mark_unread(db.session, current_user, cohort, reading), _("Marked as unread."))
     return redirect(url_for("learning.reading", cohort_id=cohort_id, reading_slug=reading_slug))
 
 
@@ -153,7 +155,7 @@ def mark_unread(cohort_id: int, reading_slug: str):
 @login_required
 def reading_progress(cohort_id: int):
     cohort = visible_cohort(db.session, current_user, cohort_id)
-    stats = service.cohort_reading_stats(db.session, current_user, cohort)
+    stats = readings.cohort_reading_stats(db.session, current_user, cohort)
     # Hundreds of cells: their words are translated once and each distinct ratio formatted once (Babel's lookups
     # dominated the page).
     return render_template(
@@ -169,7 +171,7 @@ def reading_progress(cohort_id: int):
 def group_commitments(cohort_id: int, group_id: int):
     cohort = visible_cohort(db.session, current_user, cohort_id)
     group = load_group(db.session, group_id)
-    summary = service.commitments_summary(db.session, current_user, cohort, group)
+    summary = commitments.commitments_summary(db.session, current_user, cohort, group)
     return render_template("learning/commitments_summary.html", summary=summary)
 
 

@@ -2,7 +2,7 @@
 
 import sqlalchemy as sa
 
-from app.attendance import service
+from app.attendance import records
 from app.attendance.models import Attendance, AttendanceSource
 from app.cohorts.models import Cohort, CohortStatus
 from app.demo.data import DEMO_PASSWORD, RUNNING_LABEL, load_demo
@@ -21,7 +21,7 @@ def test_demo_records_attendance_for_the_sessions_that_have_started(app, synced_
     db.session.commit()
     running = cohort_by_label(RUNNING_LABEL)
 
-    counts = service.attendance_for(db.session, running)
+    counts = records.attendance_for(db.session, running)
 
     assert [c.has_started for c in counts] == [True, True, False]
     for count in counts[:2]:

@@ -4,7 +4,8 @@ effect on other courses' prerequisites."""
 import pytest
 import sqlalchemy as sa
 
-from app.attendance import service
+from app.attendance import completion, imports, service
+from app.attendance import records as attendance_records
 from app.attendance.models import Attendance, AttendanceSource
 from app.cohorts.models import CohortStatus
 from app.extensions import db
@@ -161,7 +162,7 @@ def test_attendance_for_counts_present_and_recorded_per_session(make_running_coh
     a, b, c, _d = (p.membership.id for p in world.participants)
     record_all(world, {0: {a, b, c}, 1: {a}})
 
-    counts = service.attendance_for(db.session, world.cohort)
+    counts = attendance_records.attendance_for(db.session, world.cohort)
 
     assert [(s.present, s.recorded, s.participants) for s in counts] == [(3, 4, 4), (1, 4, 4), (0, 0, 4)]
     assert [s.has_started for s in counts] == [True, True, False]
@@ -197,7 +198,7 @@ def test_import_marks_matched_people_present_and_reports_unmatched_rows(make_run
         "Phone caller,,,,30,Yes",
     )
 
-    report = service.import_attendance(db.session, world.trainer, world.cohort, first, data)
+    report = imports.import_attendance(db.session, world.trainer, world.cohort, first, data)
     db.session.commit()
 
     saved = records(first)
@@ -224,7 +225,7 @@ def test_import_marks_people_missing_from_the_report_absent_when_asked(make_runn
     group = world.groups[0]
     service.record_roster_only(db.session, group.coordinator, world.cohort, group.group, first, {roster_only})
 
-    report = service.import_attendance(
+    report = imports.import_attendance(
         db.session,
         world.trainer,
         world.cohort,
@@ -255,7 +256,7 @@ def test_import_finds_the_email_column_by_its_heading(make_running_cohort, heade
     person = world.participants[1]
     text = delimiter.join(["Full Name", header, "Minutes"]) + "\n" + delimiter.join([person.name, person.email, "90"])
 
-    report = service.import_attendance(db.session, world.trainer, world.cohort, world.cohort.sessions[0], text.encode())
+    report = imports.import_attendance(db.session, world.trainer, world.cohort, world.cohort.sessions[0], text.encode())
 
     assert [p.membership.id for p in report.matched] == [person.membership.id]
     assert report.unmatched == []
@@ -265,7 +266,7 @@ def test_import_reads_first_and_last_name_columns_and_a_preamble(make_running_co
     world = make_running_cohort((3,), started_days_ago=1)
     text = "Attendance report\nMeeting: Session 1\n\nFirst Name;Last Name;Email\nAda;Lovelace;ada@nowhere.example\n"
 
-    report = service.import_attendance(db.session, world.trainer, world.cohort, world.cohort.sessions[0], text.encode())
+    report = imports.import_attendance(db.session, world.trainer, world.cohort, world.cohort.sessions[0], text.encode())
 
     assert [(r.line, r.name, r.email) for r in report.unmatched] == [(5, "Ada Lovelace", "ada@nowhere.example")]
 
@@ -275,7 +276,7 @@ def test_import_reads_a_utf16_export(make_running_cohort):
     person = world.participants[0]
     data = f"Name\tEmail\n{person.name}\t{person.email}\n".encode("utf-16")
 
-    report = service.import_attendance(db.session, world.trainer, world.cohort, world.cohort.sessions[0], data)
+    report = imports.import_attendance(db.session, world.trainer, world.cohort, world.cohort.sessions[0], data)
 
     assert [p.membership.id for p in report.matched] == [person.membership.id]
 
@@ -300,8 +301,8 @@ def test_import_refuses_files_it_cannot_read_and_records_nothing(make_running_co
     if data.startswith(b"Name,Email\n"):
         data = data.replace(b"Name,Email\n", f"Name,Email\nX,{world.participants[0].email}\n".encode(), 1)
 
-    with pytest.raises(service.ImportRefused, match=message) as refused:
-        service.import_attendance(db.session, world.trainer, world.cohort, first, data)
+    with pytest.raises(imports.ImportRefused, match=message) as refused:
+        imports.import_attendance(db.session, world.trainer, world.cohort, first, data)
 
     assert refused.value.status_code == status and refused.value.field == "file"
     db.session.rollback()
@@ -311,7 +312,7 @@ def test_import_refuses_files_it_cannot_read_and_records_nothing(make_running_co
 def test_only_trainers_import(make_running_cohort):
     world = make_running_cohort((3,), started_days_ago=1)
     with pytest.raises(Forbidden):
-        service.import_attendance(
+        imports.import_attendance(
             db.session, world.groups[0].coordinator, world.cohort, world.cohort.sessions[0], zoom_report()
         )
 
@@ -380,7 +381,7 @@ def test_completion_needs_every_session_when_the_course_says_all(finished_cohort
     a, b, c = (p.membership.id for p in world.participants)
     record_all(world, {0: {a, b, c}, 1: {a, b, c}, 2: {a, b}})
 
-    report = service.complete_cohort(db.session, world.trainer, world.cohort)
+    report = completion.complete_cohort(db.session, world.trainer, world.cohort)
     db.session.commit()
 
     assert ids(s.participant for s in report.completed) == {a, b}
@@ -399,7 +400,7 @@ def test_completion_counts_the_courses_minimum_and_the_groups_pre_meeting(advanc
     # 2 of 3 sessions are required: logged[0] and unlogged[0] attend two, logged[1] only one.
     record_all(world, {0: {logged[0], logged[1], unlogged[0]}, 2: {logged[0], unlogged[0]}})
 
-    report = service.complete_cohort(db.session, world.trainer, world.cohort)
+    report = completion.complete_cohort(db.session, world.trainer, world.cohort)
 
     assert [s.participant.membership.id for s in report.completed] == [logged[0]]
     reasons = {s.participant.membership.id: s.reason for s in report.not_qualified}
@@ -414,11 +415,11 @@ def test_completing_again_creates_nothing_new(finished_cohort):
     world = finished_cohort((3,))
     everyone = ids(world.participants)
     record_all(world, {0: everyone, 1: everyone, 2: everyone})
-    service.complete_cohort(db.session, world.trainer, world.cohort)
+    completion.complete_cohort(db.session, world.trainer, world.cohort)
     db.session.commit()
     made, sent = completions(), completion_emails()
 
-    again = service.complete_cohort(db.session, world.trainer, world.cohort)
+    again = completion.complete_cohort(db.session, world.trainer, world.cohort)
     db.session.commit()
 
     assert again.completed == [] and len(again.already) == 3
@@ -434,7 +435,7 @@ def test_completion_skips_people_who_already_hold_the_course(finished_cohort):
     everyone = ids(world.participants)
     record_all(world, {0: everyone, 1: everyone, 2: everyone})
 
-    report = service.complete_cohort(db.session, world.trainer, world.cohort)
+    report = completion.complete_cohort(db.session, world.trainer, world.cohort)
 
     assert [s.participant.user.id for s in report.already] == [world.participants[0].user.id]
     assert [s.participant.user.id for s in report.completed] == [p.user.id for p in world.participants[1:]]
@@ -446,7 +447,7 @@ def test_roster_only_people_who_qualify_get_no_completion(finished_cohort):
     everyone = ids(world.participants)
     record_all(world, {0: everyone, 1: everyone, 2: everyone})
 
-    report = service.complete_cohort(db.session, world.trainer, world.cohort)
+    report = completion.complete_cohort(db.session, world.trainer, world.cohort)
 
     assert [s.participant.user for s in report.without_account] == [None]
     assert len(completions()) == 3
@@ -457,7 +458,7 @@ def test_each_new_completion_is_emailed_a_link_to_the_certificate(finished_cohor
     everyone = ids(world.participants)
     record_all(world, {0: everyone, 1: everyone, 2: everyone})
 
-    service.complete_cohort(db.session, world.trainer, world.cohort)
+    completion.complete_cohort(db.session, world.trainer, world.cohort)
     db.session.commit()
 
     messages = completion_emails()
@@ -470,7 +471,7 @@ def test_completion_is_refused_before_the_last_session_starts(make_running_cohor
     world = make_running_cohort((3,), started_days_ago=8)
 
     with pytest.raises(DomainError, match="last session starts"):
-        service.complete_cohort(db.session, world.trainer, world.cohort)
+        completion.complete_cohort(db.session, world.trainer, world.cohort)
     assert world.cohort.status == CohortStatus.RUNNING and completions() == []
 
 
@@ -480,14 +481,14 @@ def test_a_cancelled_cohort_cannot_be_completed(finished_cohort):
     db.session.commit()
 
     with pytest.raises(DomainError, match="cancelled"):
-        service.complete_cohort(db.session, world.trainer, world.cohort)
+        completion.complete_cohort(db.session, world.trainer, world.cohort)
 
 
 def test_only_trainers_complete_a_cohort(finished_cohort, make_user):
     world = finished_cohort((3,))
     for outsider in (world.groups[0].coordinator, make_user()):
         with pytest.raises(Forbidden):
-            service.complete_cohort(db.session, outsider, world.cohort)
+            completion.complete_cohort(db.session, outsider, world.cohort)
     assert world.cohort.status == CohortStatus.RUNNING
 
 
@@ -496,7 +497,7 @@ def test_completion_status_says_how_many_sessions_were_attended(advanced_cohort)
     person = world.participants[0]
     record_all(world, {0: {person.membership.id}, 1: {person.membership.id}})
 
-    status = service.completion_status(db.session, world.cohort, person.membership)
+    status = completion.completion_status(db.session, world.cohort, person.membership)
 
     assert status.summary == "2 of 2 sessions attended"
     assert status.qualifies and status.reason == ""
@@ -513,7 +514,7 @@ def test_completions_from_attendance_meet_the_advanced_courses_prerequisite(fini
     core = finished_cohort((10,))
     everyone = ids(core.participants)
     record_all(core, {0: everyone, 1: everyone, 2: everyone})
-    service.complete_cohort(db.session, core.trainer, core.cohort)
+    completion.complete_cohort(db.session, core.trainer, core.cohort)
     db.session.commit()
 
     advanced = make_cohort("power-and-participation", label="Advanced, open", trainers=[core.trainer])
@@ -546,7 +547,7 @@ def test_half_the_group_completing_is_enough_and_fewer_is_not(finished_cohort, m
     people = [p.membership.id for p in core.participants]
     # Four attend everything: below half of ten, so the advanced course's prerequisite is not met.
     record_all(core, {0: set(people), 1: set(people), 2: set(people[:4])})
-    service.complete_cohort(db.session, core.trainer, core.cohort)
+    completion.complete_cohort(db.session, core.trainer, core.cohort)
     db.session.commit()
     advanced = make_cohort("power-and-participation", label="Advanced", trainers=[core.trainer])
     group = core.groups[0]

@@ -7,7 +7,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from app.attendance import service
+from app.attendance import completion, imports, service
 from app.attendance.models import Attendance, AttendanceSource
 from app.cohorts.models import CohortStatus
 from app.extensions import db
@@ -129,7 +129,7 @@ def test_the_checklist_shows_each_room_in_order_with_every_persons_tick_state_an
     first, second = world.cohort.sessions[:2]
     rooms_out_of_order(world, {"Room A": [p[5], p[0]], "Room B": [p[1], p[4]], "Room C": []})
     service.record_checklist(db.session, world.trainer, world.cohort, first, {p[0].membership.id, p[1].membership.id})
-    service.import_attendance(db.session, world.trainer, world.cohort, first, f"Email\n{p[5].email}\n".encode())
+    imports.import_attendance(db.session, world.trainer, world.cohort, first, f"Email\n{p[5].email}\n".encode())
     coordinator = world.groups[1].coordinator
     service.record_roster_only(
         db.session, coordinator, world.cohort, world.groups[1].group, first, {p[7].membership.id}
@@ -385,7 +385,7 @@ def completed_world(finished_cohort, **kwargs):
     for index, cohort_session in enumerate(world.cohort.sessions):
         present = everyone - ({world.participants[2].membership.id} if index == 0 else set())
         service.record_checklist(db.session, world.trainer, world.cohort, cohort_session, present)
-    service.complete_cohort(db.session, world.trainer, world.cohort)
+    completion.complete_cohort(db.session, world.trainer, world.cohort)
     db.session.commit()
     return world
 
@@ -517,7 +517,7 @@ def test_the_csv_lists_everyone_in_registration_order_with_every_sessions_state(
     p = world.participants  # per group: coordinator, members, one roster-only member
     first, second = world.cohort.sessions[:2]
     service.record_checklist(db.session, world.trainer, world.cohort, first, {x.membership.id for x in p[:4]})
-    service.import_attendance(db.session, world.trainer, world.cohort, second, f"Email\n{p[4].email}\n".encode())
+    imports.import_attendance(db.session, world.trainer, world.cohort, second, f"Email\n{p[4].email}\n".encode())
     service.record_roster_only(
         db.session, world.groups[1].coordinator, world.cohort, world.groups[1].group, second, {p[6].membership.id}
     )

@@ -11,6 +11,7 @@ from app.cohorts.models import Cohort
 from app.demo.data import DEMO_PASSWORD, RUNNING_LABEL, load_demo
 from app.extensions import db
 from app.lib.errors import DomainError
+from app.registration import board, participants
 from tests.conftest import counted_queries
 
 # Early October 2026: Los Angeles is UTC-7, Berlin UTC+2, Manila UTC+8 (no daylight-saving time).
@@ -68,7 +69,7 @@ def login(client, email):
 def test_trainer_sees_fair_times_for_registered_participants_or_pasted_zones(client, demo):
     login(client, "trainer@plenary.example")
     page = client.get(f"/cohorts/{demo.id}/fair-times").get_data(as_text=True)
-    zones, unknown = service.participant_zones(db.session, demo)
+    zones, unknown = participants.participant_zones(db.session, demo)
     assert len(zones) >= 10 and unknown >= 1  # the Transit group's roster includes people with no account
     assert f"Based on {len(zones)} people." in page and "<svg" in page
     assert page.count('<th scope="row">') == 48
@@ -102,7 +103,7 @@ def test_dashboard_lists_the_trainers_cohorts_with_groups_and_next_session(clien
     from app.accounts.models import User
 
     trainer = db.session.scalar(sa.select(User).where(User.email == "trainer@plenary.example"))
-    rows = service.trainer_dashboard(db.session, trainer)
+    rows = board.trainer_dashboard(db.session, trainer)
     trained = {c.id for c in db.session.scalars(sa.select(Cohort)) if trainer in c.trainers}
     assert {r.cohort.id for r in rows} == trained and len(trained) == 4  # all but the pilot, which Kwame trains
     row = next(r for r in rows if r.cohort.id == demo.id)
@@ -110,7 +111,7 @@ def test_dashboard_lists_the_trainers_cohorts_with_groups_and_next_session(clien
     starts = [r.next_session.starts_at for r in rows if r.next_session]  # the completed cohort has none
     assert starts == sorted(starts)
     # After the first session has begun, the next one is the second.
-    later = service.trainer_dashboard(db.session, trainer, at=demo.sessions[0].starts_at)
+    later = board.trainer_dashboard(db.session, trainer, at=demo.sessions[0].starts_at)
     assert next(r for r in later if r.cohort.id == demo.id).next_session.id == demo.sessions[1].id
     login(client, "trainer@plenary.example")
     page = client.get("/trainer").get_data(as_text=True)

@@ -37,8 +37,8 @@ EXPECTED = {
     "accounts.reset_password": PUBLIC,
     "accounts.profile": SIGNED_IN,
     "accounts.two_factor_page": SIGNED_IN,
-    "accounts.my_data": SIGNED_IN,
-    "accounts.my_data_json": SIGNED_IN,
+    "privacy.my_data": SIGNED_IN,
+    "privacy.my_data_json": SIGNED_IN,
     "accounts.login_code": {role: 302 for role in ROLES},  # without a password step first: back to the login page
     "accounts.undo_email_change": PUBLIC,  # a confirmation page; only its POST (with a valid token) changes anything
     "accounts.confirm_signup": {role: 400 for role in ROLES},  # a link nobody was sent

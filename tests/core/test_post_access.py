@@ -27,7 +27,7 @@ LAST = [
     "groups.remove_member",
     "groups.leave",
     "attendance.complete",
-    "accounts.delete_account",
+    "privacy.delete_account",
     "accounts.logout",
 ]
 
@@ -86,7 +86,7 @@ TABLE = {
     "groups.remove_member": ("login", 403, 403, 302, 403, 403, 403, 302),
     "groups.leave": ("login", 302, 302, 302, 302, 302, 302, 302),  # "you are not a member" for outsiders
     "attendance.complete": ("login", 403, 403, 403, 403, 302, 403, 302),
-    "accounts.delete_account": ("login", 422, 422, 422, 422, 422, 422, 422),
+    "privacy.delete_account": ("login", 422, 422, 422, 422, 422, 422, 422),
     "accounts.logout": (302, 302, 302, 302, 302, 302, 302, 302),
 }
 EXPECTED = {endpoint: dict(zip(ROLES, statuses, strict=True)) for endpoint, statuses in TABLE.items()}

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 
 from app.courses.models import Reading
 from app.extensions import db
-from app.learning import service
+from app.learning import commitments, readings, service
 from app.learning.models import Commitment, CommitmentStatus, ReadingProgress
 from app.lib.errors import DomainError, Forbidden, NotFound
 from app.lib.time import now_utc
@@ -137,7 +137,7 @@ def test_readings_due_are_the_sessions_readings_with_what_the_person_read(make_r
     world = make_running_cohort((3,), started_days_ago=3)
     member = world.groups[0].members[1]
     third = world.cohort.sessions[2]
-    service.mark_read(db.session, member, world.cohort, _reading("the-first-committee-meeting"))
+    readings.mark_read(db.session, member, world.cohort, _reading("the-first-committee-meeting"))
     db.session.commit()
     home = _home_of(member, at=third.starts_at - timedelta(hours=1))
     assert [(i.reading.slug, i.read) for i in home.readings] == [
@@ -185,26 +185,26 @@ def test_marking_read_twice_keeps_one_row_and_the_latest_note(make_running_cohor
     world = make_running_cohort((3,), started_days_ago=3)
     member = world.groups[0].members[1]
     reading = _reading("the-art-of-the-one-on-one")
-    service.mark_read(db.session, member, world.cohort, reading, "  first thought ")
-    service.mark_read(db.session, member, world.cohort, reading, "second thought")
+    readings.mark_read(db.session, member, world.cohort, reading, "  first thought ")
+    readings.mark_read(db.session, member, world.cohort, reading, "second thought")
     db.session.commit()
     rows = db.session.scalars(sa.select(ReadingProgress).where(ReadingProgress.user_id == member.id)).all()
     assert [r.comment for r in rows] == ["second thought"]
-    assert service.reading_progress(db.session, member, world.cohort) == {reading.id}
-    service.mark_unread(db.session, member, world.cohort, reading)
+    assert readings.reading_progress(db.session, member, world.cohort) == {reading.id}
+    readings.mark_unread(db.session, member, world.cohort, reading)
     db.session.commit()
-    assert service.reading_progress(db.session, member, world.cohort) == set()
+    assert readings.reading_progress(db.session, member, world.cohort) == set()
 
 
 def test_reading_notes_are_length_limited(make_running_cohort):
     world = make_running_cohort((3,), started_days_ago=3)
     with pytest.raises(DomainError) as refused:
-        service.mark_read(
+        readings.mark_read(
             db.session,
             world.groups[0].members[1],
             world.cohort,
             _reading("the-art-of-the-one-on-one"),
-            "x" * (service.COMMENT_MAX_LENGTH + 1),
+            "x" * (readings.COMMENT_MAX_LENGTH + 1),
         )
     assert refused.value.field == "comment"
 
@@ -214,7 +214,7 @@ def test_only_participants_mark_readings(make_running_cohort, make_user):
     reading = _reading("the-art-of-the-one-on-one")
     for outsider in (make_user(), world.trainer):
         with pytest.raises(Forbidden):
-            service.mark_read(db.session, outsider, world.cohort, reading)
+            readings.mark_read(db.session, outsider, world.cohort, reading)
 
 
 def test_a_reading_must_belong_to_the_cohorts_course(make_running_cohort):
@@ -222,21 +222,21 @@ def test_a_reading_must_belong_to_the_cohorts_course(make_running_cohort):
     member = world.groups[0].members[1]
     other_course = _reading("what-we-mean-by-power")
     with pytest.raises(NotFound):
-        service.cohort_reading(db.session, world.cohort, "what-we-mean-by-power")
+        readings.cohort_reading(db.session, world.cohort, "what-we-mean-by-power")
     with pytest.raises(NotFound):
-        service.mark_read(db.session, member, world.cohort, other_course)
+        readings.mark_read(db.session, member, world.cohort, other_course)
     with pytest.raises(NotFound):
-        service.reading_page(db.session, member, world.cohort.id, "what-we-mean-by-power")
+        readings.reading_page(db.session, member, world.cohort.id, "what-we-mean-by-power")
 
 
 def test_reading_page_is_for_participants_and_trainers(make_running_cohort, make_user):
     world = make_running_cohort((3,), started_days_ago=3)
-    page = service.reading_page(db.session, world.groups[0].members[1], world.cohort.id, "the-art-of-the-one-on-one")
+    page = readings.reading_page(db.session, world.groups[0].members[1], world.cohort.id, "the-art-of-the-one-on-one")
     assert page.is_participant and page.due_number == 2
-    teacher_page = service.reading_page(db.session, world.trainer, world.cohort.id, "the-art-of-the-one-on-one")
+    teacher_page = readings.reading_page(db.session, world.trainer, world.cohort.id, "the-art-of-the-one-on-one")
     assert not teacher_page.is_participant and teacher_page.can_teach
     with pytest.raises(Forbidden):
-        service.reading_page(db.session, make_user(), world.cohort.id, "the-art-of-the-one-on-one")
+        readings.reading_page(db.session, make_user(), world.cohort.id, "the-art-of-the-one-on-one")
 
 
 def test_reading_stats_count_participants_with_accounts_overall_and_per_group(make_running_cohort):
@@ -244,10 +244,10 @@ def test_reading_stats_count_participants_with_accounts_overall_and_per_group(ma
     first_group, second_group = world.groups
     stories = _reading("why-we-tell-our-stories")
     for member in [*first_group.members[:2], second_group.members[0]]:
-        service.mark_read(db.session, member, world.cohort, stories)
-    service.mark_read(db.session, first_group.members[0], world.cohort, _reading("the-art-of-the-one-on-one"))
+        readings.mark_read(db.session, member, world.cohort, stories)
+    readings.mark_read(db.session, first_group.members[0], world.cohort, _reading("the-art-of-the-one-on-one"))
     db.session.commit()
-    stats = service.cohort_reading_stats(db.session, world.trainer, world.cohort)
+    stats = readings.cohort_reading_stats(db.session, world.trainer, world.cohort)
     slugs = [r.slug for r in stats.readings]
     assert slugs[0] == "why-we-tell-our-stories"
     assert stats.participants == 5  # the roster-only people cannot mark readings and are not counted
@@ -261,7 +261,7 @@ def test_reading_stats_are_for_trainers_only(make_running_cohort):
     world = make_running_cohort((3,), started_days_ago=3)
     for person in (world.groups[0].members[1], world.groups[0].coordinator):
         with pytest.raises(Forbidden):
-            service.cohort_reading_stats(db.session, person, world.cohort)
+            readings.cohort_reading_stats(db.session, person, world.cohort)
 
 
 # Breakout room ------------------------------------------------------------------------------------------------
@@ -288,12 +288,12 @@ def test_home_without_rooms_says_nothing_is_assigned(make_running_cohort):
 def test_commitments_are_recorded_for_the_latest_started_session(make_running_cohort):
     world = make_running_cohort((3,), started_days_ago=3)
     member = world.groups[0].members[1]
-    commitment = service.record_commitment(db.session, member, world.cohort, "  Call **three** neighbours  ")
+    commitment = commitments.record_commitment(db.session, member, world.cohort, "  Call **three** neighbours  ")
     assert commitment.cohort_session_id == world.cohort.sessions[0].id
     assert commitment.text == "Call **three** neighbours" and commitment.status == CommitmentStatus.OPEN
     later = world.cohort.sessions[1].starts_at + timedelta(minutes=5)
     assert (
-        service.record_commitment(db.session, member, world.cohort, "Map the council", at=later).cohort_session_id
+        commitments.record_commitment(db.session, member, world.cohort, "Map the council", at=later).cohort_session_id
         == world.cohort.sessions[1].id
     )
 
@@ -302,15 +302,15 @@ def test_commitments_wait_for_the_first_session(make_running_cohort):
     world = make_running_cohort((3,), started_days_ago=3)
     before = world.cohort.sessions[0].starts_at - timedelta(minutes=1)
     with pytest.raises(DomainError) as refused:
-        service.record_commitment(db.session, world.groups[0].members[1], world.cohort, "Read ahead", at=before)
+        commitments.record_commitment(db.session, world.groups[0].members[1], world.cohort, "Read ahead", at=before)
     assert refused.value.field == "text"
 
 
-@pytest.mark.parametrize("text", ["", "   ", "x" * (service.COMMITMENT_MAX_LENGTH + 1)])
+@pytest.mark.parametrize("text", ["", "   ", "x" * (commitments.COMMITMENT_MAX_LENGTH + 1)])
 def test_commitments_must_be_written_and_short(make_running_cohort, text):
     world = make_running_cohort((3,), started_days_ago=3)
     with pytest.raises(DomainError) as refused:
-        service.record_commitment(db.session, world.groups[0].members[1], world.cohort, text)
+        commitments.record_commitment(db.session, world.groups[0].members[1], world.cohort, text)
     assert refused.value.field == "text"
 
 
@@ -318,26 +318,26 @@ def test_only_participants_record_commitments(make_running_cohort, make_user):
     world = make_running_cohort((3,), started_days_ago=3)
     for outsider in (make_user(), world.trainer):
         with pytest.raises(Forbidden):
-            service.record_commitment(db.session, outsider, world.cohort, "Watch")
+            commitments.record_commitment(db.session, outsider, world.cohort, "Watch")
 
 
 def test_home_lists_only_the_persons_own_commitments_rendered(make_running_cohort):
     world = make_running_cohort((3,), started_days_ago=3)
     owner, other = world.groups[0].members[1:3]
-    service.record_commitment(db.session, owner, world.cohort, "Call **three** neighbours <script>x()</script>")
+    commitments.record_commitment(db.session, owner, world.cohort, "Call **three** neighbours <script>x()</script>")
     db.session.commit()
     mine = _home_of(owner, at=now_utc()).commitments
     assert len(mine) == 1
     assert "<strong>three</strong>" in mine[0].html and "<script>" not in mine[0].html
     assert _home_of(other, at=now_utc()).commitments == []
-    assert service.my_commitments(db.session, other, world.cohort) == []
+    assert commitments.my_commitments(db.session, other, world.cohort) == []
 
 
 def test_commitments_from_an_earlier_session_are_due_for_check_in(make_running_cohort):
     world = make_running_cohort((3,), started_days_ago=3)
     member = world.groups[0].members[1]
     first, second = world.cohort.sessions[:2]
-    service.record_commitment(db.session, member, world.cohort, "Early", at=first.starts_at + timedelta(hours=1))
+    commitments.record_commitment(db.session, member, world.cohort, "Early", at=first.starts_at + timedelta(hours=1))
     db.session.commit()
     assert [i.due for i in _home_of(member, at=second.starts_at - timedelta(hours=1)).commitments] == [False]
     assert [i.due for i in _home_of(member, at=second.starts_at + timedelta(minutes=1)).commitments] == [True]
@@ -346,8 +346,8 @@ def test_commitments_from_an_earlier_session_are_due_for_check_in(make_running_c
 def test_the_owner_checks_in_and_the_commitment_leaves_the_open_list(make_running_cohort):
     world = make_running_cohort((3,), started_days_ago=3)
     member = world.groups[0].members[1]
-    commitment = service.record_commitment(db.session, member, world.cohort, "Call three neighbours")
-    service.check_in(db.session, member, commitment.id, "in_progress", "  Two of three so far ")
+    commitment = commitments.record_commitment(db.session, member, world.cohort, "Call three neighbours")
+    commitments.check_in(db.session, member, commitment.id, "in_progress", "  Two of three so far ")
     db.session.commit()
     assert commitment.status == CommitmentStatus.IN_PROGRESS
     assert commitment.reflection == "Two of three so far" and commitment.checked_in_at is not None
@@ -359,35 +359,35 @@ def test_the_owner_checks_in_and_the_commitment_leaves_the_open_list(make_runnin
 def test_check_in_needs_done_in_progress_or_dropped(make_running_cohort, status):
     world = make_running_cohort((3,), started_days_ago=3)
     member = world.groups[0].members[1]
-    commitment = service.record_commitment(db.session, member, world.cohort, "Call three neighbours")
+    commitment = commitments.record_commitment(db.session, member, world.cohort, "Call three neighbours")
     with pytest.raises(DomainError) as refused:
-        service.check_in(db.session, member, commitment.id, status)
+        commitments.check_in(db.session, member, commitment.id, status)
     assert refused.value.field == "status"
 
 
 def test_reflections_are_length_limited(make_running_cohort):
     world = make_running_cohort((3,), started_days_ago=3)
     member = world.groups[0].members[1]
-    commitment = service.record_commitment(db.session, member, world.cohort, "Call three neighbours")
+    commitment = commitments.record_commitment(db.session, member, world.cohort, "Call three neighbours")
     with pytest.raises(DomainError) as refused:
-        service.check_in(db.session, member, commitment.id, "done", "x" * (service.REFLECTION_MAX_LENGTH + 1))
+        commitments.check_in(db.session, member, commitment.id, "done", "x" * (commitments.REFLECTION_MAX_LENGTH + 1))
     assert refused.value.field == "reflection"
 
 
 def test_nobody_but_the_owner_checks_in(make_running_cohort, make_user):
     world = make_running_cohort((3,), started_days_ago=3)
     owner, other = world.groups[0].members[1:3]
-    commitment = service.record_commitment(db.session, owner, world.cohort, "Call three neighbours")
+    commitment = commitments.record_commitment(db.session, owner, world.cohort, "Call three neighbours")
     db.session.commit()
     admin = make_user(is_admin=True)
     for person in (other, world.groups[0].coordinator, world.trainer, admin):
         with pytest.raises(Forbidden):
-            service.check_in(db.session, person, commitment.id, "done")
+            commitments.check_in(db.session, person, commitment.id, "done")
         with pytest.raises(Forbidden):
-            service.own_commitment(db.session, person, commitment.id)
+            commitments.own_commitment(db.session, person, commitment.id)
     assert db.session.get(Commitment, commitment.id).status == CommitmentStatus.OPEN
     with pytest.raises(NotFound):
-        service.check_in(db.session, owner, commitment.id + 1000, "done")
+        commitments.check_in(db.session, owner, commitment.id + 1000, "done")
 
 
 def _summary_world(make_running_cohort):
@@ -396,14 +396,16 @@ def _summary_world(make_running_cohort):
     group = world.groups[0]
     after_first = first.starts_at + timedelta(hours=2)
     a, b, c = group.members[1:4]
-    one = service.record_commitment(db.session, a, world.cohort, "Secret plan A", at=after_first)
-    service.record_commitment(db.session, a, world.cohort, "Secret plan B", at=after_first)
-    two = service.record_commitment(db.session, b, world.cohort, "Secret plan C", at=after_first)
-    service.check_in(db.session, a, one.id, "done", "It worked")
-    service.check_in(db.session, b, two.id, "dropped")
-    service.record_commitment(db.session, c, world.cohort, "Secret plan D", at=second.starts_at + timedelta(hours=2))
+    one = commitments.record_commitment(db.session, a, world.cohort, "Secret plan A", at=after_first)
+    commitments.record_commitment(db.session, a, world.cohort, "Secret plan B", at=after_first)
+    two = commitments.record_commitment(db.session, b, world.cohort, "Secret plan C", at=after_first)
+    commitments.check_in(db.session, a, one.id, "done", "It worked")
+    commitments.check_in(db.session, b, two.id, "dropped")
+    commitments.record_commitment(
+        db.session, c, world.cohort, "Secret plan D", at=second.starts_at + timedelta(hours=2)
+    )
     # Another group's commitment never counts for this group.
-    service.record_commitment(db.session, world.groups[1].members[1], world.cohort, "Other", at=after_first)
+    commitments.record_commitment(db.session, world.groups[1].members[1], world.cohort, "Other", at=after_first)
     db.session.commit()
     return world
 
@@ -411,7 +413,7 @@ def _summary_world(make_running_cohort):
 def test_coordinators_see_counts_per_session_without_texts_or_names(make_running_cohort):
     world = _summary_world(make_running_cohort)
     group = world.groups[0]
-    summary = service.commitments_summary(db.session, group.coordinator, world.cohort, group.group)
+    summary = commitments.commitments_summary(db.session, group.coordinator, world.cohort, group.group)
     assert summary.people == 4
     first, second, third = summary.sessions
     assert (first.committed, first.total) == (2, 3)
@@ -431,9 +433,9 @@ def test_commitments_summary_is_for_the_groups_coordinators_and_admins(make_runn
     group = world.groups[0]
     for person in (group.members[1], world.trainer, world.groups[1].coordinator, make_user()):
         with pytest.raises(Forbidden):
-            service.commitments_summary(db.session, person, world.cohort, group.group)
+            commitments.commitments_summary(db.session, person, world.cohort, group.group)
     admin = make_user(is_admin=True)
-    assert service.commitments_summary(db.session, admin, world.cohort, group.group).sessions[0].total == 3
+    assert commitments.commitments_summary(db.session, admin, world.cohort, group.group).sessions[0].total == 3
 
 
 def test_commitments_summary_needs_the_group_in_the_cohort(make_running_cohort):
@@ -441,7 +443,7 @@ def test_commitments_summary_needs_the_group_in_the_cohort(make_running_cohort):
     elsewhere = make_running_cohort((3,), started_days_ago=3)
     group = elsewhere.groups[0]
     with pytest.raises(NotFound):
-        service.commitments_summary(db.session, group.coordinator, world.cohort, group.group)
+        commitments.commitments_summary(db.session, group.coordinator, world.cohort, group.group)
 
 
 # Query counts -------------------------------------------------------------------------------------------------
@@ -454,8 +456,8 @@ def test_home_loads_in_a_constant_number_of_queries(make_running_cohort, make_ro
         make_rooms(world, size=sizes[0])
         person = world.groups[0].members[1]
         for member in world.groups[0].members:
-            service.mark_read(db.session, member, world.cohort, _reading("the-art-of-the-one-on-one"))
-        service.record_commitment(db.session, person, world.cohort, "Call three neighbours")
+            readings.mark_read(db.session, member, world.cohort, _reading("the-art-of-the-one-on-one"))
+        commitments.record_commitment(db.session, person, world.cohort, "Call three neighbours")
         db.session.commit()
         db.session.expire_all()
         with count_queries() as counted:
@@ -472,11 +474,11 @@ def test_reading_stats_load_in_a_constant_number_of_queries(make_running_cohort,
         world = make_running_cohort(sizes, started_days_ago=3)
         for group in world.groups:
             for member in group.members[::2]:
-                service.mark_read(db.session, member, world.cohort, _reading("why-we-tell-our-stories"))
+                readings.mark_read(db.session, member, world.cohort, _reading("why-we-tell-our-stories"))
         db.session.commit()
         db.session.expire_all()
         with count_queries() as counted:
-            stats = service.cohort_reading_stats(db.session, world.trainer, world.cohort)
+            stats = readings.cohort_reading_stats(db.session, world.trainer, world.cohort)
             assert stats.overall[0].read == 10 * len(sizes)
         counts.append(counted.count)
     assert counts[0] == counts[1]
@@ -542,6 +544,6 @@ def test_home_and_reading_pages_agree_with_readings_due_for_every_session(make_r
         expected = [r.slug for r in service.readings_due(cohort, cohort_session)]
         assert [item.reading.slug for item in home.readings] == expected, cohort_session.title
     for reading in cohort.course.readings:
-        page = service.reading_page(db.session, member, cohort.id, reading.slug)
+        page = readings.reading_page(db.session, member, cohort.id, reading.slug)
         rule = next((s for s in cohort.sessions if reading in service.readings_due(cohort, s)), None)
         assert page.due_before == rule, reading.slug

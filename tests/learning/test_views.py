@@ -4,7 +4,7 @@ import sqlalchemy as sa
 
 from app.courses.models import Reading
 from app.extensions import db
-from app.learning import service
+from app.learning import commitments, readings
 from app.learning.models import Commitment, CommitmentStatus, ReadingProgress
 
 SECRET = "Visit the **depot** before dawn"
@@ -41,7 +41,7 @@ def test_home_shows_the_next_session_countdown_readings_and_room(client, auth, m
     world.cohort.video_url = "https://meet.example.org/circle"
     plan = make_rooms(world, size=4)
     member = world.groups[0].members[1]
-    service.mark_read(db.session, member, world.cohort, _reading("the-art-of-the-one-on-one"))
+    readings.mark_read(db.session, member, world.cohort, _reading("the-art-of-the-one-on-one"))
     db.session.commit()
     auth.login(member.email)
     html = _page(client, "/home")
@@ -141,9 +141,9 @@ def test_the_coordinator_summary_counts_without_names(client, auth, make_running
     world = make_running_cohort((3,), started_days_ago=3)
     group = world.groups[0]
     owner = group.members[1]
-    commitment = service.record_commitment(db.session, owner, world.cohort, SECRET)
-    service.check_in(db.session, owner, commitment.id, "done", "Went well")
-    service.record_commitment(db.session, group.members[2], world.cohort, "Another")
+    commitment = commitments.record_commitment(db.session, owner, world.cohort, SECRET)
+    commitments.check_in(db.session, owner, commitment.id, "done", "Went well")
+    commitments.record_commitment(db.session, group.members[2], world.cohort, "Another")
     db.session.commit()
     auth.login(group.coordinator.email)
     html = _page(client, f"/cohorts/{world.cohort.id}/groups/{group.group.id}/commitments")
@@ -166,7 +166,7 @@ def test_the_commitments_summary_is_closed_to_participants_and_trainers(client, 
 def test_the_owner_checks_in_from_the_home_page(client, auth, make_running_cohort):
     world = make_running_cohort((3,), started_days_ago=3)
     owner = world.groups[0].members[1]
-    commitment = service.record_commitment(db.session, owner, world.cohort, SECRET)
+    commitment = commitments.record_commitment(db.session, owner, world.cohort, SECRET)
     db.session.commit()
     auth.login(owner.email)
     prefix = f"checkin-{commitment.id}"
@@ -185,7 +185,7 @@ def test_the_owner_checks_in_from_the_home_page(client, auth, make_running_cohor
 def test_a_check_in_without_a_status_is_refused_on_the_page(client, auth, make_running_cohort):
     world = make_running_cohort((3,), started_days_ago=3)
     owner = world.groups[0].members[1]
-    commitment = service.record_commitment(db.session, owner, world.cohort, SECRET)
+    commitment = commitments.record_commitment(db.session, owner, world.cohort, SECRET)
     db.session.commit()
     auth.login(owner.email)
     prefix = f"checkin-{commitment.id}"
@@ -198,7 +198,7 @@ def test_a_check_in_without_a_status_is_refused_on_the_page(client, auth, make_r
 def test_nobody_else_can_check_in(client, auth, make_running_cohort):
     world = make_running_cohort((3,), started_days_ago=3)
     group = world.groups[0]
-    commitment = service.record_commitment(db.session, group.members[1], world.cohort, SECRET)
+    commitment = commitments.record_commitment(db.session, group.members[1], world.cohort, SECRET)
     db.session.commit()
     for person in (group.members[2], group.coordinator, world.trainer):
         auth.login(person.email)
@@ -294,7 +294,7 @@ def test_trainers_see_reading_progress_per_group(client, auth, make_running_coho
     world = make_running_cohort((4, 3), started_days_ago=3)
     stories = _reading("why-we-tell-our-stories")
     for member in world.groups[0].members[:1]:
-        service.mark_read(db.session, member, world.cohort, stories)
+        readings.mark_read(db.session, member, world.cohort, stories)
     db.session.commit()
     auth.login(world.trainer.email)
     html = _page(client, f"/cohorts/{world.cohort.id}/readings")
@@ -321,10 +321,10 @@ def _world_with_activity(make_running_cohort, make_rooms, sizes):
     make_rooms(world, size=sizes[0])
     for group in world.groups:
         for member in group.members:
-            service.mark_read(db.session, member, world.cohort, _reading("the-art-of-the-one-on-one"))
-            service.mark_read(db.session, member, world.cohort, _reading("why-we-tell-our-stories"))
+            readings.mark_read(db.session, member, world.cohort, _reading("the-art-of-the-one-on-one"))
+            readings.mark_read(db.session, member, world.cohort, _reading("why-we-tell-our-stories"))
         for member in group.members[1:]:
-            service.record_commitment(db.session, member, world.cohort, "Call three neighbours")
+            commitments.record_commitment(db.session, member, world.cohort, "Call three neighbours")
     db.session.commit()
     return world
 
@@ -359,8 +359,8 @@ def test_the_home_page_stays_light(client, auth, make_running_cohort, make_rooms
 
 
 def test_home_links_to_the_certificates_of_completed_cohorts(client, make_running_cohort):
+    from app.attendance.completion import run_completion
     from app.attendance.models import Attendance, AttendanceSource
-    from app.attendance.service import run_completion
 
     world = make_running_cohort((3,), started_days_ago=30)
     for cohort_session in world.cohort.sessions:

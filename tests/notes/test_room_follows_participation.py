@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from app.courses.models import Reading
 from app.extensions import db
 from app.groups import service as groups
-from app.learning.service import reading_page
+from app.learning.readings import reading_page
 from app.lib.errors import Forbidden
 from app.notes import service as notes
 from app.registration import service as registration_service

@@ -115,6 +115,7 @@ def test_the_waitlist_policy_is_stated_on_the_cohort_and_registration_pages(full
 
 # The whole class: any sequence of the operations that take, free or add seats keeps the rules.
 
+
 def test_a_group_behind_one_that_does_not_fit_still_leaves_the_waitlist_when_it_falls_short(full_cohort, make_group):
     """Found by the state machine below: the waitlist stopped at the first group that did not fit, so a group
     behind it that lost members stayed on the waitlist below the threshold."""

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import template_rendered
 
 from app.accounts.models import User
+from app.attendance import completion
 from app.attendance import service as attendance
 from app.extensions import db
 from app.groups import service as groups
@@ -121,7 +122,7 @@ def _send_every_kind_of_email(app, make_user, make_running_cohort) -> None:
         everyone = {p.membership.id for p in finished.participants}
         for cohort_session in finished.cohort.sessions:
             attendance.record_checklist(db.session, finished.trainer, finished.cohort, cohort_session, everyone)
-        attendance.complete_cohort(db.session, finished.trainer, finished.cohort, at=now_utc() + timedelta(hours=1))
+        completion.complete_cohort(db.session, finished.trainer, finished.cohort, at=now_utc() + timedelta(hours=1))
         db.session.commit()
 
     # Ana joins with her own account through an invitation sent to another address: the inviter is told.

@@ -291,7 +291,7 @@ def test_a_pasted_zone_list_of_the_largest_size_and_its_fair_times_are_quick(app
     ids=["quote-delimiter", "space-quote", "many rows", "quotes", "one long cell"],
 )
 def test_an_attendance_report_of_worst_case_content_is_read_quickly(app, body):
-    from app.attendance.service import MAX_IMPORT_BYTES, ImportRefused, parse_attendance_report
+    from app.attendance.imports import MAX_IMPORT_BYTES, ImportRefused, parse_attendance_report
 
     data = b"Name,Email\n" + (body * (MAX_IMPORT_BYTES // len(body)))[: MAX_IMPORT_BYTES - 20]
     start = time.perf_counter()

@@ -27,7 +27,8 @@ from app.lib.time import now_utc
 from app.notes.models import NoteRevision
 from app.notifications.models import OutboxMessage
 from app.registration.models import Completion, PreMeeting, Registration, RosterEntry
-from app.registration.service import HOLDING, member_left, registrations_for_group, withdraw
+from app.registration.participants import HOLDING
+from app.registration.service import member_left, registrations_for_group, withdraw
 
 
 def _plain(value: Any) -> Any:
