@@ -197,7 +197,7 @@ def make_cohort(app, synced_courses):
     from datetime import datetime, timedelta
 
     from app.cohorts.models import CohortStatus
-    from app.cohorts.service import SessionPlan, schedule_cohort
+    from app.cohorts.scheduling import SessionPlan, schedule_cohort
     from app.courses.models import Course
 
     def make(

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from flask.cli import AppGroup
 
 from app.cohorts.models import CohortStatus
-from app.cohorts.service import SessionPlan, find_trainers, schedule_cohort
+from app.cohorts.scheduling import SessionPlan, find_trainers, schedule_cohort
 from app.courses.models import Course
 from app.extensions import db
 from app.lib.errors import DomainError

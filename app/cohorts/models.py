@@ -83,7 +83,7 @@ class CohortSession(db.Model):
 
     What people record in a session (attendance, notes, room roles and rooms, commitments) refers to it with
     ON DELETE RESTRICT: the database refuses to delete a session that holds history; edits check it first and say
-    why (cohorts.service._match_sessions)."""
+    why (cohorts.scheduling.match_sessions)."""
 
     __tablename__ = "cohort_sessions"
 

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from app.accounts.service import update_profile
-from app.cohorts import service
+from app.cohorts import scheduling, service, times
 from app.cohorts.calendar import calendar_domain, calendar_response, cohort_calendar
 from app.cohorts.forms import CohortForm
 from app.cohorts.models import Cohort, CohortStatus
@@ -29,7 +29,7 @@ def _combine(date, time) -> datetime | None:
     return datetime.combine(date, time) if date and time else None
 
 
-def _plan_from(form: CohortForm) -> service.CohortPlan:
+def _plan_from(form: CohortForm) -> scheduling.CohortPlan:
     """The plan the form describes. The spare blank row (and a new row ticked for removal) is left out;
     `form.plan_rows[i]` is the form row of the plan's session i, so errors land on the right row."""
     sessions, form.plan_rows = [], []
@@ -37,7 +37,7 @@ def _plan_from(form: CohortForm) -> service.CohortPlan:
         if row.is_blank_new_row or (row.session_id.data is None and row.remove.data):
             continue
         sessions.append(
-            service.SessionPlan(
+            scheduling.SessionPlan(
                 _combine(row.date.data, row.start.data),
                 row.plenary_minutes.data or 0,
                 row.breakout_minutes.data or 0,
@@ -48,7 +48,7 @@ def _plan_from(form: CohortForm) -> service.CohortPlan:
         )
         form.plan_rows.append(index)
     emails = [line.strip() for line in (form.trainers.data or "").splitlines() if line.strip()]
-    return service.CohortPlan(
+    return scheduling.CohortPlan(
         label=form.label.data,
         host_timezone=form.host_timezone.data,
         sessions=sessions,
@@ -57,12 +57,12 @@ def _plan_from(form: CohortForm) -> service.CohortPlan:
         min_group_size=form.min_group_size.data,
         opens_local=_combine(form.opens_date.data, form.opens_time.data),
         status=CohortStatus(form.status.data),
-        trainers=service.find_trainers(db.session, emails),
+        trainers=scheduling.find_trainers(db.session, emails),
         video_url=form.video_url.data,
     )
 
 
-def _fill(form: CohortForm, plan: service.CohortPlan) -> None:
+def _fill(form: CohortForm, plan: scheduling.CohortPlan) -> None:
     form.label.data, form.host_timezone.data = plan.label, plan.host_timezone
     while len(form.sessions) < len(plan.sessions):
         form.sessions.append_entry()
@@ -115,16 +115,16 @@ def _cohort_form(course: Course, cohort: Cohort | None):
         if cohort is None:
             _prefill_from_outline(form, course)
         else:
-            _fill(form, service.plan_of(cohort))
+            _fill(form, scheduling.plan_of(cohort))
             form.sessions.append_entry()  # a spare blank row, to add a session without JavaScript
     if form.validate_on_submit():
         try:
             plan = _plan_from(form)
             if cohort is None:
-                saved = service.schedule_cohort(db.session, course=course, actor=current_user, **vars(plan))
+                saved = scheduling.schedule_cohort(db.session, course=course, actor=current_user, **vars(plan))
                 message = _("The cohort is scheduled.")
             else:
-                saved = service.update_cohort(db.session, current_user, cohort, plan)
+                saved = scheduling.update_cohort(db.session, current_user, cohort, plan)
                 message = _("The cohort is saved. Calendars update their existing entries.")
         except DomainError as error:
             db.session.rollback()
@@ -151,7 +151,7 @@ def new_cohort():
     )
     if course is None:
         return render_template(
-            "cohorts/pick_course.html", courses=service.schedulable_courses(db.session, current_user)
+            "cohorts/pick_course.html", courses=scheduling.schedulable_courses(db.session, current_user)
         )
     if not service.can_schedule(current_user, course):
         raise Forbidden(_("Only this course's trainers and administrators schedule its cohorts."))
@@ -198,9 +198,9 @@ def cohort_page(cohort_id: int):
             current_timezone=zone,  # the footer names the zone this page is shown in
             zones=all_timezones(),
             browser_zone=_browser_zone_offer(),
-            cities=service.starting_times(cohort),
-            notes=service.viewer_notes(cohort, zone, locale),
-            time_left=service.time_left(cohort.registration_deadline_at, locale),
+            cities=times.starting_times(cohort),
+            notes=times.viewer_notes(cohort, zone, locale),
+            time_left=times.time_left(cohort.registration_deadline_at, locale),
             seats_left=service.seats_left(cohort),
         )
     )

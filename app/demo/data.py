@@ -16,7 +16,7 @@ import sqlalchemy.orm as so
 from app.accounts.models import User
 from app.accounts.service import create_user, find_user_by_email
 from app.cohorts.models import Cohort, CohortStatus
-from app.cohorts.service import SessionPlan, schedule_cohort
+from app.cohorts.scheduling import SessionPlan, schedule_cohort
 from app.courses.models import Course
 from app.demo.learning import completed_core_cohort, running_cohort
 from app.groups.models import Group, GroupInvitation, GroupMembership, MembershipRole

@@ -16,7 +16,7 @@ from app.accounts.models import User
 from app.attendance import demo as attendance_demo
 from app.breakouts import demo as breakouts_demo
 from app.cohorts.models import Cohort, CohortStatus
-from app.cohorts.service import SessionPlan, schedule_cohort
+from app.cohorts.scheduling import SessionPlan, schedule_cohort
 from app.courses.models import Course
 from app.groups.models import Group
 from app.learning import demo as learning_demo

@@ -55,16 +55,16 @@ def populate(session: so.Session, cohort: Cohort, report) -> None:
     people = [(index, user) for index, user in enumerate(everyone) if user.id not in done]
     if not people or len(cohort.sessions) < 2:
         return
-    readings = cohort.course.readings_in_order
+    course_readings = cohort.course.readings_in_order
     at = now_utc()
     started = [s for s in cohort.sessions if s.starts_at <= at]
     upcoming = next((s for s in cohort.sessions if s.starts_at > at), None)
     due_next = {r.id for r in service.readings_due(cohort, upcoming)} if upcoming is not None else set()
-    due_positions = [position for position, reading in enumerate(readings) if reading.id in due_next]
+    due_positions = [position for position, reading in enumerate(course_readings) if reading.id in due_next]
     marked = 0
     for index, user in people:
         jorge = user.email == JORGE
-        for position, reading in enumerate(readings):
+        for position, reading in enumerate(course_readings):
             if reading.id in due_next:
                 # Readings for the next session: about half done; Jorge has read the first of them only.
                 read = position == due_positions[0] if jorge else (index + position) % 2 == 0

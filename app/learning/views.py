@@ -9,7 +9,8 @@ from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
 
 from app.cohorts.calendar import VideoPage, calendar_domain, calendar_response, personal_calendar
-from app.cohorts.service import feed_token, reset_feed_token, user_for_feed_token, visible_cohort
+from app.cohorts.feeds import feed_token, reset_feed_token, user_for_feed_token
+from app.cohorts.service import visible_cohort
 from app.extensions import db
 from app.learning import commitments, readings, service
 from app.learning.forms import CheckInForm, CommitmentForm, MarkReadForm, MarkUnreadForm

@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from app.cohorts import scheduling, times
 from app.cohorts import service as cohorts
 from app.cohorts.service import apply_registration_deadline, is_cohort_trainer, visible_cohort
 from app.extensions import action_limit, db, limiter
@@ -254,7 +255,7 @@ def fair_times(cohort_id: int):
     error, unknown = None, 0
     try:
         if pasted.strip():
-            zones = cohorts.parse_zone_list(pasted)
+            zones = times.parse_zone_list(pasted)
         else:
             zones, unknown = participant_zones(db.session, cohort)
     except DomainError as refused:
@@ -262,7 +263,7 @@ def fair_times(cohort_id: int):
     first = cohort.sessions[0] if cohort.sessions else None
     options = []
     if zones and first is not None:
-        options = cohorts.fair_start_times(
+        options = times.fair_start_times(
             zones,
             host_timezone=cohort.host_timezone,
             on=to_local(first.starts_at, cohort.host_timezone).date(),
@@ -288,5 +289,5 @@ def dashboard():
     return render_template(
         "registration/dashboard.html",
         rows=trainer_board.trainer_dashboard(db.session, current_user),
-        courses=cohorts.schedulable_courses(db.session, current_user),
+        courses=scheduling.schedulable_courses(db.session, current_user),
     )

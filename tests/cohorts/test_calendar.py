@@ -5,7 +5,7 @@ from datetime import datetime
 
 from icalendar import Calendar
 
-from app.cohorts import service
+from app.cohorts import feeds, scheduling
 from app.extensions import db
 
 
@@ -65,9 +65,9 @@ def test_public_feed_never_contains_the_video_link(client, make_cohort):
 def test_editing_a_session_keeps_its_uid_and_raises_its_sequence(client, make_cohort, make_user):
     cohort = make_cohort(first=datetime(2031, 3, 1, 15, 0))
     before = {str(e["uid"]): int(e["sequence"]) for e in events(feed(client, cohort))}
-    plan = service.plan_of(cohort)
+    plan = scheduling.plan_of(cohort)
     plan.sessions[2] = replace(plan.sessions[2], local_start=datetime(2031, 3, 15, 16, 0), plenary_minutes=60)
-    service.update_cohort(db.session, make_user(is_admin=True), cohort, plan)
+    scheduling.update_cohort(db.session, make_user(is_admin=True), cohort, plan)
     db.session.commit()
     after = {str(e["uid"]): int(e["sequence"]) for e in events(feed(client, cohort))}
     assert set(after) == set(before)
@@ -152,7 +152,7 @@ def test_resetting_the_private_feed_retires_the_old_address(client, auth, make_u
 
 
 def _feed_text(client, user) -> str:
-    token = service.reset_feed_token(db.session, user)
+    token = feeds.reset_feed_token(db.session, user)
     db.session.commit()
     response = client.get(f"/calendar/{token}.ics")
     assert response.status_code == 200

@@ -265,7 +265,7 @@ def test_deadline_is_shown_in_both_zones_with_the_time_left(client, make_cohort)
 def test_time_left_counts_down_and_says_when_it_has_passed():
     from datetime import UTC, datetime
 
-    from app.cohorts.service import time_left
+    from app.cohorts.times import time_left
 
     deadline = datetime(2031, 2, 20, 12, 0, tzinfo=UTC)
     assert time_left(deadline, at=datetime(2031, 2, 8, 12, 0, tzinfo=UTC)) == "Closes in 12 days."

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.audit.models import AuditEvent
-from app.cohorts import service
+from app.cohorts import scheduling
 from app.courses.models import Course
 from app.extensions import db
 from app.lib.errors import DomainError
@@ -86,14 +86,16 @@ def test_a_cohort_trainer_adds_people_who_already_train_and_the_audit_log_says_w
 
 def test_scheduling_a_cohort_cannot_make_a_stranger_its_trainer(people):
     course = people.cohort.course
-    plan = service.plan_of(people.cohort)
+    plan = scheduling.plan_of(people.cohort)
     with pytest.raises(DomainError) as refused:
-        service.schedule_cohort(
+        scheduling.schedule_cohort(
             db.session,
             course=course,
             label="New",
             host_timezone=plan.host_timezone,
-            sessions=[service.SessionPlan(s.local_start, s.plenary_minutes, s.breakout_minutes) for s in plan.sessions],
+            sessions=[
+                scheduling.SessionPlan(s.local_start, s.plenary_minutes, s.breakout_minutes) for s in plan.sessions
+            ],
             deadline_local=plan.deadline_local,
             capacity=plan.capacity,
             trainers=[people.course_trainer, people.stranger],
@@ -105,8 +107,8 @@ def test_scheduling_a_cohort_cannot_make_a_stranger_its_trainer(people):
 
 def test_the_cohort_s_own_trainers_stay_when_it_is_saved(people):
     """A trainer of the cohort only (added by the command line, which an operator runs) is kept on every save."""
-    plan = service.plan_of(people.cohort)
-    service.update_cohort(db.session, people.course_trainer, people.cohort, plan)
+    plan = scheduling.plan_of(people.cohort)
+    scheduling.update_cohort(db.session, people.course_trainer, people.cohort, plan)
     db.session.commit()
     assert [t.email for t in people.cohort.trainers] == [people.cohort_trainer.email]
     assert audit_events("cohort.trainer_added") == audit_events("cohort.trainer_removed") == []

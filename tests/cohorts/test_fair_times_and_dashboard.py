@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from app.cohorts import service
+from app.cohorts import service, times
 from app.cohorts.models import Cohort
 from app.demo.data import DEMO_PASSWORD, RUNNING_LABEL, load_demo
 from app.extensions import db
@@ -19,7 +19,7 @@ PEOPLE = ["America/Los_Angeles"] * 3 + ["Europe/Berlin"] * 2 + ["Asia/Manila"]
 
 
 def test_fair_start_times_count_who_has_the_whole_session_between_7_and_22():
-    options = service.fair_start_times(PEOPLE, host_timezone="UTC", on=date(2026, 10, 3), minutes=120)
+    options = times.fair_start_times(PEOPLE, host_timezone="UTC", on=date(2026, 10, 3), minutes=120)
     assert len(options) == 48 and all(o.total == 6 for o in options)
     # Los Angeles and Berlin both fit from 14:00 UTC (07:00 / 16:00) to 18:00 UTC (11:00 / 20:00, ends 22:00).
     best = [o.host_start.strftime("%H:%M") for o in options if o.fits == 5]
@@ -33,26 +33,26 @@ def test_fair_start_times_count_who_has_the_whole_session_between_7_and_22():
 
 def test_fair_start_times_follow_the_host_zones_clock_on_that_date():
     # New York on the day its clocks skip 02:00-03:00: those start times are left out, and 10:00 is UTC-4.
-    options = service.fair_start_times(
+    options = times.fair_start_times(
         ["Europe/London"], host_timezone="America/New_York", on=date(2027, 3, 14), minutes=60
     )
-    times = {o.host_start.strftime("%H:%M") for o in options}
-    assert len(options) == 46 and "02:00" not in times and "02:30" not in times
+    starts = {o.host_start.strftime("%H:%M") for o in options}
+    assert len(options) == 46 and "02:00" not in starts and "02:30" not in starts
     fits = {o.host_start.strftime("%H:%M"): o.fits for o in options}
     assert fits["17:00"] == 1 and fits["17:30"] == 0  # 21:00-22:00 in London (still GMT), then too late
 
 
 def test_pasted_zone_lists_take_head_counts_and_name_the_bad_line():
-    assert service.parse_zone_list("Asia/Manila 12\n\nEurope/Berlin\nAfrica/Lagos, 2\n") == (
+    assert times.parse_zone_list("Asia/Manila 12\n\nEurope/Berlin\nAfrica/Lagos, 2\n") == (
         ["Asia/Manila"] * 12 + ["Europe/Berlin"] + ["Africa/Lagos"] * 2
     )
     with pytest.raises(DomainError) as caught:
-        service.parse_zone_list("Asia/Manila\nAtlantis/Capital 3")
+        times.parse_zone_list("Asia/Manila\nAtlantis/Capital 3")
     assert caught.value.field == "zones" and "Line 2, “Atlantis/Capital 3”" in caught.value.message
     with pytest.raises(DomainError):
-        service.parse_zone_list("Asia/Manila lots")
+        times.parse_zone_list("Asia/Manila lots")
     with pytest.raises(DomainError):
-        service.parse_zone_list("  \n")
+        times.parse_zone_list("  \n")
 
 
 @pytest.fixture
@@ -82,8 +82,8 @@ def test_trainer_sees_fair_times_for_registered_participants_or_pasted_zones(cli
     # London host, 3 October-ish: whatever the date, the best row is the one that suits the most people.
     assert first_row in {
         o.host_start.strftime("%H:%M")
-        for o in service.fair_start_times(
-            service.parse_zone_list("America/Los_Angeles 3\nEurope/Berlin 2\nAsia/Manila"),
+        for o in times.fair_start_times(
+            times.parse_zone_list("America/Los_Angeles 3\nEurope/Berlin 2\nAsia/Manila"),
             host_timezone=demo.host_timezone,
             on=service.to_local(demo.sessions[0].starts_at, demo.host_timezone).date(),
             minutes=demo.sessions[0].plenary_minutes + demo.sessions[0].breakout_minutes,

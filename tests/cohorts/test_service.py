@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 import sqlalchemy as sa
 
-from app.cohorts import service
+from app.cohorts import scheduling
 from app.cohorts.models import CohortSession, CohortStatus
 from app.courses.models import Course
 from app.extensions import db
@@ -19,8 +19,8 @@ def course(synced_courses):
 
 
 def schedule(course, tz, starts, deadline=None, **kwargs):
-    plans = [service.SessionPlan(start, 60, 45) for start in starts]
-    return service.schedule_cohort(
+    plans = [scheduling.SessionPlan(start, 60, 45) for start in starts]
+    return scheduling.schedule_cohort(
         db.session,
         course=course,
         label="Test",
@@ -142,10 +142,10 @@ def test_editing_keeps_session_identities_and_bumps_the_sequence_of_changed_ones
     cohort = schedule(course, "UTC", starts, deadline=datetime(2036, 11, 1, 9))
     db.session.commit()
     ids = [s.id for s in cohort.sessions]
-    plan = service.plan_of(cohort)
+    plan = scheduling.plan_of(cohort)
     plan.sessions[1] = replace(plan.sessions[1], local_start=datetime(2036, 11, 14, 12))
     plan.status = CohortStatus.OPEN
-    service.update_cohort(db.session, admin, cohort, plan)
+    scheduling.update_cohort(db.session, admin, cohort, plan)
     db.session.commit()
     assert [s.id for s in cohort.sessions] == ids
     assert [s.sequence for s in cohort.sessions] == [0, 1, 0]
@@ -156,8 +156,8 @@ def test_capacity_cannot_drop_below_seats_taken(course, make_user):
     admin = make_user(is_admin=True)
     cohort = schedule(course, "UTC", [datetime(2026, 11, 7, 10)], deadline=datetime(2026, 11, 1, 9))
     cohort.seats_taken = 12
-    plan = service.plan_of(cohort)
+    plan = scheduling.plan_of(cohort)
     plan.capacity = 10
     with pytest.raises(DomainError) as caught:
-        service.update_cohort(db.session, admin, cohort, plan)
+        scheduling.update_cohort(db.session, admin, cohort, plan)
     assert caught.value.field == "capacity"

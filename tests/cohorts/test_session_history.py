@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 
 from app.attendance.models import Attendance, AttendanceSource
 from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember, RoomStrategy
-from app.cohorts import service
+from app.cohorts import scheduling, service, session_history
 from app.cohorts.models import CohortSession, CohortStatus
 from app.extensions import db
 from app.learning.models import Commitment
@@ -421,16 +421,16 @@ def test_the_spare_row_adds_a_session_and_leaves_the_others_as_they_were(trainer
 def test_every_table_that_refers_to_a_session_is_checked_and_named():
     """A table added later with a foreign key to cohort_sessions is counted before a removal (found from the
     metadata) and must be named to the trainer and covered by the digest above."""
-    referring = {table.name for table, _column in service._session_history_tables()}
-    assert referring == set(service.SESSION_HISTORY_LABELS)
+    referring = {table.name for table, _column in session_history._session_history_tables()}
+    assert referring == set(session_history.SESSION_HISTORY_LABELS)
     assert referring <= set(HISTORY_TABLES)
 
 
 def test_service_refuses_a_plan_that_leaves_a_session_out(world):
-    plan = service.plan_of(world.cohort)
+    plan = scheduling.plan_of(world.cohort)
     plan.sessions = plan.sessions[1:]
     with pytest.raises(service.DomainError) as refused:
-        service.update_cohort(db.session, world.trainer, world.cohort, plan)
+        scheduling.update_cohort(db.session, world.trainer, world.cohort, plan)
     assert refused.value.field == "sessions"
     db.session.rollback()
     assert set(sessions_of(world.cohort.id)) == set(world.session_ids)
@@ -442,7 +442,7 @@ def test_service_refuses_a_plan_that_leaves_a_session_out(world):
 def test_every_foreign_key_to_a_session_restricts_its_deletion(app):
     """No ON DELETE CASCADE from a session to what people recorded in it, in the models and in the database."""
     inspector = sa.inspect(db.engine)
-    for table, _column in service._session_history_tables():
+    for table, _column in session_history._session_history_tables():
         assert all(fk.ondelete == "RESTRICT" for fk in table.foreign_keys if fk.column.table.name == "cohort_sessions")
         reflected = [fk for fk in inspector.get_foreign_keys(table.name) if fk["referred_table"] == "cohort_sessions"]
         assert reflected and all(fk["options"].get("ondelete") == "RESTRICT" for fk in reflected), table.name

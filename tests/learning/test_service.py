@@ -506,12 +506,12 @@ def test_demo_gives_jorge_partial_progress_and_commitments_and_runs_once(make_ru
     statuses = set(db.session.scalars(sa.select(Commitment.status)))
     assert statuses == set(CommitmentStatus)  # some open, some done, in progress and dropped
     rows = db.session.scalar(sa.select(sa.func.count()).select_from(ReadingProgress))
-    commitments = db.session.scalar(sa.select(sa.func.count()).select_from(Commitment))
+    commitment_rows = db.session.scalar(sa.select(sa.func.count()).select_from(Commitment))
     assert len(report.lines) == 2
     demo.populate(db.session, world.cohort, report)
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ReadingProgress)) == rows
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(Commitment)) == commitments
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Commitment)) == commitment_rows
 
 
 def test_home_gives_the_rooms_meeting_link_when_configured(app, make_running_cohort, make_rooms):

@@ -116,7 +116,7 @@ def test_capacity_lowered_while_seats_are_taken_never_goes_below_the_seats_taken
 
     from flask import current_app
 
-    from app.cohorts import service as cohorts
+    from app.cohorts import scheduling
     from app.cohorts.models import Cohort
     from app.lib.errors import DomainError
     from app.registration import service
@@ -156,11 +156,11 @@ def test_capacity_lowered_while_seats_are_taken_never_goes_below_the_seats_taken
     def lower_capacity() -> None:
         with flask_app.app_context():
             target = db.session.get(Cohort, cohort.id)  # read before the others take their seats
-            plan = dataclasses.replace(cohorts.plan_of(target), capacity=GROUP_SIZE * 3)
+            plan = dataclasses.replace(scheduling.plan_of(target), capacity=GROUP_SIZE * 3)
             actor = db.session.get(User, trainer.id)
             barrier.wait()
             try:
-                cohorts.update_cohort(db.session, actor, target, plan)
+                scheduling.update_cohort(db.session, actor, target, plan)
                 db.session.commit()
                 outcomes.append("lowered")
             except DomainError:
@@ -197,7 +197,7 @@ def test_capacity_lowered_on_a_stale_seat_count_is_refused(app, make_cohort, mak
     on the seat count under the cohort's lock, not on what the trainer's request read first."""
     import dataclasses
 
-    from app.cohorts import service as cohorts
+    from app.cohorts import scheduling
     from app.cohorts.models import Cohort
     from app.lib.errors import DomainError
     from app.registration import service
@@ -216,7 +216,7 @@ def test_capacity_lowered_on_a_stale_seat_count_is_refused(app, make_cohort, mak
     with app.app_context():  # the trainer's request
         target = db.session.get(Cohort, cohort_id)
         assert target.seats_taken == 0
-        plan = dataclasses.replace(cohorts.plan_of(target), capacity=3)
+        plan = dataclasses.replace(scheduling.plan_of(target), capacity=3)
         with app.app_context():  # a coordinator's request, committed in between
             other = db.session.get(Group, group_id)
             service.register_group(
@@ -229,7 +229,7 @@ def test_capacity_lowered_on_a_stale_seat_count_is_refused(app, make_cohort, mak
             db.session.commit()
             db.session.remove()
         with pytest.raises(DomainError, match="4 seats are already taken"):
-            cohorts.update_cohort(db.session, db.session.get(User, trainer_id), target, plan)
+            scheduling.update_cohort(db.session, db.session.get(User, trainer_id), target, plan)
         db.session.rollback()
         db.session.remove()
     db.session.expire_all()

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from app.cohorts import service as cohorts
+from app.cohorts import scheduling
 from app.courses.models import Course
 from app.extensions import db
 from app.groups import service as groups
@@ -35,8 +35,8 @@ def register(group, coordinator, cohort, count=None, attestation=None):
 
 
 def set_capacity(trainer, cohort, capacity):
-    plan = dataclasses.replace(cohorts.plan_of(cohort), capacity=capacity)
-    cohorts.update_cohort(db.session, trainer, cohort, plan)
+    plan = dataclasses.replace(scheduling.plan_of(cohort), capacity=capacity)
+    scheduling.update_cohort(db.session, trainer, cohort, plan)
     db.session.commit()
 
 

@@ -179,13 +179,13 @@ def _too_long_cohort_label(make_user, make_cohort, **_):
 
 
 def _too_long_zone_list(make_user, **_):
-    from app.cohorts.service import MAX_ZONE_LIST, parse_zone_list
+    from app.cohorts.times import MAX_ZONE_LIST, parse_zone_list
 
     parse_zone_list("UTC\n" * (MAX_ZONE_LIST // 4 + 1))
 
 
 def _too_many_people_in_zone_list(make_user, **_):
-    from app.cohorts.service import parse_zone_list
+    from app.cohorts.times import parse_zone_list
 
     parse_zone_list("UTC 10000\n" * 11)
 
@@ -267,7 +267,7 @@ def test_a_full_invitation_paste_of_worst_case_lines_is_handled_quickly(app, mak
 def test_a_pasted_zone_list_of_the_largest_size_and_its_fair_times_are_quick(app, shape):
     from datetime import date
 
-    from app.cohorts.service import MAX_ZONE_LIST, fair_start_times, parse_zone_list
+    from app.cohorts.times import MAX_ZONE_LIST, fair_start_times, parse_zone_list
 
     text = (shape * (MAX_ZONE_LIST // len(shape)))[:MAX_ZONE_LIST]
     start = time.perf_counter()
