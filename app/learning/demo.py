@@ -12,7 +12,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.cohorts.models import Cohort
-from app.learning import commitments, service
+from app.learning import commitments, readings, service
 from app.learning.models import Commitment, ReadingProgress
 from app.lib.time import now_utc
 from app.registration.participants import cohort_participants
