@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 3
 
-.PHONY: install run serve-prod test test-sqlite test-postgres e2e system-deps lint check-courses clean bench bench-quick bench-deps
+.PHONY: install run serve-prod test test-sqlite test-postgres e2e system-deps lint check-courses clean bench bench-quick bench-deps architecture
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Plenary needs Python 3.11 or newer")'
@@ -40,7 +40,7 @@ serve-prod: install
 	  --bind $(HOST):$(PORT) --access-logfile - --error-logfile - wsgi:app
 
 ## test: every suite: SQLite, then PostgreSQL, then the browser journeys
-test: install system-deps
+test: install system-deps architecture
 	@start=$$(date +%s); $(MAKE) --no-print-directory test-sqlite; t1=$$(date +%s); \
 	$(MAKE) --no-print-directory test-postgres; t2=$$(date +%s); \
 	$(MAKE) --no-print-directory e2e; t3=$$(date +%s); \
@@ -84,9 +84,13 @@ bench-deps:
 check-courses: install
 	$(FLASK) courses check
 
-lint: install
+lint: install architecture
 	$(BIN)/ruff check app tests bench
 	$(BIN)/ruff format --check app tests bench
+
+## architecture: the import contract (.importlinter): each domain imports only the domains below it
+architecture: install
+	$(BIN)/lint-imports --no-cache
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache .ruff_cache tests/e2e/artifacts
