@@ -26,7 +26,6 @@ from app.registration.models import Registration
 from app.registration.service import register_group
 
 # The demo cohort that is under way: rooms, notes, commitments and attendance live here.
-RUNNING_LABEL = "November circle · under way"
 DEMO_PASSWORD = "plenary-demo"  # noqa: S105 - printed for people trying the demo
 
 PEOPLE = [

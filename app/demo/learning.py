@@ -80,6 +80,8 @@ RUNNING_ATTESTATIONS = {
     ),
 }
 
+RUNNING_LABEL = "November circle · under way"
+
 
 def _schedule(
     session: so.Session, course: Course, label: str, zone: str, trainer: User, first: date, hour: time, **extra
@@ -133,8 +135,6 @@ def running_cohort(
     session: so.Session, report, trainer: User, transit: Group, make_person: Callable, make_group: Callable
 ) -> Cohort | None:
     """The advanced course under way: session 1 was nine days ago, session 2 two days ago, session 3 is next."""
-    from app.demo.data import RUNNING_LABEL
-
     course = session.scalar(sa.select(Course).where(Course.slug == "power-and-participation"))
     if course is None or session.scalar(sa.select(Cohort).where(Cohort.label == RUNNING_LABEL)):
         return None

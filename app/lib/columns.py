@@ -4,6 +4,8 @@ import enum
 
 import sqlalchemy as sa
 
+from app.lib.time import UTCDateTime
+
 
 def string_enum(enum_class: type[enum.Enum]) -> sa.Enum:
     """An enum stored as its plain string value (a VARCHAR with a CHECK), the same on SQLite and PostgreSQL."""
@@ -19,8 +21,6 @@ def string_enum(enum_class: type[enum.Enum]) -> sa.Enum:
 
 def render_migration_item(type_: str, obj, autogen_context):
     """Let Alembic write UTCDateTime as a plain `sa.DateTime(timezone=True)`, so migrations never import app code."""
-    from app.lib.time import UTCDateTime
-
     if type_ == "type" and isinstance(obj, UTCDateTime):
         return "sa.DateTime(timezone=True)"
     return False

@@ -7,6 +7,7 @@ from flask import flash
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 
+from app.extensions import db
 from app.lib.errors import DomainError, Forbidden, NotFound
 
 NOT_SAVED = object()  # what apply_form returns when the service refused the form's values
@@ -27,8 +28,6 @@ def flash_error(error: DomainError) -> None:
 
 def run_and_report(action, success_message: str) -> bool:
     """Run a service call for a button: commit and say so, or roll back and show the refusal's reason."""
-    from app.extensions import db
-
     try:
         action()
     except (Forbidden, NotFound):
@@ -47,8 +46,6 @@ def apply_form(form: FlaskForm, action: Callable[[], Any], success_message: str 
     """Run a service call with a submitted form's values: commit, flash the success message and return the call's
     result; or roll back, put the refusal next to its field and return NOT_SAVED (the view re-renders the form with
     what the person typed). Forbidden and NotFound are not about the values: they propagate as the page's answer."""
-    from app.extensions import db
-
     try:
         result = action()
     except (Forbidden, NotFound):

@@ -5,8 +5,8 @@ import sqlalchemy as sa
 from app.attendance import records
 from app.attendance.models import Attendance, AttendanceSource
 from app.cohorts.models import Cohort, CohortStatus
-from app.demo.data import DEMO_PASSWORD, RUNNING_LABEL, load_demo
-from app.demo.learning import COMPLETED_LABEL
+from app.demo.data import DEMO_PASSWORD, load_demo
+from app.demo.learning import COMPLETED_LABEL, RUNNING_LABEL
 from app.extensions import db
 from app.groups.models import Group
 from app.registration.models import Completion, Registration

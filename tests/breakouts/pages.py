@@ -15,7 +15,7 @@ def url_arguments() -> dict:
     """Sample values for this area's URL parameters, taken from the demo world (the test's database): the running
     demo cohort, which has standing rooms."""
     from app.cohorts.models import Cohort
-    from app.demo.data import RUNNING_LABEL
+    from app.demo.learning import RUNNING_LABEL
     from app.extensions import db
 
     running = db.session.scalar(sa.select(Cohort).where(Cohort.label == RUNNING_LABEL))

@@ -101,7 +101,7 @@ def test_private_feed_lists_the_persons_cohorts_and_where_the_video_link_appears
 
     load_demo(db.session)
     db.session.commit()
-    from app.demo.data import RUNNING_LABEL
+    from app.demo.learning import RUNNING_LABEL
 
     demo = db.session.scalar(sa.select(Cohort).where(Cohort.label == RUNNING_LABEL))
     # A confirmed participant (Transit group): the running cohort, with the video link.

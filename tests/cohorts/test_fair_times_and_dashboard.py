@@ -8,7 +8,8 @@ import sqlalchemy as sa
 
 from app.cohorts import service, times
 from app.cohorts.models import Cohort
-from app.demo.data import DEMO_PASSWORD, RUNNING_LABEL, load_demo
+from app.demo.data import DEMO_PASSWORD, load_demo
+from app.demo.learning import RUNNING_LABEL
 from app.extensions import db
 from app.lib.errors import DomainError
 from app.registration import board, participants

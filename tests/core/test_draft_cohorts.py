@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from babel.dates import format_date
 
 from app.cohorts.models import Cohort, CohortStatus
-from app.demo.data import DEMO_PASSWORD, RUNNING_LABEL
+from app.demo.data import DEMO_PASSWORD
+from app.demo.learning import RUNNING_LABEL
 from app.extensions import db
 from tests.conftest import csrf_tokens
 from tests.core.roles import ROLES

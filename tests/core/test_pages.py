@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from app.accounts.models import User
 from app.accounts.service import make_reset_token
 from app.cohorts.models import Cohort
-from app.demo.data import DEMO_PASSWORD, RUNNING_LABEL
+from app.demo.data import DEMO_PASSWORD
+from app.demo.learning import RUNNING_LABEL
 from app.extensions import db
 from app.groups.models import Group
 from app.registration.models import Registration

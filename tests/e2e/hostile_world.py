@@ -47,7 +47,7 @@ def seed() -> dict:
     from app.breakouts.models import RoomMember
     from app.breakouts.service import current_plan
     from app.cohorts.models import Cohort
-    from app.demo.data import RUNNING_LABEL
+    from app.demo.learning import RUNNING_LABEL
     from app.extensions import db
     from app.groups.models import Group, GroupMembership, MembershipRole
     from app.learning.models import Commitment, CommitmentStatus, ReadingProgress

@@ -20,7 +20,7 @@ EXPECTED: dict[str, dict] = {
 
 def url_arguments() -> dict:
     """Sample values for this area's URL parameters, taken from the demo world (the test's database)."""
-    from app.demo.data import RUNNING_LABEL
+    from app.demo.learning import RUNNING_LABEL
 
     running = db.session.scalar(sa.select(Cohort).where(Cohort.label == RUNNING_LABEL))
     transit = db.session.scalar(sa.select(Group).where(Group.name.like("Transit%")))

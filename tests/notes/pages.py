@@ -30,7 +30,7 @@ def url_arguments() -> dict:
     from app.accounts.models import User
     from app.breakouts.service import room_of
     from app.cohorts.models import Cohort
-    from app.demo.data import RUNNING_LABEL
+    from app.demo.learning import RUNNING_LABEL
     from app.groups.models import GroupMembership
     from app.lib.time import now_utc
     from app.notes.service import find_note
