@@ -6,12 +6,13 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from app.cohorts import service, times
+from app.cohorts import times
 from app.cohorts.models import Cohort
 from app.demo.data import DEMO_PASSWORD, load_demo
 from app.demo.learning import RUNNING_LABEL
 from app.extensions import db
 from app.lib.errors import DomainError
+from app.lib.time import to_local
 from app.registration import board, participants
 from tests.conftest import counted_queries
 
@@ -86,7 +87,7 @@ def test_trainer_sees_fair_times_for_registered_participants_or_pasted_zones(cli
         for o in times.fair_start_times(
             times.parse_zone_list("America/Los_Angeles 3\nEurope/Berlin 2\nAsia/Manila"),
             host_timezone=demo.host_timezone,
-            on=service.to_local(demo.sessions[0].starts_at, demo.host_timezone).date(),
+            on=to_local(demo.sessions[0].starts_at, demo.host_timezone).date(),
             minutes=demo.sessions[0].plenary_minutes + demo.sessions[0].breakout_minutes,
         )[:1]
     }

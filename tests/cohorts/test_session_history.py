@@ -23,10 +23,11 @@ from hypothesis import strategies as st
 
 from app.attendance.models import Attendance, AttendanceSource
 from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember, RoomStrategy
-from app.cohorts import scheduling, service, session_history
+from app.cohorts import scheduling, session_history
 from app.cohorts.models import CohortSession, CohortStatus
 from app.extensions import db
 from app.learning.models import Commitment
+from app.lib.errors import DomainError
 from app.lib.time import now_utc, to_local
 from app.notes.models import BreakoutNote, NoteRevision, RoomRoles
 from tests.security.test_hostile_forms import FormFinder
@@ -429,7 +430,7 @@ def test_every_table_that_refers_to_a_session_is_checked_and_named():
 def test_service_refuses_a_plan_that_leaves_a_session_out(world):
     plan = scheduling.plan_of(world.cohort)
     plan.sessions = plan.sessions[1:]
-    with pytest.raises(service.DomainError) as refused:
+    with pytest.raises(DomainError) as refused:
         scheduling.update_cohort(db.session, world.trainer, world.cohort, plan)
     assert refused.value.field == "sessions"
     db.session.rollback()
