@@ -10,7 +10,7 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from app.audit.service import record
-from app.breakouts import service
+from app.breakouts import overview, service
 from app.breakouts.forms import GenerateForm, MoveForm, RenameForm
 from app.breakouts.models import RoomStrategy
 from app.cohorts.service import visible_cohort
@@ -71,7 +71,7 @@ def _move_form(page, people_labels: dict[int, str], form: MoveForm | None = None
 
 
 def _render(cohort, cohort_session, *, generate_form=None, rename_form=None, move_form=None, status=200):
-    page = service.breakout_page(db.session, current_user, cohort, cohort_session)
+    page = overview.breakout_page(db.session, current_user, cohort, cohort_session)
     if generate_form is None:
         generate_form = GenerateForm(formdata=None, scope=str(cohort_session.id) if cohort_session else "")
     generate_form.scope.choices = _scope_choices(cohort)
@@ -217,7 +217,7 @@ def _filename(cohort, cohort_session, kind: str) -> str:
 def breakout_csv(cohort_id: int):
     cohort = visible_cohort(db.session, current_user, cohort_id)
     cohort_session = _scope(cohort)
-    rows = service.breakout_csv_rows(db.session, current_user, cohort, cohort_session)
+    rows = overview.breakout_csv_rows(db.session, current_user, cohort, cohort_session)
     filename = _filename(cohort, cohort_session, "breakouts")  # before the commit, which expires the cohort
     record(db.session, current_user, "export.breakouts_csv", f"cohort {cohort.id}", rows=len(rows) - 1)
     db.session.commit()
@@ -229,7 +229,7 @@ def breakout_csv(cohort_id: int):
 def roster_csv(cohort_id: int):
     cohort = visible_cohort(db.session, current_user, cohort_id)
     cohort_session = _scope(cohort)
-    rows = service.roster_csv_rows(db.session, current_user, cohort, cohort_session)
+    rows = overview.roster_csv_rows(db.session, current_user, cohort, cohort_session)
     filename = _filename(cohort, cohort_session, "breakout-roster")  # before the commit, which expires the cohort
     record(db.session, current_user, "export.breakouts_csv", f"cohort {cohort.id}", rows=len(rows) - 1, kind="roster")
     db.session.commit()

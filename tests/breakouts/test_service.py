@@ -5,7 +5,7 @@ from collections import Counter
 import pytest
 import sqlalchemy as sa
 
-from app.breakouts import service
+from app.breakouts import overview, service
 from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember, RoomStrategy
 from app.extensions import db
 from app.groups import service as groups
@@ -171,9 +171,9 @@ def test_participants_coordinators_and_other_cohorts_trainers_are_forbidden(make
         with pytest.raises(Forbidden):
             service.move_member(db.session, outsider, someone, plan.rooms[1])
         with pytest.raises(Forbidden):
-            service.breakout_csv_rows(db.session, outsider, world.cohort)
+            overview.breakout_csv_rows(db.session, outsider, world.cohort)
         with pytest.raises(Forbidden):
-            service.roster_csv_rows(db.session, outsider, world.cohort)
+            overview.roster_csv_rows(db.session, outsider, world.cohort)
         with pytest.raises(Forbidden):
             service.drop_override(db.session, outsider, world.cohort, world.cohort.sessions[0])
 
@@ -227,12 +227,12 @@ def test_participants_confirmed_after_generation_are_listed_and_can_be_placed(ma
     world = make_running_cohort(group_sizes=(4, 4))
     plan = generate(world)
     late = add_late_joiner(world).user
-    unplaced = service.breakout_page(db.session, world.trainer, world.cohort).unplaced
+    unplaced = overview.breakout_page(db.session, world.trainer, world.cohort).unplaced
     assert [p.name for p in unplaced] == ["Late Joiner"]
     service.move_member(db.session, world.trainer, unplaced[0].membership_id, plan.rooms[1])
     db.session.commit()
-    assert service.breakout_page(db.session, world.trainer, world.cohort).unplaced == []
-    rows = service.breakout_csv_rows(db.session, world.trainer, world.cohort)
+    assert overview.breakout_page(db.session, world.trainer, world.cohort).unplaced == []
+    rows = overview.breakout_csv_rows(db.session, world.trainer, world.cohort)
     assert [plan.rooms[1].name, late.email] in rows
 
 
@@ -258,14 +258,14 @@ def test_bad_room_names_are_refused(make_running_cohort, name, message):
 def test_breakout_csv_has_the_exact_header_and_one_row_per_participant_with_an_email(make_running_cohort):
     world = make_running_cohort(group_sizes=(4, 3), roster_only=1)
     plan = generate(world, target_size=3)
-    rows = service.breakout_csv_rows(db.session, world.trainer, world.cohort)
+    rows = overview.breakout_csv_rows(db.session, world.trainer, world.cohort)
     assert rows[0] == ["Pre-assign Room Name", "Email Address"]
     with_email = [p for p in world.participants if p.email]
     assert len(world.participants) == 9 and len(with_email) == 7
     assert len(rows) == 1 + 7
     room_of = {m.membership.user.email: room.name for room in plan.rooms for m in room.members if m.membership.user}
     assert sorted(rows[1:]) == sorted([room_of[p.email], p.email] for p in with_email)
-    page = service.breakout_page(db.session, world.trainer, world.cohort)
+    page = overview.breakout_page(db.session, world.trainer, world.cohort)
     assert page.without_email == 2
 
 
@@ -274,7 +274,7 @@ def test_roster_csv_lists_everyone_by_room_with_the_unplaced_last(make_running_c
     plan = generate(world, target_size=5)
     db.session.delete(plan.rooms[0].members[0])
     db.session.commit()
-    rows = service.roster_csv_rows(db.session, world.trainer, world.cohort)
+    rows = overview.roster_csv_rows(db.session, world.trainer, world.cohort)
     assert rows[0] == ["Room", "Name", "Email", "Group", "Organization", "Time zone"]
     assert len(rows) == 1 + 5
     assert [row[0] for row in rows[1:]] == ["Room 1"] * 4 + [""]
@@ -343,7 +343,7 @@ def test_the_page_counts_the_same_participants_as_every_learning_page(make_runni
     update_roster(db.session, group.coordinator, group.registration, [m.id for m in group.group.active_members])
     db.session.commit()
 
-    page = service.breakout_page(db.session, world.trainer, world.cohort)
+    page = overview.breakout_page(db.session, world.trainer, world.cohort)
     participants = {p.membership.id: p for p in cohort_participants(db.session, world.cohort)}
     lines = [line for room in page.rooms for line in room.members]
     placed = {line.membership_id for line in lines if line.taking_part}
@@ -364,10 +364,10 @@ def test_the_page_counts_the_same_participants_as_every_learning_page(make_runni
             )
             assert line.timezone == (participant.user.timezone if participant.user else None)
     # The exports leave out the people no longer taking part, and list the latecomer last.
-    emails = {row[1] for row in service.breakout_csv_rows(db.session, world.trainer, world.cohort)[1:]}
+    emails = {row[1] for row in overview.breakout_csv_rows(db.session, world.trainer, world.cohort)[1:]}
     assert leaver.email not in emails and late.email not in emails
     assert emails == {p.email for p in participants.values() if p.email and p.membership.id in placed}
-    roster = service.roster_csv_rows(db.session, world.trainer, world.cohort)
+    roster = overview.roster_csv_rows(db.session, world.trainer, world.cohort)
     assert len(roster) == 1 + len(participants) and roster[-1][:2] == ["", "Late Joiner"]
 
 
