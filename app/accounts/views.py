@@ -94,18 +94,26 @@ def login():
         except DomainError as error:
             show_error(form, error)
         else:
-            if user.has_two_factor:
-                session.clear()
-                session[_PENDING] = {"uid": user.id, "at": int(time.time()), "next": target}
-                return redirect(url_for("accounts.login_code"))
-            start_session(db.session, user)
-            db.session.commit()
-            return _redirect_after_login(target)
+            return finish_sign_in(user, target)
     return render_template("accounts/login.html", form=form), 422 if form.errors or form.form_errors else 200
 
 
 _PENDING = "two_factor_pending"
 _PENDING_SECONDS = 300
+
+
+def finish_sign_in(user: User, target: str | None):
+    """The last step of every way in (password, emailed link or code, an identity provider), once it has proved
+    who the person is: ask for the two-step code if they turned it on, else sign them in and go where they were
+    going. Commits."""
+    if user.has_two_factor:
+        session.clear()
+        session[_PENDING] = {"uid": user.id, "at": int(time.time()), "next": safe_redirect_or_empty(target)}
+        db.session.commit()
+        return redirect(url_for("accounts.login_code"))
+    start_session(db.session, user)
+    db.session.commit()
+    return _redirect_after_login(target)
 
 
 @bp.route("/login/code", methods=["GET", "POST"])
