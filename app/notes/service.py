@@ -1,4 +1,5 @@
-"""Shared breakout notes: who may read and write a room's notes, versioned saves, history, roles and the board.
+"""Shared breakout notes: who may read and write a room's notes, versioned saves and history (roles: notes/roles.py;
+the report-back board: notes/report_back.py).
 
 A room's notes for a session are one row (`BreakoutNote`) whose `version` is the number of its latest revision.
 A save names the version it was based on and is applied by one conditional UPDATE, so of two people saving at
@@ -29,7 +30,6 @@ from app.breakouts.service import (
     get_cohort_session,
     is_room_member,
     room_participants,
-    rooms_in_force,
 )
 from app.cohorts.models import Cohort, CohortSession
 from app.cohorts.service import visible_cohort
@@ -38,7 +38,7 @@ from app.groups.models import GroupMembership
 from app.lib.errors import DomainError, Forbidden, NotFound
 from app.lib.markdown import render_markdown
 from app.lib.time import now_utc
-from app.notes.models import BreakoutNote, NoteRevision, RoomRoles
+from app.notes.models import BreakoutNote, NoteRevision
 from app.registration.participants import can_teach, participation
 
 MAX_BODY_CHARS = 100_000
@@ -63,13 +63,6 @@ class NoteConflict(DomainError):
 
 
 @dataclass(frozen=True)
-class Roles:
-    facilitator: GroupMembership | None
-    note_taker: GroupMembership | None
-    changed: RoomRoles | None  # the room's own choice, when it changed the rotation
-
-
-@dataclass(frozen=True)
 class NotePage:
     """Everything a note page needs, loaded and checked once."""
 
@@ -83,24 +76,6 @@ class NotePage:
     can_teach: bool = False
     created: bool = False  # the note row was created by this opening (the caller commits it)
     members: list[GroupMembership] = field(default_factory=list)  # those who still take part, in room order
-
-
-@dataclass(frozen=True)
-class BoardColumn:
-    room: BreakoutRoom
-    note: BreakoutNote | None
-
-    @property
-    def shared(self) -> bool:
-        return self.note is not None and self.note.shared_with_plenary
-
-    @property
-    def version(self) -> int:
-        return self.note.version if self.shared else 0
-
-    @property
-    def html(self) -> Markup:
-        return render_note(self.note.body) if self.shared else Markup("")
 
 
 # Rendering -----------------------------------------------------------------------------------------------------
@@ -160,7 +135,7 @@ def note_template(cohort_session: CohortSession) -> str:
 # Access --------------------------------------------------------------------------------------------------------
 
 
-def _require_writer(session: so.Session, user: User, room: BreakoutRoom) -> None:
+def require_writer(session: so.Session, user: User, room: BreakoutRoom) -> None:
     if not is_room_member(session, room, user):
         raise Forbidden(_("Only the room's members can change its notes."))
 
@@ -214,7 +189,7 @@ def _load_room_and_note(
     return (row[0], row[1]) if row is not None else (None, None)
 
 
-def _load_cohort(session: so.Session, user: User, cohort_id: int) -> Cohort:
+def load_cohort(session: so.Session, user: User, cohort_id: int) -> Cohort:
     """The cohort with its sessions and course title; NotFound for an unknown id or a draft hidden from the user."""
     return visible_cohort(session, user, cohort_id, _COHORT_WITH_SESSIONS)
 
@@ -252,7 +227,7 @@ def open_note(session: so.Session, user: User, cohort_id: int, session_id: int, 
     until someone saves). A room not in force for the session (its plan was replaced, or the session has its own
     rooms) is only reachable while it holds notes for it.
     """
-    cohort = _load_cohort(session, user, cohort_id)
+    cohort = load_cohort(session, user, cohort_id)
     cohort_session = get_cohort_session(session, cohort, session_id)
     room, note = _load_room_and_note(session, room_id, cohort_session.id)
     plan: BreakoutPlan | None = room.plan if room else None
@@ -335,7 +310,7 @@ def save_note(
     UPDATE. Returns the new revision, or None when the text is the same as the current one (nothing to record).
     Raises Forbidden for anyone but the room's members and DomainError for text that cannot be stored.
     """
-    _require_writer(session, user, note.room)
+    require_writer(session, user, note.room)
     text = check_body(body)
     if base_version == note.version and text == note.body and note.version > 0:
         return None
@@ -372,109 +347,16 @@ def restore_revision(
 
     Like a save, it is refused with NoteConflict if someone saved after the page was opened.
     """
-    _require_writer(session, user, note.room)
+    require_writer(session, user, note.room)
     revision = get_revision(session, note, number)
     return _apply(session, user, note, revision.body, base_version, restored_from=revision.number)
 
 
 def set_shared(session: so.Session, user: User, note: BreakoutNote, shared: bool) -> None:
     """Share the room's notes with the plenary (every participant may read them, the board shows them), or stop."""
-    _require_writer(session, user, note.room)
+    require_writer(session, user, note.room)
     note.shared_with_plenary = shared
     session.flush()
-
-
-# Roles ---------------------------------------------------------------------------------------------------------
-
-
-def _find_roles(session: so.Session, room: BreakoutRoom, cohort_session: CohortSession) -> RoomRoles | None:
-    return session.scalar(
-        sa.select(RoomRoles).where(RoomRoles.room_id == room.id, RoomRoles.cohort_session_id == cohort_session.id)
-    )
-
-
-def default_roles(
-    members: list[GroupMembership], position: int
-) -> tuple[GroupMembership | None, GroupMembership | None]:
-    """The rotation: in session n, member n facilitates and member n+1 takes notes (wrapping around the room)."""
-    if not members:
-        return None, None
-    count = len(members)
-    return members[(position - 1) % count], members[position % count]
-
-
-def room_roles(session: so.Session, page: NotePage) -> Roles:
-    """Who facilitates and who takes notes: the room's own choice when it made one, else the rotation.
-
-    A chosen person who is no longer in the room falls back to the rotation for that role.
-    """
-    members = page.members
-    facilitator, note_taker = default_roles(members, page.position)
-    changed = _find_roles(session, page.room, page.cohort_session)
-    if changed is not None:
-        ids = {m.id: m for m in members}
-        facilitator = ids.get(changed.facilitator_id, facilitator)
-        note_taker = ids.get(changed.note_taker_id, note_taker)
-    return Roles(facilitator=facilitator, note_taker=note_taker, changed=changed)
-
-
-def change_roles(session: so.Session, user: User, page: NotePage, facilitator_id: int, note_taker_id: int) -> RoomRoles:
-    """Any member of the room may choose its facilitator and note-taker for the session, among the room's members."""
-    _require_writer(session, user, page.room)
-    ids = {m.id for m in page.members}
-    if facilitator_id not in ids:
-        raise DomainError(_("Choose the facilitator among the room's members."), field="facilitator")
-    if note_taker_id not in ids:
-        raise DomainError(_("Choose the note-taker among the room's members."), field="note_taker")
-    roles = _find_roles(session, page.room, page.cohort_session)
-    if roles is None:
-        try:
-            with session.begin_nested():
-                roles = RoomRoles(room_id=page.room.id, cohort_session_id=page.cohort_session.id)
-                session.add(roles)
-        except sa.exc.IntegrityError:
-            roles = _find_roles(session, page.room, page.cohort_session)
-            if roles is None:
-                raise
-    roles.facilitator_id = facilitator_id
-    roles.note_taker_id = note_taker_id
-    roles.changed_by_id = user.id
-    roles.changed_at = now_utc()
-    session.flush()
-    return roles
-
-
-# Report-back board ---------------------------------------------------------------------------------------------
-
-
-def board(
-    session: so.Session, user: User, cohort_id: int, session_id: int
-) -> tuple[Cohort, CohortSession, list[BoardColumn]]:
-    """Every room of the session with its notes once shared, for the cohort's trainers: a constant number of queries.
-    The board shows no members, so none are loaded; notes not shared are not read either (they show as unshared)."""
-    cohort = _load_cohort(session, user, cohort_id)
-    if not can_teach(user, cohort):
-        raise Forbidden(_("The report-back board is for the cohort's trainers."))
-    cohort_session = get_cohort_session(session, cohort, session_id)
-    rooms = rooms_in_force(session, cohort, cohort_session)
-    notes = {}
-    if rooms:
-        notes = {
-            n.room_id: n
-            for n in session.scalars(
-                sa.select(BreakoutNote).where(
-                    BreakoutNote.cohort_session_id == cohort_session.id,
-                    BreakoutNote.room_id.in_([r.id for r in rooms]),
-                    BreakoutNote.shared_with_plenary.is_(True),
-                )
-            )
-        }
-    return cohort, cohort_session, [BoardColumn(room=r, note=notes.get(r.id)) for r in rooms]
-
-
-def board_fingerprint(columns: list[BoardColumn]) -> str:
-    """Changes whenever a column's shared text changes: the board's ETag."""
-    return ".".join(f"{c.room.id}-{c.version}-{int(c.shared)}" for c in columns)
 
 
 # Breakouts ask before deleting rooms; a room with notes is kept (see app/breakouts/events.py).

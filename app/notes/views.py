@@ -9,7 +9,8 @@ from wtforms.fields.choices import SelectChoice
 from app.extensions import db
 from app.lib.errors import DomainError, Forbidden, NotFound
 from app.lib.forms import run_and_report, show_error
-from app.notes import service
+from app.notes import report_back, service
+from app.notes import roles as note_roles
 from app.notes.forms import NoteForm, PreviewForm, RestoreForm, RolesForm, ShareForm
 
 bp = Blueprint("notes", __name__, template_folder="templates")
@@ -35,7 +36,7 @@ def _page_url(page: service.NotePage, endpoint: str = "notes.note_page", **extra
     return url_for(endpoint, cohort_id=page.cohort.id, session_id=page.cohort_session.id, room_id=page.room.id, **extra)
 
 
-def _roles_form(page: service.NotePage, roles: service.Roles) -> RolesForm:
+def _roles_form(page: service.NotePage, roles: note_roles.Roles) -> RolesForm:
     form = RolesForm(
         formdata=None,
         facilitator=roles.facilitator.id if roles.facilitator else None,
@@ -60,7 +61,7 @@ def _render_note_page(page: service.NotePage, *, form=None, conflict=None, previ
             body=note.body if started else service.note_template(page.cohort_session),
             base_version=note.version,
         )
-    roles = service.room_roles(db.session, page)
+    roles = note_roles.room_roles(db.session, page)
     return render_template(
         "notes/note.html",
         page=page,
@@ -223,7 +224,7 @@ def change_roles(cohort_id: int, session_id: int, room_id: int):
         flash(_("Choose the facilitator and the note-taker among the room's members."), "error")
         return redirect(_page_url(page))
     run_and_report(
-        lambda: service.change_roles(db.session, current_user, page, form.facilitator.data, form.note_taker.data),
+        lambda: note_roles.change_roles(db.session, current_user, page, form.facilitator.data, form.note_taker.data),
         _("The roles are changed for this session."),
     )
     return redirect(_page_url(page))
@@ -232,7 +233,7 @@ def change_roles(cohort_id: int, session_id: int, room_id: int):
 @bp.get("/cohorts/<int:cohort_id>/sessions/<int:session_id>/board")
 @login_required
 def board(cohort_id: int, session_id: int):
-    cohort, cohort_session, columns = service.board(db.session, current_user, cohort_id, session_id)
+    cohort, cohort_session, columns = report_back.board(db.session, current_user, cohort_id, session_id)
     return render_template(
         "notes/board.html",
         cohort=cohort,
@@ -246,8 +247,8 @@ def board(cohort_id: int, session_id: int):
 @login_required
 def board_json(cohort_id: int, session_id: int):
     """The board's columns for its refresh script; answers 304 while nothing changed (ETag)."""
-    _cohort, _session, columns = service.board(db.session, current_user, cohort_id, session_id)
-    etag = service.board_fingerprint(columns)
+    _cohort, _session, columns = report_back.board(db.session, current_user, cohort_id, session_id)
+    etag = report_back.board_fingerprint(columns)
     if request.if_none_match.contains(etag):
         response = jsonify()
         response.status_code = 304

@@ -9,7 +9,8 @@ import sqlalchemy as sa
 from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember, RoomStrategy
 from app.extensions import db
 from app.lib.errors import DomainError, Forbidden, NotFound
-from app.notes import service
+from app.notes import report_back, service
+from app.notes import roles as note_roles
 from app.notes.models import BreakoutNote, NoteRevision, RoomRoles
 
 
@@ -265,7 +266,7 @@ def test_facilitator_and_note_taker_rotate_with_the_sessions_position(make_rooms
     for index, (facilitator, note_taker) in enumerate(expected):
         page = open_as(world, member(world), session_index=index)
         assert page.position == index + 1
-        roles = service.room_roles(db.session, page)
+        roles = note_roles.room_roles(db.session, page)
         assert (roles.facilitator.id, roles.note_taker.id, roles.changed) == (facilitator, note_taker, None)
 
 
@@ -273,15 +274,15 @@ def test_a_room_member_changes_the_roles_for_one_session(make_rooms):
     world = make_rooms((3, 3))
     ids = [m.membership.id for m in world.rooms[0].members]
     page = open_as(world, member(world, place=2))
-    service.change_roles(db.session, member(world, place=2), page, ids[2], ids[2])
+    note_roles.change_roles(db.session, member(world, place=2), page, ids[2], ids[2])
     db.session.commit()
-    roles = service.room_roles(db.session, page)
+    roles = note_roles.room_roles(db.session, page)
     assert (roles.facilitator.id, roles.note_taker.id) == (ids[2], ids[2])
     assert roles.changed.changed_by_id == member(world, place=2).id
-    service.change_roles(db.session, member(world), page, ids[0], ids[1])  # a second change updates the same row
+    note_roles.change_roles(db.session, member(world), page, ids[0], ids[1])  # a second change updates the same row
     db.session.commit()
     assert db.session.scalar(sa.select(sa.func.count(RoomRoles.id))) == 1
-    next_session = service.room_roles(db.session, open_as(world, member(world), session_index=1))
+    next_session = note_roles.room_roles(db.session, open_as(world, member(world), session_index=1))
     assert (next_session.facilitator.id, next_session.changed) == (ids[1], None)
 
 
@@ -291,10 +292,10 @@ def test_roles_can_only_go_to_the_rooms_members_and_only_members_change_them(mak
     other_room = world.rooms[1].members[0].membership_id
     own = world.rooms[0].members[0].membership_id
     with pytest.raises(DomainError) as raised:
-        service.change_roles(db.session, member(world), page, other_room, own)
+        note_roles.change_roles(db.session, member(world), page, other_room, own)
     assert raised.value.field == "facilitator"
     with pytest.raises(Forbidden):
-        service.change_roles(db.session, world.trainer, page, own, own)
+        note_roles.change_roles(db.session, world.trainer, page, own, own)
 
 
 def test_a_chosen_person_who_left_the_room_falls_back_to_the_rotation(make_rooms):
@@ -302,13 +303,13 @@ def test_a_chosen_person_who_left_the_room_falls_back_to_the_rotation(make_rooms
     room = world.rooms[0]
     ids = [m.membership.id for m in room.members]
     page = open_as(world, member(world))
-    service.change_roles(db.session, member(world), page, ids[2], ids[2])
+    note_roles.change_roles(db.session, member(world), page, ids[2], ids[2])
     db.session.commit()
     moved = room.members[2]
     room.members.remove(moved)
     world.rooms[1].members.append(RoomMember(membership_id=moved.membership_id, position=9))
     db.session.commit()
-    roles = service.room_roles(db.session, open_as(world, member(world)))
+    roles = note_roles.room_roles(db.session, open_as(world, member(world)))
     assert (roles.facilitator.id, roles.note_taker.id) == (ids[0], ids[1])
 
 
@@ -438,11 +439,11 @@ def test_board_shows_each_room_and_only_shared_notes(make_rooms, make_user):
     private = open_as(world, member(world, room_index=1), room_index=1).note
     service.save_note(db.session, member(world, room_index=1), private, "Private", 0)
     db.session.commit()
-    _cohort, _session, columns = service.board(db.session, world.trainer, world.cohort.id, world.sessions[0].id)
+    _cohort, _session, columns = report_back.board(db.session, world.trainer, world.cohort.id, world.sessions[0].id)
     assert [c.room.name for c in columns] == ["Room 1", "Room 2", "Room 3"]
     assert [c.shared for c in columns] == [True, False, False]
     assert "map the council" in str(columns[0].html) and str(columns[1].html) == ""
-    assert service.board(db.session, make_user(is_admin=True), world.cohort.id, world.sessions[0].id)
+    assert report_back.board(db.session, make_user(is_admin=True), world.cohort.id, world.sessions[0].id)
     for refused in (member(world), member(world, room_index=1)):
         with pytest.raises(Forbidden):
-            service.board(db.session, refused, world.cohort.id, world.sessions[0].id)
+            report_back.board(db.session, refused, world.cohort.id, world.sessions[0].id)
