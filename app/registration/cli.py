@@ -2,8 +2,8 @@ import click
 from flask.cli import AppGroup
 
 from app.extensions import db
+from app.registration.deadline import close_due_registrations
 from app.registration.pre_meetings import send_deadline_reminders, send_pre_meeting_reminders
-from app.registration.service import close_due_registrations
 
 
 @click.command("close-registration")

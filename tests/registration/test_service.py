@@ -9,7 +9,7 @@ from app.cohorts.models import CohortStatus
 from app.extensions import db
 from app.lib.errors import DomainError, Forbidden
 from app.lib.time import now_utc
-from app.registration import prerequisites, service
+from app.registration import deadline, prerequisites, service
 from app.registration.models import Completion, RegistrationStatus
 from tests.conftest import outbox_messages
 from tests.registration.conftest import member_ids
@@ -207,13 +207,13 @@ def test_closing_registration_lapses_incomplete_groups_once(make_group, make_coh
     assert (r1.status, r2.status, r3.status) == (S.CONFIRMED, S.PENDING, S.WAITLISTED)
     cohort.registration_deadline_at = now_utc() - timedelta(seconds=1)
     db.session.commit()
-    lapsed = service.close_due_registrations(db.session)
+    lapsed = deadline.close_due_registrations(db.session)
     db.session.commit()
     assert {r.id for r in lapsed} == {r2.id, r3.id}
     assert (r1.status, r2.status, r3.status) == (S.CONFIRMED, S.LAPSED, S.LAPSED)
     assert cohort.status == CohortStatus.CLOSED
     emails = len(outbox_messages())
-    assert service.close_due_registrations(db.session) == []
+    assert deadline.close_due_registrations(db.session) == []
     assert len(outbox_messages()) == emails
 
 
