@@ -21,6 +21,7 @@ from flask_migrate import upgrade
 
 from app import create_app
 from app.extensions import db
+from app.groups import invitations
 from app.lib.database import use_autocommit_reads
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -308,7 +309,7 @@ def make_running_cohort(make_cohort, make_user):
             members = [coordinator]
             for _ in range(size - 1):
                 member = make_user(timezone=zone)
-                groups.join_with_code(db.session, member, group.join_code)
+                invitations.join_with_code(db.session, member, group.join_code)
                 members.append(member)
             for k in range(roster_only):
                 groups.add_roster_member(db.session, coordinator, group, f"Roster-only {n}.{k + 1}")

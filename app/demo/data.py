@@ -19,8 +19,8 @@ from app.cohorts.models import Cohort, CohortStatus
 from app.cohorts.scheduling import SessionPlan, schedule_cohort
 from app.courses.models import Course
 from app.demo.learning import completed_core_cohort, running_cohort
+from app.groups.invitations import INVITATION_LIFETIME
 from app.groups.models import Group, GroupInvitation, GroupMembership, MembershipRole
-from app.groups.service import INVITATION_LIFETIME
 from app.lib.time import now_utc
 from app.registration.models import Registration
 from app.registration.service import register_group

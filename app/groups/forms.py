@@ -3,7 +3,7 @@ from wtforms import EmailField, PasswordField, StringField, SubmitField, TextAre
 from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.accounts.forms import TimezoneField, password_validators
-from app.groups.service import MAX_INVITE_PASTE
+from app.groups.invitations import MAX_INVITE_PASTE
 from app.lib.forms import BaseForm
 
 

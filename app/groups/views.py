@@ -6,7 +6,7 @@ from app.accounts.models import normalise_email
 from app.accounts.service import create_user, request_signup
 from app.accounts.sessions import end_session, start_session
 from app.extensions import action_limit, db, limiter
-from app.groups import service
+from app.groups import invitations, service
 from app.groups.forms import GroupForm, InviteForm, JoinSignupForm, RosterMemberForm
 from app.lib.errors import DomainError
 from app.lib.forms import ActionForm, flash_error, run_and_report, show_error
@@ -70,7 +70,7 @@ def invite(group_id: int):
     if not form.validate_on_submit():
         return _render_group(group, invite_form=form, status=422)
     try:
-        report = service.invite_members(db.session, current_user, group, form.emails.data)
+        report = invitations.invite_members(db.session, current_user, group, form.emails.data)
     except DomainError as error:
         show_error(form, error)
         return _render_group(group, invite_form=form, status=422)
@@ -94,7 +94,7 @@ def _group_action(group_id: int, action, message: str):
 def reset_join_link(group_id: int):
     return _group_action(
         group_id,
-        lambda g: service.reset_join_code(db.session, current_user, g),
+        lambda g: invitations.reset_join_code(db.session, current_user, g),
         _("A new join link is ready. The old one no longer works."),
     )
 
@@ -182,7 +182,7 @@ def invitation(token: str):
     the page says which address it was sent to, offers to log out and sign in with it, or to join with this account
     on purpose (the inviter is then told)."""
     try:
-        found = service.find_invitation(db.session, token)
+        found = invitations.find_invitation(db.session, token)
     except DomainError as error:
         return _join_page(None, error=error.message, status=410)
     if request.method == "POST" and current_user.is_authenticated and ActionForm().validate_on_submit():
@@ -191,10 +191,10 @@ def invitation(token: str):
             db.session.commit()
             return redirect(url_for("accounts.login", next=url_for("groups.invitation", token=token)))
         try:
-            group = service.accept_invitation(
+            group = invitations.accept_invitation(
                 db.session, current_user, token, as_another_address=request.form.get("as_another_address") == "1"
             )
-        except service.InvitationForAnotherAddress:
+        except invitations.InvitationForAnotherAddress:
             db.session.rollback()
             return _join_page(found.group, token=token, email=found.email, status=403)
         except DomainError as error:
@@ -208,11 +208,11 @@ def invitation(token: str):
 @limiter.limit(action_limit, methods=["POST"])
 def invitation_signup(token: str):
     try:
-        found = service.find_invitation(db.session, token)
+        found = invitations.find_invitation(db.session, token)
     except DomainError as error:
         return _join_page(None, error=error.message, status=410)
     return _signup_and_join(
-        found.group, lambda user: service.accept_invitation(db.session, user, token), token=token, email=found.email
+        found.group, lambda user: invitations.accept_invitation(db.session, user, token), token=token, email=found.email
     )
 
 
@@ -220,11 +220,11 @@ def invitation_signup(token: str):
 @limiter.limit(action_limit, methods=["POST"])
 def join(code: str):
     try:
-        group = service.find_group_by_join_code(db.session, code)
+        group = invitations.find_group_by_join_code(db.session, code)
     except DomainError as error:
         return _join_page(None, error=error.message, status=410)
     if request.method == "POST" and current_user.is_authenticated and ActionForm().validate_on_submit():
-        return _joined(service.join_with_code(db.session, current_user, code))
+        return _joined(invitations.join_with_code(db.session, current_user, code))
     return _join_page(group, code=code)
 
 
@@ -232,10 +232,10 @@ def join(code: str):
 @limiter.limit(action_limit, methods=["POST"])
 def join_signup(code: str):
     try:
-        group = service.find_group_by_join_code(db.session, code)
+        group = invitations.find_group_by_join_code(db.session, code)
     except DomainError as error:
         return _join_page(None, error=error.message, status=410)
-    return _signup_and_join(group, lambda user: service.join_with_code(db.session, user, code), code=code)
+    return _signup_and_join(group, lambda user: invitations.join_with_code(db.session, user, code), code=code)
 
 
 def _signup_and_join(group, join, *, token=None, code=None, email=None):

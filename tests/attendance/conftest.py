@@ -8,6 +8,7 @@ import pytest
 
 from app.cohorts.models import CohortStatus
 from app.extensions import db
+from app.groups import invitations
 from app.lib.time import now_utc
 
 
@@ -57,7 +58,7 @@ def advanced_cohort(make_cohort, make_user):
             members = [coordinator]
             for _ in range(size - 1):
                 member = make_user()
-                groups.join_with_code(db.session, member, group.join_code)
+                invitations.join_with_code(db.session, member, group.join_code)
                 members.append(member)
             registration = register_group(
                 db.session,

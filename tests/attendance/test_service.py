@@ -9,6 +9,7 @@ from app.attendance import records as attendance_records
 from app.attendance.models import Attendance, AttendanceSource
 from app.cohorts.models import CohortStatus
 from app.extensions import db
+from app.groups import invitations
 from app.lib.errors import DomainError, Forbidden, NotFound
 from app.lib.time import now_utc
 from app.registration.models import Completion, RegistrationStatus
@@ -531,7 +532,7 @@ def test_completions_from_attendance_meet_the_advanced_courses_prerequisite(fini
     coordinator = make_user(name="Newcomer coordinator")
     newcomers = groups.create_group(db.session, coordinator, name="Newcomers", organization="New Org")
     for _ in range(9):
-        groups.join_with_code(db.session, make_user(), newcomers.join_code)
+        invitations.join_with_code(db.session, make_user(), newcomers.join_code)
     waiting = register_group(db.session, coordinator, newcomers, advanced, [m.id for m in newcomers.active_members])
     db.session.commit()
 

@@ -6,6 +6,7 @@ import sqlalchemy as sa
 from app.audit.models import AuditEvent
 from app.audit.service import record
 from app.extensions import db
+from app.groups import invitations
 from app.groups import service as groups
 from app.registration.service import register_group, review_evidence
 
@@ -26,7 +27,7 @@ def reviewed_world(make_user, make_cohort):
     coordinator = make_user(email="coord@example.org")
     group = groups.create_group(db.session, coordinator, name="Riders", organization="Riders' union")
     member = make_user(email="member@example.org")
-    groups.join_with_code(db.session, member, group.join_code)
+    invitations.join_with_code(db.session, member, group.join_code)
     registration = register_group(
         db.session, coordinator, group, cohort, [m.id for m in group.active_members], attestation="We organize."
     )

@@ -1,7 +1,7 @@
 import pytest
 
 from app.extensions import db
-from app.groups import service as groups
+from app.groups import invitations
 from app.registration.service import update_roster
 
 
@@ -13,7 +13,7 @@ def add_late_joiner(make_user):
     def add(world, name: str = "Late Joiner"):
         group = world.groups[0]
         late = make_user(name=name)
-        groups.join_with_code(db.session, late, group.group.join_code)
+        invitations.join_with_code(db.session, late, group.group.join_code)
         db.session.flush()
         update_roster(db.session, group.coordinator, group.registration, [m.id for m in group.group.active_members])
         db.session.commit()

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from app.breakouts import overview, service
 from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember, RoomStrategy
 from app.extensions import db
-from app.groups import service as groups
+from app.groups import invitations
 from app.groups.models import MembershipStatus
 from app.lib.errors import DomainError, Forbidden, NotFound
 from app.notes.models import BreakoutNote
@@ -337,7 +337,7 @@ def test_the_page_counts_the_same_participants_as_every_learning_page(make_runni
     leaving.status = MembershipStatus.LEFT
     world.groups[2].registration.status = RegistrationStatus.WITHDRAWN
     late = make_user(name="Late Joiner")
-    groups.join_with_code(db.session, late, world.groups[1].group.join_code)
+    invitations.join_with_code(db.session, late, world.groups[1].group.join_code)
     db.session.flush()
     group = world.groups[1]
     update_roster(db.session, group.coordinator, group.registration, [m.id for m in group.group.active_members])

@@ -5,6 +5,7 @@ import sqlalchemy as sa
 
 from app.cohorts.models import Cohort
 from app.extensions import db
+from app.groups import invitations
 from app.groups import service as groups
 from app.lib import page_cache
 from app.registration import service as registration
@@ -58,7 +59,7 @@ def test_a_registration_changes_the_seats_left_at_once(client, make_cohort, make
     coordinator = make_user()
     group = groups.create_group(db.session, coordinator, name="Tenants", organization="Tenants union")
     for _ in range(9):
-        groups.join_with_code(db.session, make_user(), group.join_code)
+        invitations.join_with_code(db.session, make_user(), group.join_code)
     db.session.commit()
     member_ids = [m.id for m in group.active_members]
     registration.register_group(db.session, coordinator, group, cohort, member_ids)

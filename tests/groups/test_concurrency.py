@@ -9,6 +9,7 @@ import re
 import sqlalchemy as sa
 
 from app.extensions import db
+from app.groups import invitations
 from app.groups import service as groups
 from app.groups.models import GroupInvitation, GroupMembership, MembershipRole, MembershipStatus
 from tests.conftest import csrf_tokens, outbox_messages
@@ -24,19 +25,19 @@ def test_one_invitation_accepted_by_two_accounts_at_once_has_one_winner_and_a_cl
     app, db_url, tmp_path, make_user
 ):
     coordinator = make_user(email="coord@example.org")
-    invitations = []
+    sent = []
     for n in range(ROUNDS):
         group = groups.create_group(db.session, coordinator, name=f"Group {n}", organization="Union")
-        groups.invite_members(db.session, coordinator, group, f"invited{n}@example.org")
+        invitations.invite_members(db.session, coordinator, group, f"invited{n}@example.org")
         db.session.commit()
         token = re.search(r"/invitations/(\S+)", outbox_messages()[-1].body_text).group(1)
-        invitations.append((group.id, token))
+        sent.append((group.id, token))
     people = [make_user(email=f"invited{n}@example.org") for n in range(ROUNDS)]
     others = [make_user(email=f"other{n}@example.org") for n in range(ROUNDS)]
 
     with gunicorn(server_env(db_url), tmp_path / "gunicorn.log", workers=2, threads=8) as url:
         replies = []
-        for (_group_id, token), invited, other in zip(invitations, people, others, strict=True):
+        for (_group_id, token), invited, other in zip(sent, people, others, strict=True):
             link = f"/invitations/{token}"
 
             def accept(user, data, link=link):
@@ -52,7 +53,7 @@ def test_one_invitation_accepted_by_two_accounts_at_once_has_one_winner_and_a_cl
             replies.append(race([accept(invited, {}), accept(other, {"as_another_address": "1"})]))
 
     db.session.expire_all()
-    for (group_id, _token), pair in zip(invitations, replies, strict=True):
+    for (group_id, _token), pair in zip(sent, replies, strict=True):
         statuses = sorted(r.status for r in pair)
         # One joins; the other is told the invitation was used: 409 when both passed the first look at once (the
         # conditional update decides), 410 when the first had already committed (always so on SQLite).
@@ -75,7 +76,7 @@ def test_the_two_last_coordinators_leaving_at_once_leave_the_group_with_a_coordi
         first = make_user(email=f"first{n}@example.org")
         second = make_user(email=f"second{n}@example.org")
         group = groups.create_group(db.session, first, name=f"Group {n}", organization="Union")
-        groups.join_with_code(db.session, second, group.join_code)
+        invitations.join_with_code(db.session, second, group.join_code)
         groups.make_coordinator(db.session, first, group, group.memberships[-1].id)
         db.session.commit()
         pairs.append((group.id, first, second))

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from app.audit.models import AuditEvent
 from app.extensions import db
-from app.groups import service
+from app.groups import invitations, service
 from app.groups.models import GroupInvitation
 from app.lib.errors import DomainError
 from app.lib.time import now_utc
@@ -26,7 +26,7 @@ INVITED = "Rosa.Invited@Example.org"  # pasted as the coordinator typed it; the 
 def world(app, make_user):
     coordinator = make_user(email="coord@example.org", name="Coordinator")
     group = service.create_group(db.session, coordinator, name="Dock workers", organization="Port Union")
-    service.invite_members(db.session, coordinator, group, f"Rosa <{INVITED}>")
+    invitations.invite_members(db.session, coordinator, group, f"Rosa <{INVITED}>")
     db.session.commit()
     token = re.search(r"/invitations/(\S+)", outbox_messages()[-1].body_text).group(1)
     invited = make_user(email="rosa.invited@example.org", name="Rosa")
@@ -66,14 +66,14 @@ def invitation_open(world) -> bool:
 
 
 def test_the_invited_account_accepts_whatever_the_case_of_its_address(world):
-    service.accept_invitation(db.session, world.invited, world.token)
+    invitations.accept_invitation(db.session, world.invited, world.token)
     db.session.commit()
     assert "rosa.invited@example.org" in members(world.group)
 
 
 def test_another_account_is_refused_and_told_which_address_the_invitation_is_for(world):
-    with pytest.raises(service.InvitationForAnotherAddress) as refused:
-        service.accept_invitation(db.session, world.other, world.token)
+    with pytest.raises(invitations.InvitationForAnotherAddress) as refused:
+        invitations.accept_invitation(db.session, world.other, world.token)
     db.session.rollback()
     assert "rosa.invited@example.org" in refused.value.message
     assert "someone.else@example.org" not in members(world.group)
@@ -81,7 +81,7 @@ def test_another_account_is_refused_and_told_which_address_the_invitation_is_for
 
 
 def test_another_account_joins_only_on_purpose_and_the_inviter_is_told(world):
-    service.accept_invitation(db.session, world.other, world.token, as_another_address=True)
+    invitations.accept_invitation(db.session, world.other, world.token, as_another_address=True)
     db.session.commit()
     assert "someone.else@example.org" in members(world.group)
     told = [m for m in outbox_messages() if m.to_address == "coord@example.org"]
@@ -91,22 +91,22 @@ def test_another_account_joins_only_on_purpose_and_the_inviter_is_told(world):
     assert event.details["invited"] == "rosa.invited@example.org"
     assert event.details["accepted_as"] == "someone.else@example.org"
     with pytest.raises(DomainError, match="already been used"):
-        service.accept_invitation(db.session, world.invited, world.token)
+        invitations.accept_invitation(db.session, world.invited, world.token)
 
 
 def test_a_member_cannot_use_up_an_invitation_meant_for_someone_else(world):
-    service.join_with_code(db.session, world.other, world.group.join_code)
+    invitations.join_with_code(db.session, world.other, world.group.join_code)
     db.session.commit()
     with pytest.raises(DomainError, match="already a member"):
-        service.accept_invitation(db.session, world.other, world.token, as_another_address=True)
+        invitations.accept_invitation(db.session, world.other, world.token, as_another_address=True)
     db.session.rollback()
     assert invitation_open(world)
 
 
 def test_the_invited_person_already_a_member_accepts_without_a_second_membership(world):
-    service.join_with_code(db.session, world.invited, world.group.join_code)
+    invitations.join_with_code(db.session, world.invited, world.group.join_code)
     db.session.commit()
-    service.accept_invitation(db.session, world.invited, world.token)
+    invitations.accept_invitation(db.session, world.invited, world.token)
     db.session.commit()
     assert (
         sum(1 for m in db.session.get(service.Group, world.group.id).memberships if m.user_id == world.invited.id) == 1
@@ -122,13 +122,13 @@ def test_an_expired_or_used_invitation_is_refused_to_everyone(world, make_user, 
     invitation.expires_at = now_utc() - timedelta(seconds=1)
     db.session.commit()
     with pytest.raises(DomainError, match="expired"):
-        service.accept_invitation(db.session, user, world.token, as_another_address=as_another_address)
+        invitations.accept_invitation(db.session, user, world.token, as_another_address=as_another_address)
     db.session.rollback()
     invitation.expires_at = now_utc() + timedelta(days=1)
     invitation.accepted_at = now_utc()
     db.session.commit()
     with pytest.raises(DomainError, match="already been used"):
-        service.accept_invitation(db.session, user, world.token, as_another_address=as_another_address)
+        invitations.accept_invitation(db.session, user, world.token, as_another_address=as_another_address)
 
 
 # --- over HTTP ----------------------------------------------------------------------------------------------------
@@ -211,7 +211,7 @@ def test_signing_up_through_the_link_with_the_invited_address_joins_at_once(app,
 
 @pytest.mark.parametrize("who", ["invited", "other"])
 def test_a_used_invitation_answers_410_to_everyone(app, world, who):
-    service.accept_invitation(db.session, world.invited, world.token)
+    invitations.accept_invitation(db.session, world.invited, world.token)
     db.session.commit()
     client = signed_in(app, getattr(world, who))
     assert client.get(world.link).status_code == 410

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from app.extensions import db
-from app.groups import service
+from app.groups import invitations, service
 from app.groups.models import GroupMembership, MembershipRole, MembershipStatus
 from app.lib.errors import DomainError, Forbidden
 from app.lib.time import now_utc
@@ -47,7 +47,7 @@ def test_group_needs_a_name_and_organization(coordinator):
 
 def test_invitations_report_every_line(group, coordinator, make_user):
     member = make_user(email="already@example.org")
-    service.join_with_code(db.session, member, group.join_code)
+    invitations.join_with_code(db.session, member, group.join_code)
     pasted = "\n".join(
         [
             "ana@example.org",
@@ -59,7 +59,7 @@ def test_invitations_report_every_line(group, coordinator, make_user):
             "carla@example",
         ]
     )
-    report = service.invite_members(db.session, coordinator, group, pasted)
+    report = invitations.invite_members(db.session, coordinator, group, pasted)
     outcomes = [(line.number, line.outcome) for line in report.lines]
     assert outcomes == [(1, "invited"), (2, "invited"), (3, "error"), (4, "skipped"), (6, "skipped"), (7, "error")]
     assert "the same address as line 1" in report.lines[3].message
@@ -69,57 +69,57 @@ def test_invitations_report_every_line(group, coordinator, make_user):
 
 def test_only_coordinators_invite(group, make_user):
     member = make_user()
-    service.join_with_code(db.session, member, group.join_code)
+    invitations.join_with_code(db.session, member, group.join_code)
     with pytest.raises(Forbidden):
-        service.invite_members(db.session, member, group, "x@example.org")
+        invitations.invite_members(db.session, member, group, "x@example.org")
 
 
 def test_an_invitation_works_once_and_lands_the_person_in_the_group(group, coordinator, make_user):
-    service.invite_members(db.session, coordinator, group, "dana@example.org")
+    invitations.invite_members(db.session, coordinator, group, "dana@example.org")
     db.session.commit()
     token = token_from(outbox_messages()[0])
     dana = make_user(email="dana@example.org")
-    joined = service.accept_invitation(db.session, dana, token)
+    joined = invitations.accept_invitation(db.session, dana, token)
     assert joined.id == group.id
     assert service.is_active_member(group, dana)
     with pytest.raises(DomainError, match="already been used"):
-        service.accept_invitation(db.session, dana, token)
+        invitations.accept_invitation(db.session, dana, token)
 
 
 def test_an_expired_invitation_is_refused(group, coordinator, make_user):
-    service.invite_members(db.session, coordinator, group, "late@example.org")
+    invitations.invite_members(db.session, coordinator, group, "late@example.org")
     token = token_from(outbox_messages()[0])
     group.invitations[0].expires_at = now_utc() - timedelta(minutes=1)
     db.session.commit()
     with pytest.raises(DomainError, match="expired"):
-        service.accept_invitation(db.session, make_user(), token)
+        invitations.accept_invitation(db.session, make_user(), token)
 
 
 def test_inviting_again_replaces_the_old_link(group, coordinator, make_user):
-    service.invite_members(db.session, coordinator, group, "again@example.org")
+    invitations.invite_members(db.session, coordinator, group, "again@example.org")
     first = token_from(outbox_messages()[0])
-    report = service.invite_members(db.session, coordinator, group, "again@example.org")
+    report = invitations.invite_members(db.session, coordinator, group, "again@example.org")
     assert report.lines[0].outcome == "reinvited"
     second = token_from(outbox_messages()[1])
     with pytest.raises(DomainError, match="not valid"):
-        service.find_invitation(db.session, first)
-    assert service.find_invitation(db.session, second).email == "again@example.org"
+        invitations.find_invitation(db.session, first)
+    assert invitations.find_invitation(db.session, second).email == "again@example.org"
 
 
 def test_resetting_the_join_link_retires_the_old_one(group, coordinator, make_user):
     old = group.join_code
-    service.reset_join_code(db.session, coordinator, group)
+    invitations.reset_join_code(db.session, coordinator, group)
     assert group.join_code != old
     with pytest.raises(DomainError, match="not valid any more"):
-        service.join_with_code(db.session, make_user(), old)
+        invitations.join_with_code(db.session, make_user(), old)
 
 
 def test_joining_twice_keeps_one_membership_and_rejoining_reactivates(group, make_user):
     person = make_user()
-    service.join_with_code(db.session, person, group.join_code)
-    service.join_with_code(db.session, person, group.join_code)
+    invitations.join_with_code(db.session, person, group.join_code)
+    invitations.join_with_code(db.session, person, group.join_code)
     service.leave_group(db.session, person, group)
-    service.join_with_code(db.session, person, group.join_code)
+    invitations.join_with_code(db.session, person, group.join_code)
     rows = db.session.scalars(sa.select(GroupMembership).where(GroupMembership.user_id == person.id)).all()
     assert [r.status for r in rows] == [MembershipStatus.ACTIVE]
 
@@ -142,7 +142,7 @@ def test_last_coordinator_cannot_leave_or_be_removed(group, coordinator, make_us
     with pytest.raises(DomainError, match="needs a coordinator"):
         service.leave_group(db.session, coordinator, group)
     other = make_user()
-    membership = service.join_with_code(db.session, other, group.join_code) and group.memberships[-1]
+    membership = invitations.join_with_code(db.session, other, group.join_code) and group.memberships[-1]
     service.make_coordinator(db.session, coordinator, group, membership.id)
     service.leave_group(db.session, coordinator, group)
     assert [m.user_id for m in group.coordinators] == [other.id]
@@ -150,8 +150,8 @@ def test_last_coordinator_cannot_leave_or_be_removed(group, coordinator, make_us
 
 def test_coordinators_remove_members_and_members_cannot(group, coordinator, make_user):
     a, b = make_user(), make_user()
-    service.join_with_code(db.session, a, group.join_code)
-    service.join_with_code(db.session, b, group.join_code)
+    invitations.join_with_code(db.session, a, group.join_code)
+    invitations.join_with_code(db.session, b, group.join_code)
     b_membership = next(m for m in group.memberships if m.user_id == b.id)
     with pytest.raises(Forbidden):
         service.remove_member(db.session, a, group, b_membership.id)
@@ -174,6 +174,6 @@ def test_a_join_link_expires_and_a_new_one_works_again(make_user):
     group.join_code_expires_at = service.now_utc() - timedelta(minutes=1)
     db.session.commit()
     with pytest.raises(Refused, match="expired"):
-        service.join_with_code(db.session, make_user(), group.join_code)
-    service.reset_join_code(db.session, coordinator, group)
-    assert service.join_with_code(db.session, make_user(), group.join_code) is group
+        invitations.join_with_code(db.session, make_user(), group.join_code)
+    invitations.reset_join_code(db.session, coordinator, group)
+    assert invitations.join_with_code(db.session, make_user(), group.join_code) is group

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
 from app.extensions import db
+from app.groups import invitations
 from app.groups import service as groups
 from app.lib.email import LogTransport, SMTPTransport
 from app.lib.time import now_utc
@@ -120,7 +121,7 @@ def test_an_invitation_about_a_group_named_with_a_line_separator_is_delivered(ap
     coordinator = make_user(email="coord@example.org", name=f"Ana{separator}María")
     coordinator.name = f"Ana{separator}María"  # as stored before names were cleaned on the way in
     group = groups.create_group(db.session, coordinator, name=f"Dock{separator}workers", organization="Port Union")
-    groups.invite_members(db.session, coordinator, group, "rosa@example.org")
+    invitations.invite_members(db.session, coordinator, group, "rosa@example.org")
     db.session.commit()
     with SmtpSink() as sink:
         report = deliver_due(db.session, SMTPTransport(sink.host, sink.port), SENDER)

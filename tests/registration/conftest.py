@@ -1,6 +1,7 @@
 import pytest
 
 from app.extensions import db
+from app.groups import invitations
 from app.groups import service as groups
 
 
@@ -12,7 +13,7 @@ def make_group(app, make_user):
         coordinator = make_user(name=f"{name} coordinator")
         group = groups.create_group(db.session, coordinator, name=name, organization=f"{name} union")
         for _ in range(size - 1):
-            groups.join_with_code(db.session, make_user(), group.join_code)
+            invitations.join_with_code(db.session, make_user(), group.join_code)
         db.session.commit()
         return group, coordinator
 

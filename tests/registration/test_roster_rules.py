@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from app.courses.models import Course
 from app.extensions import db
-from app.groups import service as groups
+from app.groups import invitations
 from app.lib.errors import DomainError
 from app.registration import prerequisites, seats, service
 from app.registration.models import Completion, RegistrationStatus
@@ -124,7 +124,7 @@ def test_a_roster_larger_than_the_cohort_is_refused(holding, make_user):
     registration, coordinator, done, not_done = holding
     group = registration.group
     for _ in range(CAPACITY + 1 - len(done + not_done)):
-        groups.join_with_code(db.session, make_user(), group.join_code)
+        invitations.join_with_code(db.session, make_user(), group.join_code)
     db.session.commit()
     refused(registration, coordinator, [m.id for m in group.active_members], "8 seats in all")
 
@@ -181,6 +181,6 @@ def test_a_pending_roster_that_meets_every_rule_but_does_not_fit_waits_for_seats
 def test_a_pending_roster_larger_than_the_cohort_is_refused(pending, make_user):
     registration, coordinator, *_ = pending
     group = registration.group
-    groups.join_with_code(db.session, make_user(), group.join_code)
+    invitations.join_with_code(db.session, make_user(), group.join_code)
     db.session.commit()
     refused(registration, coordinator, [m.id for m in group.active_members], "8 seats in all")

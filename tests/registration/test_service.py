@@ -7,6 +7,7 @@ import sqlalchemy as sa
 
 from app.cohorts.models import CohortStatus
 from app.extensions import db
+from app.groups import invitations
 from app.lib.errors import DomainError, Forbidden
 from app.lib.time import now_utc
 from app.registration import deadline, prerequisites, service
@@ -107,9 +108,8 @@ def test_a_confirmed_group_cannot_grow_past_capacity_or_shrink_below_threshold(m
     registration = register(group, coordinator, core_cohort, count=9)
     other, c2 = make_group(3, "Other")
     register(other, c2, core_cohort)  # waitlisted: 1 seat left, needs 3
-    from app.groups import service as groups
 
-    groups.join_with_code(db.session, make_user(), group.join_code)
+    invitations.join_with_code(db.session, make_user(), group.join_code)
     with pytest.raises(DomainError, match="Other groups are waiting for seats"):
         service.update_roster(db.session, coordinator, registration, member_ids(group, 10))
     with pytest.raises(DomainError, match="10 seats in all"):

@@ -17,6 +17,7 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from app.cohorts import scheduling
 from app.courses.models import Course
 from app.extensions import db
+from app.groups import invitations
 from app.groups import service as groups
 from app.lib.errors import DomainError
 from app.registration import seats, service
@@ -95,7 +96,7 @@ def test_a_confirmed_group_cannot_take_seats_that_a_waitlisted_group_waits_for(f
     cohort, _trainer, (big, c_big, big_registration), (_small, c_small, small_registration), waiting = full_cohort
     service.withdraw(db.session, c_small, small_registration)
     db.session.commit()
-    groups.join_with_code(db.session, make_user(), big.join_code)
+    invitations.join_with_code(db.session, make_user(), big.join_code)
     with pytest.raises(DomainError, match="Other groups are waiting"):
         service.update_roster(db.session, c_big, big_registration, member_ids(big))
     db.session.rollback()

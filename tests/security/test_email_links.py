@@ -17,7 +17,7 @@ from app.accounts.models import User
 from app.attendance import completion
 from app.attendance import service as attendance
 from app.extensions import db
-from app.groups import service as groups
+from app.groups import invitations
 from app.lib.time import now_utc
 from app.lib.urls import DEVELOPMENT_BASE_URL
 from app.registration import prerequisites as registration_prerequisites
@@ -103,7 +103,7 @@ def _send_every_kind_of_email(app, make_user, make_running_cohort) -> None:
     with app.test_request_context("/", base_url=FORGED):
         world = make_running_cohort((3,))  # registration_confirmed
         coordinator, group = world.groups[0].coordinator, world.groups[0].group
-        groups.invite_members(db.session, coordinator, group, "someone@example.org")  # group_invitation
+        invitations.invite_members(db.session, coordinator, group, "someone@example.org")  # group_invitation
         reg = world.groups[0].registration
         context = {
             "waitlisted": {},
