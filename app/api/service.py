@@ -8,7 +8,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 
 from app.cohorts.models import Cohort, CohortStatus
-from app.courses.loader import SLUG_RE
+from app.courses.front_matter import SLUG_RE
 from app.courses.models import Course
 from app.courses.service import get_course_by_slug, list_catalogue
 from app.lib.errors import NotFound

@@ -12,7 +12,7 @@ from app.cohorts import scheduling, service, times
 from app.cohorts.calendar import calendar_domain, calendar_response, cohort_calendar
 from app.cohorts.forms import CohortForm
 from app.cohorts.models import Cohort, CohortStatus
-from app.courses.loader import SLUG_RE
+from app.courses.front_matter import SLUG_RE
 from app.courses.models import Course
 from app.courses.service import get_course_by_slug
 from app.extensions import db

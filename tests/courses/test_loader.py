@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from app.courses.loader import load_library, read_document
+from app.courses.front_matter import read_document
+from app.courses.loader import load_library
 from tests.conftest import COURSES_DIR
 from tests.courses.helpers import write_course, write_file
 
