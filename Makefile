@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 3
 
-.PHONY: install run serve-prod test test-sqlite test-postgres e2e system-deps lint check-courses clean bench bench-quick bench-deps architecture
+.PHONY: install run serve-prod test test-sqlite test-postgres e2e system-deps lint check-courses clean bench bench-quick bench-deps architecture translations compile-translations
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Plenary needs Python 3.11 or newer")'
@@ -20,8 +20,24 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-## install: create .venv and install Plenary with its test tools
-install: $(VENV)/.installed
+## install: create .venv and install Plenary with its test tools, and compile the translations
+install: $(VENV)/.installed compile-translations
+
+PYBABEL := $(BIN)/pybabel
+CATALOGUE := app/translations/messages.pot
+# Locations are left out so that moving code does not change the catalogue; messages are sorted for stable diffs.
+EXTRACT_OPTIONS := -F babel.cfg -k _l -k lazy_gettext -k lazy_ngettext:1,2 --no-location --no-wrap --sort-output \
+  --add-comments=Translators: --project=Plenary --copyright-holder="Plenary's authors" --msgid-bugs-address=""
+
+## translations: extract every marked message into the catalogue, update each language's .po, compile them
+translations: $(VENV)/.installed
+	$(PYBABEL) extract $(EXTRACT_OPTIONS) -o $(CATALOGUE) .
+	$(PYBABEL) update -i $(CATALOGUE) -d app/translations --no-wrap --ignore-obsolete
+	$(MAKE) --no-print-directory compile-translations
+
+## compile-translations: the .mo files Flask-Babel reads, from the committed .po files (not committed: built here)
+compile-translations: $(VENV)/.installed
+	@$(PYBABEL) -q compile -d app/translations
 
 ## run: install, migrate, sync the courses, load the demo and serve on http://127.0.0.1:5000
 run: install

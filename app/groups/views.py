@@ -1,5 +1,6 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 
 from app.accounts.models import normalise_email
@@ -76,7 +77,7 @@ def invite(group_id: int):
         return _render_group(group, invite_form=form, status=422)
     db.session.commit()
     if report.invited:
-        flash(_("%(n)s invitation(s) sent.", n=len(report.invited)), "success")
+        flash(ngettext("%(num)s invitation sent.", "%(num)s invitations sent.", len(report.invited)), "success")
     # Keep the lines that need attention in the box, so nothing typed is lost.
     form.emails.data = "\n".join(line.text for line in report.problems)
     return _render_group(group, invite_form=form, report=report, status=422 if report.problems else 200)

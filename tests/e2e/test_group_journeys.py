@@ -34,7 +34,7 @@ def test_group_forms_by_email_invitation_and_confirms_at_the_threshold(journey, 
 
     page.get_by_label("Email addresses").fill("Rosa Huamán <rosa@riders.example>\nluis@riders.example\nnot-an-email")
     page.get_by_role("button", name="Send invitations").click()
-    expect(page.get_by_text("2 invitation(s) sent.")).to_be_visible()
+    expect(page.get_by_text("2 invitations sent.")).to_be_visible()
     expect(page.locator(".invite-report")).to_contain_text("Line 3: not-an-email")
     coordinator.check("invitations sent with one bad line")
 

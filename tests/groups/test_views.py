@@ -28,7 +28,7 @@ def test_coordinator_creates_a_group_and_invites_members(client, auth, make_user
     )
     assert response.status_code == 422  # one line needs attention
     page = response.get_data(as_text=True)
-    assert "1 invitation(s) sent." in page
+    assert "1 invitation sent." in page
     assert "Line 2: bad address" in page
     # The failing line stays in the box so nothing typed is lost.
     assert re.search(r"<textarea[^>]*>\s*bad address</textarea>", page)
