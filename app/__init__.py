@@ -17,9 +17,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import check_production_config, config_from_environment
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
-from app.lib import page_cache, static_files
+from app.lib import languages, page_cache, static_files
 from app.lib.database import configure_sqlite
 from app.lib.time import is_valid_timezone
+from app.lib.urls import current_place
 
 
 def create_app(test_config: Mapping | None = None) -> Flask:
@@ -86,11 +87,12 @@ def _refuse_untrusted_hosts(app: Flask) -> None:
 
 
 def _select_locale() -> str:
+    """A signed-in person's profile language, else the visitor's pick or browser's (app.lib.languages), else English."""
     if not has_request_context():
         return current_app.config["BABEL_DEFAULT_LOCALE"]
-    if current_user.is_authenticated and current_user.locale in current_app.config["LANGUAGES"]:
-        return current_user.locale
-    return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or "en"
+    if current_user.is_authenticated and (chosen := languages.known(current_user.locale)):
+        return chosen
+    return languages.from_browser() or languages.DEFAULT_LANGUAGE
 
 
 def _select_timezone() -> str:
@@ -138,6 +140,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.accounts.language import bp as language_bp
     from app.accounts.views import bp as accounts_bp
     from app.api.views import bp as api_bp
     from app.attendance.views import bp as attendance_bp
@@ -154,6 +157,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(courses_bp)
     app.register_blueprint(accounts_bp)
+    app.register_blueprint(language_bp)
     app.register_blueprint(groups_bp)
     app.register_blueprint(cohorts_bp)
     app.register_blueprint(api_bp)
@@ -193,4 +197,11 @@ def _register_template_helpers(app: Flask) -> None:
 
     @app.context_processor
     def inject_locale():
-        return {"current_locale": str(get_locale() or "en"), "current_timezone": str(get_timezone() or "UTC")}
+        return {
+            # BCP 47 for <html lang> ("pt-BR"); Babel's own codes use "_".
+            "current_locale": str(get_locale() or "en").replace("_", "-"),
+            "current_language": str(get_locale() or "en"),
+            "current_timezone": str(get_timezone() or "UTC"),
+            "language_menu": languages.menu(),
+            "current_place": current_place,
+        }

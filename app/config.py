@@ -122,10 +122,17 @@ def config_from_environment(instance_path: str) -> dict:
         "BENCH_HELLO": _env_bool("BENCH_HELLO", False),
         "BABEL_DEFAULT_LOCALE": "en",
         "BABEL_DEFAULT_TIMEZONE": "UTC",
-        "LANGUAGES": ["en", "es", "pt", "fr"],
+        # The interface languages offered (codes of app/translations/, app.lib.languages.LANGUAGE_NAMES); English
+        # is always there. A comma-separated list, e.g. LANGUAGES=en,es.
+        "LANGUAGES": _env_languages(os.environ.get("LANGUAGES", "en,es,pt_BR,fr")),
         "WTF_CSRF_TIME_LIMIT": None,
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO"),
     }
+
+
+def _env_languages(value: str) -> list[str]:
+    codes = [code.strip() for code in value.split(",") if code.strip()]
+    return ["en", *(code for code in codes if code != "en")]
 
 
 def check_production_config(config: dict) -> None:

@@ -3,10 +3,9 @@ from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, Select
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
 from app.accounts.service import PASSWORD_MAX, PASSWORD_MIN
+from app.lib import languages
 from app.lib.forms import BaseForm
 from app.lib.time import all_timezones
-
-LANGUAGE_NAMES = {"en": "English", "es": "Español", "pt": "Português", "fr": "Français"}
 
 
 def timezone_choices() -> list[SelectChoice]:
@@ -75,7 +74,7 @@ class ResetPasswordForm(BaseForm):
 class ProfileForm(BaseForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     timezone = TimezoneField(_l("Your time zone"), description=_l("Session times are shown in this zone."))
-    locale = SelectField(_l("Language"), choices=[SelectChoice(code, label) for code, label in LANGUAGE_NAMES.items()])
+    locale = SelectField(_l("Language"), choices=languages.menu)
     submit = SubmitField(_l("Save profile"))
 
 

@@ -12,10 +12,12 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.accounts.models import PendingSignup, User, normalise_email
 from app.audit import service as audit
+from app.lib import languages
 from app.lib.errors import DomainError
 from app.lib.security import hash_token
 from app.lib.text import clean_name, require_length
@@ -25,7 +27,6 @@ from app.notifications.service import queue_email
 
 PASSWORD_MIN = 8
 PASSWORD_MAX = 256
-LOCALES = ("en", "es", "pt", "fr")
 _RESET_SALT = "password-reset"
 
 
@@ -81,7 +82,7 @@ def create_user(
         email=email,
         name=clean_name(name),
         timezone=timezone,
-        locale=locale if locale in LOCALES else "en",
+        locale=languages.known(locale) or languages.DEFAULT_LANGUAGE,
         is_admin=is_admin,
     )
     user.set_password(password)
@@ -124,7 +125,8 @@ def request_signup(
         queue_email(
             session,
             to=email,
-            subject=_("You already have a Plenary account"),
+            locale=existing.locale,
+            subject=_l("You already have a Plenary account"),
             template="accounts/email/already_registered",
             kind="signup_existing",
             user=existing,
@@ -150,7 +152,8 @@ def request_signup(
     queue_email(
         session,
         to=email,
-        subject=_("Confirm your email to finish joining Plenary"),
+        locale=None,  # the language the person signs up in
+        subject=_l("Confirm your email to finish joining Plenary"),
         template="accounts/email/confirm_signup",
         kind="signup_confirm",
         name=pending.name,
@@ -168,8 +171,9 @@ def find_pending_signup(session: so.Session, token: str) -> PendingSignup:
     return pending
 
 
-def complete_signup(session: so.Session, token: str) -> tuple[User, str]:
-    """Create the account from a confirmed sign-up link (it works once); returns the user and where to go next."""
+def complete_signup(session: so.Session, token: str, *, locale: str | None = None) -> tuple[User, str]:
+    """Create the account from a confirmed sign-up link (it works once); returns the user and where to go next.
+    `locale` is the language the person was using when they confirmed (their browser's or their pick)."""
     pending = find_pending_signup(session, token)
     if find_user_by_email(session, pending.email):
         raise DomainError(_("An account with this email already exists. Log in, or reset your password."))
@@ -178,7 +182,7 @@ def complete_signup(session: so.Session, token: str) -> tuple[User, str]:
         name=pending.name,
         password_hash=pending.password_hash,
         timezone=pending.timezone,
-        locale="en",
+        locale=languages.known(locale) or languages.DEFAULT_LANGUAGE,
     )
     session.add(user)
     next_url = pending.next_url
@@ -219,7 +223,8 @@ def request_password_reset(session: so.Session, email: str) -> None:
     queue_email(
         session,
         to=user.email,
-        subject=_("Reset your Plenary password"),
+        locale=user.locale,
+        subject=_l("Reset your Plenary password"),
         template="accounts/email/reset_password",
         kind="password_reset",
         user=user,
@@ -286,7 +291,8 @@ def change_email(session: so.Session, user: User, password: str, new_email: str)
         queue_email(
             session,
             to=email,
-            subject=_("Someone tried to use your address for another Plenary account"),
+            locale=owner.locale,
+            subject=_l("Someone tried to use your address for another Plenary account"),
             template="accounts/email/email_change_taken",
             kind="email_change_taken",
             user=owner,
@@ -296,7 +302,8 @@ def change_email(session: so.Session, user: User, password: str, new_email: str)
     queue_email(
         session,
         to=email,
-        subject=_("Confirm your new email address for Plenary"),
+        locale=user.locale,
+        subject=_l("Confirm your new email address for Plenary"),
         template="accounts/email/confirm_email_change",
         kind="email_change_confirm",
         name=user.name,
@@ -335,7 +342,8 @@ def confirm_email_change(session: so.Session, token: str) -> User:
     queue_email(
         session,
         to=old,
-        subject=_("Your Plenary account now uses another email address"),
+        locale=user.locale,
+        subject=_l("Your Plenary account now uses another email address"),
         template="accounts/email/email_changed",
         kind="email_changed",
         user=user,
@@ -378,5 +386,5 @@ def update_profile(session: so.Session, user: User, *, name: str, timezone: str,
         raise DomainError(_("Enter your name."), field="name")
     user.name = require_length(name, NAME_MAX, "name")
     user.timezone = _check_timezone(timezone)
-    user.locale = locale if locale in LOCALES else user.locale
+    user.locale = languages.known(locale) or user.locale
     session.flush()

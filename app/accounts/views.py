@@ -1,6 +1,7 @@
 import time
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -70,7 +71,7 @@ def confirm_signup(token: str):
     form = ActionForm()
     if form.validate_on_submit():
         try:
-            user, next_url = service.complete_signup(db.session, token)
+            user, next_url = service.complete_signup(db.session, token, locale=str(get_locale()))
         except DomainError as error:
             db.session.rollback()
             return render_template("accounts/reset_invalid.html", message=error.message), 400

@@ -11,6 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import User
 from app.attendance.models import Attendance
@@ -307,7 +308,8 @@ def run_completion(session: so.Session, cohort: Cohort, at: datetime | None = No
         queue_email(
             session,
             to=user.email,
-            subject=_("You completed %(course)s", course=cohort.course.title),
+            locale=user.locale,
+            subject=_l("You completed %(course)s", course=cohort.course.title),
             template="attendance/email/completed",
             kind="attendance_completed",
             user=user,

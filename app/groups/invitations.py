@@ -9,6 +9,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import User, normalise_email
 from app.audit import service as audit
@@ -127,8 +128,10 @@ def invite_members(session: so.Session, coordinator: User, group: Group, pasted:
         queue_email(
             session,
             to=email,
+            # Someone with an account reads it in their language; someone new in their inviter's.
+            locale=session.scalar(sa.select(User.locale).where(User.email == email)) or coordinator.locale,
             kind="group_invitation",
-            subject=_("%(name)s invites you to join %(group)s on Plenary", name=coordinator.name, group=group.name),
+            subject=_l("%(name)s invites you to join %(group)s on Plenary", name=coordinator.name, group=group.name),
             template="groups/email/invitation",
             group=group,
             inviter=coordinator,
@@ -244,8 +247,9 @@ def _tell_inviter_accepted_elsewhere(session: so.Session, invitation: GroupInvit
     queue_email(
         session,
         to=inviter.email,
+        locale=inviter.locale,
         kind="group_invitation_accepted_as_other",
-        subject=_(
+        subject=_l(
             "Your invitation to %(email)s for %(group)s was accepted by another account",
             email=invitation.email,
             group=invitation.group.name,

@@ -34,6 +34,7 @@ import sqlalchemy.orm as so
 from flask import Flask, Response, current_app, g, has_app_context, request, session
 
 from app.extensions import db
+from app.lib import languages
 from app.lib.time import is_valid_timezone
 
 PUBLIC_SCOPE = "public"
@@ -210,14 +211,14 @@ def _cacheable_request() -> bool:
 
 
 def _cache_key() -> tuple[str, str, str, str]:
-    """What a signed-out visitor's page depends on: the host and address asked for, the language their browser asks
-    for and the time zone it reported (an unknown zone counts as none, as it is shown: hostile cookies make no
-    entries of their own).
+    """What a signed-out visitor's page depends on: the host and address asked for, the language they picked or
+    their browser asks for and the time zone it reported (an unknown zone counts as none, as it is shown: hostile
+    cookies make no entries of their own).
 
     The host is part of the key although no page should depend on it (links are built on BASE_URL): if one ever
     did, a page asked for with a forged Host header is only ever handed back to requests naming that same host,
     never to a visitor of the real site."""
-    language = request.accept_languages.best_match(current_app.config["LANGUAGES"]) or ""
+    language = languages.from_browser() or ""
     zone = unquote(request.cookies.get("tz", ""))
     return request.host.lower(), request.full_path, language, zone if is_valid_timezone(zone) else ""
 

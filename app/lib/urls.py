@@ -1,9 +1,9 @@
 """Absolute links for emails and calendars, built the same way inside a request and from the command line; which
 redirect targets are safe."""
 
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
-from flask import current_app
+from flask import current_app, request
 from werkzeug.routing import IntegerConverter, UnicodeConverter
 
 from app.lib.columns import MAX_INTEGER
@@ -47,6 +47,14 @@ def is_safe_redirect(target: object) -> bool:
         return False
     parts = urlsplit(target)
     return not parts.scheme and not parts.netloc
+
+
+def current_place() -> str:
+    """This page's address as a safe `next` to come back to (the language menu uses it): the path and query, less a
+    `next` of its own that is not safe; "/" when even that cannot be a redirect target."""
+    query = [(key, value) for key, value in request.args.items(multi=True) if key != "next" or is_safe_redirect(value)]
+    place = quote(request.path) + (f"?{urlencode(query)}" if query else "")
+    return place if is_safe_redirect(place) else "/"
 
 
 def safe_redirect_or_empty(target: object) -> str:

@@ -13,8 +13,11 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import render_template
+from flask_babel import force_locale, get_locale
+from flask_babel.speaklater import LazyString
 from jinja2 import TemplateNotFound
 
+from app.lib import languages
 from app.lib.email import Email, PermanentFailure, Transport, build_or_refuse
 from app.lib.text import one_line
 from app.lib.time import now_utc
@@ -29,20 +32,33 @@ SUBJECT_MAX = 255  # OutboxMessage.subject
 
 
 def queue_email(
-    session: so.Session, *, to: str, subject: str, template: str, kind: str = "general", **context
+    session: so.Session,
+    *,
+    to: str,
+    locale: str | None,
+    subject: str | LazyString,
+    template: str,
+    kind: str = "general",
+    **context,
 ) -> OutboxMessage:
     """Write an email to the outbox in the caller's transaction; it is delivered only if that transaction commits.
+
+    The email is written in `locale`, the recipient's language (their profile's; for someone with no account yet,
+    the language of whoever caused the email, or of the request): subject, body and every date in it. Pass the
+    subject as a lazy string (`lazy_gettext("…", name=…)`) so that it, too, is translated for the recipient rather
+    than for the person whose request sends it.
 
     `template` names a pair `<template>.txt` (required) and `<template>.html` (optional) under templates/. The
     subject, often built with people's and groups' names, is put on one line (no line break can reach the header)
     and cut to its column's length.
     """
-    subject = one_line(subject, SUBJECT_MAX)
-    text = render_template(f"{template}.txt", **context)
-    try:
-        html = render_template(f"{template}.html", **context)
-    except TemplateNotFound:
-        html = None  # the HTML part is optional
+    with force_locale(languages.known(locale) or str(get_locale() or languages.DEFAULT_LANGUAGE)):
+        subject = one_line(str(subject), SUBJECT_MAX)
+        text = render_template(f"{template}.txt", **context)
+        try:
+            html = render_template(f"{template}.html", **context)
+        except TemplateNotFound:
+            html = None  # the HTML part is optional
     message = OutboxMessage(to_address=to, subject=subject, body_text=text, body_html=html, kind=kind)
     session.add(message)
     session.flush()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.cohorts.models import Cohort, CohortStatus
 from app.lib.time import now_utc
@@ -44,7 +44,7 @@ def close_registration(session: so.Session, cohort: Cohort) -> list[Registration
             session,
             registration,
             "lapsed",
-            _(
+            _l(
                 "%(group)s's registration for %(course)s has lapsed",
                 group=registration.group.name,
                 course=registration.cohort.course.title,

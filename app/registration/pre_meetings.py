@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import User
 from app.cohorts.models import Cohort, CohortStatus
@@ -109,7 +110,7 @@ def send_deadline_reminders(session: so.Session, now: datetime | None = None) ->
             session,
             registration,
             "deadline_reminder",
-            _(
+            _l(
                 "%(group)s's registration for %(course)s is not complete yet",
                 group=registration.group.name,
                 course=registration.cohort.course.title,
@@ -146,7 +147,7 @@ def send_pre_meeting_reminders(session: so.Session, now: datetime | None = None)
             session,
             registration,
             "pre_meeting_reminder",
-            _(
+            _l(
                 "Reminder: %(group)s's pre-meeting before %(course)s",
                 group=registration.group.name,
                 course=registration.cohort.course.title,

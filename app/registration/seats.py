@@ -9,6 +9,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel.speaklater import LazyString
 
 from app.cohorts.models import Cohort
 from app.lib.errors import DomainError
@@ -30,13 +32,14 @@ def set_status(registration: Registration, status: RegistrationStatus) -> None:
 
 
 def notify_coordinators(
-    session: so.Session, registration: Registration, template: str, subject: str, **context
+    session: so.Session, registration: Registration, template: str, subject: LazyString, **context
 ) -> None:
     link = external_url("registration.registration_page", registration_id=registration.id)
     for membership in registration.group.coordinators:
         queue_email(
             session,
             to=membership.user.email,
+            locale=membership.user.locale,
             subject=subject,
             template=f"registration/email/{template}",
             kind=f"registration_{template}",
@@ -147,13 +150,13 @@ def _confirm(session: so.Session, registration: Registration) -> bool:
     was_waiting = registration.status == RegistrationStatus.WAITLISTED
     set_status(registration, RegistrationStatus.CONFIRMED)
     if was_waiting:
-        subject = _(
+        subject = _l(
             "A seat freed up: %(group)s is confirmed for %(course)s",
             group=registration.group.name,
             course=registration.cohort.course.title,
         )
     else:
-        subject = _(
+        subject = _l(
             "%(group)s is confirmed for %(course)s",
             group=registration.group.name,
             course=registration.cohort.course.title,
@@ -174,7 +177,7 @@ def evaluate(session: so.Session, registration: Registration) -> RegistrationSta
             session,
             registration,
             "waitlisted",
-            _(
+            _l(
                 "%(group)s is on the waitlist for %(course)s",
                 group=registration.group.name,
                 course=registration.cohort.course.title,

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import User
 from app.audit import service as audit
@@ -327,7 +328,7 @@ def review_evidence(
             session,
             registration,
             "declined",
-            _(
+            _l(
                 "About %(group)s's registration for %(course)s",
                 group=registration.group.name,
                 course=registration.cohort.course.title,

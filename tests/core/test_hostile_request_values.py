@@ -54,7 +54,7 @@ def hostile(values: list[str], case: int) -> str:
 
 
 def hostile_request(client, url: str, case: int, cookies: str = ""):
-    """`url` with a hostile zone, next and language in the query, a hostile `tz` cookie and Accept-Language.
+    """`url` with a hostile zone, next and language in the query, hostile `tz` and `lang` cookies and Accept-Language.
 
     `client` keeps no cookies (else it would replace the Cookie header): `cookies` carries the sign-in."""
     zone, target, language = (hostile(v, case) for v in (HOSTILE_ZONES, HOSTILE_NEXT, HOSTILE_LANGUAGES))
@@ -64,7 +64,10 @@ def hostile_request(client, url: str, case: int, cookies: str = ""):
     accept_language = language if language.isascii() and "%" not in language else quote(language)
     return client.get(
         f"{url}{'&' if '?' in url else '?'}{query}",
-        headers={"Cookie": f"{cookies}tz={cookie_zone}; tz_chosen=1", "Accept-Language": accept_language},
+        headers={
+            "Cookie": f"{cookies}tz={cookie_zone}; tz_chosen=1; lang={quote(language)}",
+            "Accept-Language": accept_language,
+        },
     )
 
 

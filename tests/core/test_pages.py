@@ -45,6 +45,7 @@ EXPECTED = {
     "accounts.confirm_signup": {role: 400 for role in ROLES},  # a link nobody was sent
     "accounts.confirm_email_change_page": {role: 400 for role in ROLES},  # a link nobody was sent
     "health.healthz": PUBLIC,
+    "language.choose": {role: 302 for role in ROLES},  # no language named: back to the catalogue, nothing kept
     "groups.my_groups": SIGNED_IN,
     "groups.new_group": SIGNED_IN,
     # The Transit group's members and administrators; nobody else, trainers included.

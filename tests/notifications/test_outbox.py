@@ -17,6 +17,7 @@ from tests.tools.smtp_sink import SmtpSink
 def queue(to="someone@example.org", subject="Hello"):
     message = queue_email(
         db.session,
+        locale="en",
         to=to,
         subject=subject,
         template="accounts/email/reset_password",
@@ -102,6 +103,7 @@ def test_an_email_queued_in_a_rolled_back_transaction_is_never_sent(app):
     with real_transactions():
         queue_email(
             db.session,
+            locale="en",
             to="ghost@example.org",
             subject="Never",
             template="accounts/email/reset_password",

@@ -55,6 +55,7 @@ def refusing_server():
 def queue(to="someone@example.org", subject="Hello") -> OutboxMessage:
     message = queue_email(
         db.session,
+        locale="en",
         to=to,
         subject=subject,
         template="accounts/email/reset_password",

@@ -23,6 +23,7 @@ def test_concurrent_workers_never_send_a_message_twice(app, db_url):
     for n in range(MESSAGES):
         queue_email(
             db.session,
+            locale="en",
             to=f"member{n}@example.org",
             subject=f"Message {n}",
             template="accounts/email/reset_password",
