@@ -21,15 +21,6 @@ from app.accounts.forms import TimezoneField
 from app.cohorts.models import CohortStatus
 from app.lib.forms import BaseForm
 
-STATUS_LABELS = {
-    CohortStatus.DRAFT: _l("Draft (not public)"),
-    CohortStatus.OPEN: _l("Open for registration"),
-    CohortStatus.CLOSED: _l("Registration closed"),
-    CohortStatus.RUNNING: _l("Running"),
-    CohortStatus.COMPLETED: _l("Completed"),
-    CohortStatus.CANCELLED: _l("Cancelled"),
-}
-
 
 class SessionRowForm(Form):
     """One session: its date and start time in the host zone, and the length of its two parts.
@@ -94,7 +85,7 @@ class CohortForm(BaseForm):
         description=_l("Shown only to confirmed participants."),
     )
     status = SelectField(
-        _l("Status"), choices=lambda: [SelectChoice(s.value, str(label)) for s, label in STATUS_LABELS.items()]
+        _l("Status"), choices=lambda: [SelectChoice(status.value, status.label) for status in CohortStatus]
     )
     submit = SubmitField(_l("Save the cohort"))
 

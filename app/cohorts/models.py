@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import User
 from app.courses.models import Course, CourseSession
@@ -20,6 +21,21 @@ class CohortStatus(enum.StrEnum):
     RUNNING = "running"
     COMPLETED = "completed"
     CANCELLED = "cancelled"
+
+    @property
+    def label(self) -> str:
+        """The status as people read it, in their language."""
+        return str(COHORT_STATUS_LABELS[self])
+
+
+COHORT_STATUS_LABELS = {
+    CohortStatus.DRAFT: _l("Draft (not public)"),
+    CohortStatus.OPEN: _l("Open for registration"),
+    CohortStatus.CLOSED: _l("Registration closed"),
+    CohortStatus.RUNNING: _l("Running"),
+    CohortStatus.COMPLETED: _l("Completed"),
+    CohortStatus.CANCELLED: _l("Cancelled"),
+}
 
 
 cohort_trainers = sa.Table(

@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import User
 from app.cohorts.models import Cohort
@@ -22,6 +23,21 @@ class RegistrationStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"
     DECLINED = "declined"  # a trainer declined the prerequisite evidence
     LAPSED = "lapsed"  # the deadline passed with the threshold or prerequisites unmet
+
+    @property
+    def label(self) -> str:
+        """The status as people read it, in their language."""
+        return str(REGISTRATION_STATUS_LABELS[self])
+
+
+REGISTRATION_STATUS_LABELS = {
+    RegistrationStatus.PENDING: _l("waiting"),
+    RegistrationStatus.CONFIRMED: _l("confirmed"),
+    RegistrationStatus.WAITLISTED: _l("on the waitlist"),
+    RegistrationStatus.WITHDRAWN: _l("withdrawn"),
+    RegistrationStatus.DECLINED: _l("declined"),
+    RegistrationStatus.LAPSED: _l("lapsed"),
+}
 
 
 class EvidenceStatus(enum.StrEnum):

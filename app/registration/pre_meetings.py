@@ -49,7 +49,12 @@ def log_pre_meeting(
     if not pre_meeting_required(registration.cohort):
         raise DomainError(_("This course has no pre-meeting."))
     if registration.status not in HOLDING:
-        raise DomainError(_("This registration is %(status)s.", status=registration.status))
+        raise DomainError(
+            _(
+                "A pre-meeting can no longer be logged for this registration (its status: %(status)s).",
+                status=registration.status.label,
+            )
+        )
     today = to_local(now_utc(), registration.cohort.host_timezone).date()
     if held_on > today:
         raise DomainError(

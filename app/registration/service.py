@@ -173,7 +173,12 @@ def update_roster(
     require_coordinator(registration.group, coordinator)
     lock_registration(session, registration)
     if registration.status not in HOLDING:
-        raise DomainError(_("This registration is %(status)s; register again instead.", status=registration.status))
+        raise DomainError(
+            _(
+                "This registration can no longer change (its status: %(status)s). Register the group again instead.",
+                status=registration.status.label,
+            )
+        )
     cohort = registration.cohort
     members = _roster_members(registration.group, membership_ids)
     if not members:
@@ -260,7 +265,12 @@ def withdraw(session: so.Session, coordinator: User, registration: Registration)
     require_coordinator(registration.group, coordinator)
     lock_registration(session, registration)
     if registration.status not in HOLDING:
-        raise DomainError(_("This registration is already %(status)s.", status=registration.status))
+        raise DomainError(
+            _(
+                "Nothing to withdraw: this registration's status is already “%(status)s”.",
+                status=registration.status.label,
+            )
+        )
     release_seats(session, registration)
     set_status(registration, RegistrationStatus.WITHDRAWN)
     session.flush()

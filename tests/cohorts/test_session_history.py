@@ -148,7 +148,8 @@ def form_fields(client, world) -> dict[str, str]:
     assert page.status_code == 200
     finder = FormFinder(edit_url(world))
     finder.feed(page.get_data(as_text=True))
-    fields = dict(finder.forms[-1].fields)
+    (form,) = [form for form in finder.forms if form.action == edit_url(world)]
+    fields = dict(form.fields)
     fields["trainers"] = re.search(r'name="trainers"[^>]*>\s*([^<]*)</textarea>', page.get_data(as_text=True)).group(1)
     return {name: value for name, value in fields.items() if not name.endswith("-remove")}
 

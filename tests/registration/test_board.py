@@ -151,7 +151,7 @@ def test_the_board_shows_every_registration_state_in_the_order_they_came_in(clie
     cohort = busy_cohort["cohort"]
     table = board_of(client, f"/cohorts/{cohort.id}/registrations")
     assert table.rows == [
-        ["Small crew / Small crew union", "pending", "4 of 10", "missing", "not yet", "0"],
+        ["Small crew / Small crew union", "waiting", "4 of 10", "missing", "not yet", "0"],
         [
             "Experience crew / Experience crew union",
             "confirmed",
@@ -161,8 +161,8 @@ def test_the_board_shows_every_registration_state_in_the_order_they_came_in(clie
             "10",
         ],
         ["Completions crew / Completions crew union", "confirmed", "11 of 10", "completions (6)", "not yet", "12"],
-        ["Waiting crew / Waiting crew union", "waitlisted", "10 of 10", "experience accepted", "not yet", "0"],
-        ["Second try crew / Second try crew union", "pending", "10 of 10", "waiting for your review", "not yet", "0"],
+        ["Waiting crew / Waiting crew union", "on the waitlist", "10 of 10", "experience accepted", "not yet", "0"],
+        ["Second try crew / Second try crew union", "waiting", "10 of 10", "waiting for your review", "not yet", "0"],
         ["Declined crew / Declined crew union", "declined", "10 of 10", "declined", "not yet", "0"],
         ["Gone crew / Gone crew union", "withdrawn", "4 of 10", "missing", "not yet", "0"],
     ]
