@@ -33,6 +33,46 @@ ACTIONS = {
     "account.two_factor_changed": _l("Turned two-step sign-in on or off"),
 }
 
+# What an event is about ("cohort 12") and the names of its details, as the log page shows them. The stored values
+# stay as they were written (machine-readable); unknown ones are shown as stored.
+SUBJECTS = {
+    "cohort": _l("cohort %(id)s"),
+    "course": _l("course %(id)s"),
+    "group": _l("group %(id)s"),
+    "registration": _l("registration %(id)s"),
+    "user": _l("person %(id)s"),
+}
+DETAILS = {
+    "accepted_as": _l("accepted as"),
+    "cohort": _l("cohort"),
+    "email": _l("email"),
+    "group": _l("group"),
+    "invited": _l("invited"),
+    "kind": _l("kind"),
+    "member": _l("member"),
+    "new": _l("new"),
+    "old": _l("old"),
+    "reason": _l("reason"),
+    "rows": _l("rows"),
+    "state": _l("state"),
+    "trainer": _l("trainer"),
+    "via": _l("via"),
+}
+DETAIL_VALUES = {"on": _l("on"), "off": _l("off"), "roster": _l("roster")}
+
+
+def subject_label(subject: str) -> str:
+    kind, _space, identifier = subject.partition(" ")
+    return str(SUBJECTS[kind] % {"id": identifier}) if kind in SUBJECTS and identifier else subject
+
+
+def details_labels(details: dict) -> list[tuple[str, str]]:
+    return [
+        (str(DETAILS.get(key, key)), str(DETAIL_VALUES.get(value, value)) if isinstance(value, str) else str(value))
+        for key, value in details.items()
+    ]
+
+
 if TYPE_CHECKING:  # the log sits below accounts in the house: every domain, accounts too, records to it
     from app.accounts.models import User
 

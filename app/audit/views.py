@@ -14,5 +14,11 @@ def audit_log():
     action = request.args.get("action") or None
     events = service.recent_events(db.session, current_user, action=action)  # administrators only
     return render_template(
-        "audit/log.html", events=events, actions=service.ACTIONS, action=action, outbox=outbox_status(db.session)
+        "audit/log.html",
+        events=events,
+        actions=service.ACTIONS,
+        subject_label=service.subject_label,
+        details_labels=service.details_labels,
+        action=action,
+        outbox=outbox_status(db.session),
     )

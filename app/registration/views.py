@@ -209,7 +209,7 @@ def board(cohort_id: int):
         cohort=cohort,
         rows=rows,
         status=wanted,
-        statuses=[s.value for s in RegistrationStatus],
+        statuses=list(RegistrationStatus),
         pre_meeting_required=pre_meetings.pre_meeting_required(cohort),
     )
 
