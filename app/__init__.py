@@ -201,6 +201,8 @@ def _register_template_helpers(app: Flask) -> None:
             # BCP 47 for <html lang> ("pt-BR"); Babel's own codes use "_".
             "current_locale": str(get_locale() or "en").replace("_", "-"),
             "current_language": str(get_locale() or "en"),
+            # "rtl" for Arabic, Hebrew, Persian…: the CSS uses logical properties only, so it needs no change.
+            "text_direction": get_locale().text_direction if get_locale() else "ltr",
             "current_timezone": str(get_timezone() or "UTC"),
             "language_menu": languages.menu(),
             "current_place": current_place,
