@@ -73,6 +73,11 @@ EXPECTED = {
     ),
     "registration.review_queue": SIGNED_IN,  # everyone signed in; people who train nothing see an empty queue
     "audit.audit_log": ADMINS,
+    # Identity providers (app/oidc; tests/oidc): the demo configures none, so a provider's callback is not found;
+    # a link confirmation nobody was sent is refused; the ways-in list is for administrators.
+    "oidc.callback": {role: 404 for role in ROLES},
+    "oidc.confirm_link": {role: 400 for role in ROLES},
+    "oidc.ways_in": ADMINS,
 }
 
 
@@ -108,6 +113,8 @@ def url_arguments(endpoint: str) -> dict:
         "cohort_id": registration.cohort_id,
         "registration_id": registration.id,
         "token": "not-a-real-token",
+        "provider": "google",  # app/oidc: not configured in the demo
+        "identity_id": 1,
     }
     area_arguments = {}
     for area in AREA_PAGES:
