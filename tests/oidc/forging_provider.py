@@ -31,6 +31,13 @@ class ForgingProvider:
         self.thread.start()
         return self
 
+    def restart(self):
+        """Serve again on the same port after `server.shutdown()` (a provider back from an outage)."""
+        self.server.server_close()
+        self.server = make_server("localhost", int(self.url.rsplit(":", 1)[1]), self.wsgi, threaded=True)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
     def __exit__(self, *exc):
         self.server.shutdown()
 
