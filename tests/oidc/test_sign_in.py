@@ -135,3 +135,19 @@ def test_the_buttons_show_on_the_log_in_sign_up_and_join_pages_carrying_next(cli
     login = client.get("/login?next=/groups").get_data(as_text=True)
     assert "Sign in with Mock ID" in login and 'name="next" value="/groups"' in login
     assert "Sign in with Mock ID" in client.get("/signup").get_data(as_text=True)
+
+
+def test_a_join_link_leads_through_the_provider_and_back_to_the_group(app, client, mock_provider):
+    from app.groups.service import create_group
+
+    coordinator = create_user(db.session, email="coord@example.org", name="Coord", password="a long pass phrase")
+    group = create_group(db.session, coordinator, name="Transit Riders", organization="Riders Union")
+    db.session.commit()
+    join_path = f"/join/{group.join_code}"
+    page = client.get(join_path).get_data(as_text=True)
+    assert "Sign in with Mock ID" in page and f'name="next" value="{join_path}"' in page
+    answer = sign_in_through_mock(
+        client, mock_provider, "joiner", next_url=join_path, claims=_verified("joiner@example.org", "Joiner")
+    )
+    assert answer.status_code == 302 and answer.headers["Location"].endswith(join_path)
+    assert "Join the group as Joiner" in client.get(join_path).get_data(as_text=True)
