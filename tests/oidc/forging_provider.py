@@ -20,7 +20,7 @@ OTHER_KEY = RSAKey.generate_key(2048, parameters={"kid": "published"})  # same k
 
 class ForgingProvider:
     def __init__(self):
-        self.mode = "good"  # good | wrong_aud | expired | other_key | html | no_id_token
+        self.mode = "good"  # good | wrong_iss | wrong_aud | expired | other_key | html | no_id_token
         self.client_id = "plenary-test"
         self.nonces: dict[str, str] = {}
         self.server = make_server("localhost", 0, self.wsgi, threaded=True)
@@ -79,7 +79,7 @@ class ForgingProvider:
             return Response("<html><body>Maintenance</body></html>", 200, mimetype="text/html")
         now = int(time.time())
         claims = {
-            "iss": self.url,
+            "iss": "https://someone-else.example" if self.mode == "wrong_iss" else self.url,
             "sub": "forged-subject",
             "aud": "someone-else" if self.mode == "wrong_aud" else self.client_id,
             "iat": now - 7200 if self.mode == "expired" else now,
@@ -88,6 +88,8 @@ class ForgingProvider:
             "email": "admin@plenary.example",
             "email_verified": True,
         }
+        if self.mode == "wrong_aud":  # with `azp` naming us, so only the audience check can catch it
+            claims["azp"] = self.client_id
         key = OTHER_KEY if self.mode == "other_key" else PUBLISHED_KEY
         body = {"access_token": "at", "token_type": "Bearer", "expires_in": 300}
         if self.mode != "no_id_token":

@@ -48,7 +48,7 @@ def test_the_forging_provider_is_honest_when_asked_to_be(client, forger):
     assert db.session.scalar(sa.select(LinkedIdentity.subject)) == "forged-subject"
 
 
-@pytest.mark.parametrize("mode", ["wrong_aud", "expired", "other_key", "html", "no_id_token"])
+@pytest.mark.parametrize("mode", ["wrong_iss", "wrong_aud", "expired", "other_key", "html", "no_id_token"])
 def test_an_answer_that_cannot_be_trusted_is_refused(app, client, forger, mode, caplog):
     create_user(db.session, email="admin@plenary.example", name="Admin", password=PASSWORD)
     db.session.commit()
