@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from app.config import ConfigError
@@ -31,7 +31,7 @@ class Provider:
     display_name: str
     issuer: str  # what ID tokens must carry in `iss` (may hold {tenantid} for Microsoft's shared endpoints)
     client_id: str
-    client_secret: str
+    client_secret: str = field(repr=False)  # never in a log line or an error page
 
     @property
     def metadata_url(self) -> str:
@@ -46,9 +46,6 @@ class Provider:
         if self.is_multi_tenant:
             return self.issuer.replace(MICROSOFT_TENANT_PLACEHOLDER, str(claims.get("tid") or "-"))
         return self.issuer
-
-    def __repr__(self) -> str:  # never the secret
-        return f"<Provider {self.name} {self.issuer}>"
 
 
 @dataclass(frozen=True)

@@ -90,3 +90,22 @@ def test_removing_needs_the_forms_csrf_token(client, mock_provider):
     sign_in_through_mock(client, mock_provider, "csrf", claims={"email": "c@example.org", "email_verified": True})
     identity = db.session.scalar(sa.select(LinkedIdentity))
     assert client.post(f"/profile/providers/{identity.id}/remove").status_code == 400
+
+
+def test_a_passwordless_account_chooses_a_password_by_the_reset_link_then_may_remove_the_provider(
+    client, mock_provider
+):
+    from app.accounts.models import User
+    from app.accounts.service import make_reset_token
+
+    sign_in_through_mock(
+        client, mock_provider, "later-pw", claims={"email": "later@example.org", "email_verified": True}
+    )
+    user = db.session.scalar(sa.select(User).where(User.email == "later@example.org"))
+    reset = f"/reset/{make_reset_token(user)}"
+    assert (
+        client.submit(reset, {"password": "another long phrase", "confirm": "another long phrase"}).status_code == 302
+    )
+    identity = db.session.scalar(sa.select(LinkedIdentity))
+    assert _remove(client, identity.id).status_code == 302
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(LinkedIdentity)) == 0

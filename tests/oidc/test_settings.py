@@ -23,7 +23,8 @@ def test_the_presets_and_a_further_provider():
     assert google.metadata_url == "https://accounts.google.com/.well-known/openid-configuration"
     assert microsoft.metadata_url == "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration"
     assert union.metadata_url == "https://id.union.example/realms/main/.well-known/openid-configuration"
-    assert union.display_name == "Union SSO" and "u-secret" not in repr(union)
+    assert union.display_name == "Union SSO"
+    assert "u-secret" not in repr(union) and "m-secret" not in repr(microsoft) and "g-secret" not in str(providers)
 
 
 def test_microsofts_shared_endpoint_checks_the_issuer_of_each_tenant():
