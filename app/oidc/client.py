@@ -72,10 +72,10 @@ def _unreachable(provider: Provider) -> ProviderFailed:
     )
 
 
-def authorization_redirect(provider: Provider, redirect_uri: str):
+def authorization_redirect(provider: Provider, redirect_uri: str, **extra):
     """The redirect to the provider's sign-in page; Authlib keeps state, nonce and the PKCE verifier in the session."""
     try:
-        return _client(provider).authorize_redirect(redirect_uri)
+        return _client(provider).authorize_redirect(redirect_uri, **extra)
     except (requests.RequestException, ValueError, AuthlibBaseError, RuntimeError) as error:
         log.warning("identity provider %s: discovery failed (%s)", provider.name, type(error).__name__)
         raise _unreachable(provider) from error

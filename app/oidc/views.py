@@ -38,27 +38,32 @@ def _problem(message: str, status: int):
     return render_template("oidc/problem.html", message=message), status
 
 
-def _begin(provider, *, linking: bool, next_url: str):
+def _begin(provider, *, linking: bool, next_url: str, **extra):
     session[_FLOW] = {"provider": provider.name, "linking": linking, "next": safe_redirect_or_empty(next_url)}
     try:
-        return authorization_redirect(provider, external_url("oidc.callback", provider=provider.name))
+        return authorization_redirect(provider, external_url("oidc.callback", provider=provider.name), **extra)
     except ProviderFailed as failure:
         session.pop(_FLOW, None)
         return _problem(failure.message, failure.status)
 
 
-@bp.post("/oidc/<provider>/start")
+# The buttons are links, not forms: the page's CSP (`form-action 'self'`) would stop a form's redirect to the provider
+# in the browser. Starting changes nothing but this browser's session; only the callback, with the state this browser
+# holds, can sign anyone in or link anything.
+@bp.get("/oidc/<provider>/start")
 @limiter.limit(_login_limit)
 def start(provider: str):
-    """A "Sign in with …" button (a POST with the page's CSRF token): off to the provider, with PKCE, state, nonce."""
-    return _begin(_provider_or_404(provider), linking=False, next_url=request.form.get("next", ""))
+    """A "Sign in with …" button: off to the provider, with PKCE (S256), state and nonce."""
+    return _begin(_provider_or_404(provider), linking=False, next_url=request.args.get("next", ""))
 
 
-@bp.post("/profile/providers/<provider>/link")
+@bp.get("/profile/providers/<provider>/link")
 @login_required
 @limiter.limit(_login_limit)
 def start_link(provider: str):
-    return _begin(_provider_or_404(provider), linking=True, next_url=url_for("accounts.profile"))
+    """"Link …" on the profile. The provider is asked to show its consent screen, so a link forced on someone by
+    another site cannot complete without them seeing it."""
+    return _begin(_provider_or_404(provider), linking=True, next_url=url_for("accounts.profile"), prompt="consent")
 
 
 @bp.get("/oidc/<provider>/callback")

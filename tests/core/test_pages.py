@@ -73,8 +73,10 @@ EXPECTED = {
     ),
     "registration.review_queue": SIGNED_IN,  # everyone signed in; people who train nothing see an empty queue
     "audit.audit_log": ADMINS,
-    # Identity providers (app/oidc; tests/oidc): the demo configures none, so a provider's callback is not found;
+    # Identity providers (app/oidc; tests/oidc): the demo configures none, so a provider's pages are not found;
     # a link confirmation nobody was sent is refused; the ways-in list is for administrators.
+    "oidc.start": {role: 404 for role in ROLES},
+    "oidc.start_link": access(404, anonymous=LOGIN),
     "oidc.callback": {role: 404 for role in ROLES},
     "oidc.confirm_link": {role: 400 for role in ROLES},
     "oidc.ways_in": ADMINS,

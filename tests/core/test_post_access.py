@@ -88,10 +88,8 @@ TABLE = {
     "attendance.complete": ("login", 403, 403, 403, 403, 302, 403, 302),
     "privacy.delete_account": ("login", 422, 422, 422, 422, 422, 422, 422),
     "accounts.logout": (302, 302, 302, 302, 302, 302, 302, 302),
-    # Identity providers (app/oidc): none configured in the demo, so the buttons' routes find no provider; removing
-    # a link that is not yours says so on the profile (a flashed message, 302).
-    "oidc.start": (404, 404, 404, 404, 404, 404, 404, 404),
-    "oidc.start_link": ("login", 404, 404, 404, 404, 404, 404, 404),
+    # Identity providers (app/oidc): a link confirmation nobody was sent is refused; removing a link that is not
+    # yours says so on the profile (a flashed message, 302).
     "oidc.confirm_link": (400, 400, 400, 400, 400, 400, 400, 400),  # a link nobody was sent
     "oidc.unlink": ("login", 302, 302, 302, 302, 302, 302, 302),
 }

@@ -3,10 +3,7 @@ claims) for the whole run, and an app configured to use it as the provider "mock
 
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
+import re
 from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
@@ -16,38 +13,16 @@ from flask import Flask
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import FormClient, csrf_tokens, empty_all_tables, test_config
+from tests.conftest import FormClient, empty_all_tables, test_config
+from tests.tools.oidc_mock import mock_provider_process, set_claims
 
 CLIENT_ID, CLIENT_SECRET = "plenary-test", "not-a-real-secret-123"
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def mock_provider() -> Iterator[str]:
-    """oidc-provider-mock in its own process (its Authlib server code warns; the suite turns warnings into errors),
-    on a free loopback port, for the whole run."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, "-m", "oidc_provider_mock", "--port", str(port), "--host", "127.0.0.1"]
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _attempt in range(100):
-            try:
-                if requests.get(f"{url}/.well-known/openid-configuration", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.1)
-        else:
-            pytest.fail("oidc-provider-mock did not start")
+    with mock_provider_process() as url:
         yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def make_app(db_url: str, **settings) -> Flask:
@@ -72,15 +47,13 @@ def app(_schema, db_url, oidc_settings) -> Iterator[Flask]:
         db.engine.dispose()
 
 
-def set_claims(mock_provider: str, sub: str, **claims) -> None:
-    requests.put(f"{mock_provider}/users/{sub}", json=claims, timeout=5).raise_for_status()
-
-
 def start(client, provider: str = "mock", *, page: str = "/login", next_url: str = "", path: str | None = None):
-    """Press a provider's button on `page`: the redirect to the provider (not followed)."""
-    tokens = csrf_tokens(client.get(page).get_data(as_text=True))
-    data = {"csrf_token": tokens.get("csrf_token") or next(iter(tokens.values())), "next": next_url}
-    return client.post(path or f"/oidc/{provider}/start", data=data)
+    """Follow a provider's button on `page` (the link as the page shows it): the redirect to the provider."""
+    html = client.get(page if not next_url else f"{page}?next={next_url}").get_data(as_text=True)
+    wanted = path or f"/oidc/{provider}/start"
+    hrefs = [h.replace("&amp;", "&") for h in re.findall(r'href="([^"]+)"', html) if h.startswith(wanted)]
+    assert hrefs, f"no button for {wanted} on {page}"
+    return client.get(hrefs[0])
 
 
 def approve_at_mock(authorize_url: str, sub: str) -> str:

@@ -133,7 +133,7 @@ def test_two_step_sign_in_is_still_asked_after_the_provider(app, client, mock_pr
 
 def test_the_buttons_show_on_the_log_in_sign_up_and_join_pages_carrying_next(client):
     login = client.get("/login?next=/groups").get_data(as_text=True)
-    assert "Sign in with Mock ID" in login and 'name="next" value="/groups"' in login
+    assert "Sign in with Mock ID" in login and 'href="/oidc/mock/start?next=/groups"' in login
     assert "Sign in with Mock ID" in client.get("/signup").get_data(as_text=True)
 
 
@@ -145,7 +145,7 @@ def test_a_join_link_leads_through_the_provider_and_back_to_the_group(app, clien
     db.session.commit()
     join_path = f"/join/{group.join_code}"
     page = client.get(join_path).get_data(as_text=True)
-    assert "Sign in with Mock ID" in page and f'name="next" value="{join_path}"' in page
+    assert "Sign in with Mock ID" in page and f'href="/oidc/mock/start?next={join_path}"' in page
     answer = sign_in_through_mock(
         client, mock_provider, "joiner", next_url=join_path, claims=_verified("joiner@example.org", "Joiner")
     )
