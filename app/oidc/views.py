@@ -95,9 +95,10 @@ def callback(provider: str):
     if outcome.kind == "confirmation_sent":
         db.session.commit()
         return render_template("oidc/check_email.html", email=outcome.email, provider=found.display_name)
-    if outcome.kind == "created":
+    response = staff.signed_in_through(finish_sign_in(outcome.user, flow["next"]), outcome.user, found)
+    if outcome.kind == "created":  # after signing in, which starts a fresh session (and would drop the message)
         flash(_("Welcome to Plenary, %(name)s.", name=outcome.user.name), "success")
-    return staff.signed_in_through(finish_sign_in(outcome.user, flow["next"]), outcome.user, found)
+    return response
 
 
 @bp.route("/oidc/link/<token>", methods=["GET", "POST"])
@@ -116,8 +117,9 @@ def confirm_link(token: str):
         except DomainError as error:
             db.session.commit()  # the token is spent either way
             return _problem(error.message, 400)
+        response = staff.signed_in_through(finish_sign_in(user, next_url), user, provider)
         flash(_("%(provider)s is linked: you can sign in with it.", provider=provider.display_name), "success")
-        return staff.signed_in_through(finish_sign_in(user, next_url), user, provider)
+        return response
     name = provider.display_name if provider else pending.provider
     return render_template("oidc/confirm_link.html", form=form, pending=pending, provider_name=name)
 

@@ -23,6 +23,7 @@ def test_a_new_person_signs_up_through_the_provider_and_lands_where_they_were_go
     assert user is not None and user.name == "Ana Torres" and user.password_hash is None
     identity = db.session.scalar(sa.select(LinkedIdentity))
     assert (identity.user_id, identity.subject, identity.issuer) == (user.id, "ana-1", mock_provider)
+    assert "Welcome to Plenary, Ana Torres." in client.get("/groups").get_data(as_text=True)
     assert "Ana Torres" in client.get("/profile").get_data(as_text=True)
 
 
@@ -111,6 +112,7 @@ def test_a_verified_email_of_an_existing_account_links_only_after_the_emailed_co
     assert db.session.scalar(sa.select(sa.func.count()).select_from(LinkedIdentity)) == 0
     confirmed = client.submit(path)
     assert confirmed.status_code == 302 and confirmed.headers["Location"].endswith("/groups")
+    assert "Mock ID is linked" in client.get("/groups").get_data(as_text=True)
     assert db.session.scalar(sa.select(LinkedIdentity.subject)) == "owner-sub"
     assert client.get(path).status_code == 400  # single use
     client.post("/logout", data={"csrf_token": _token(client)})
