@@ -61,7 +61,7 @@ def start(provider: str):
 @login_required
 @limiter.limit(_login_limit)
 def start_link(provider: str):
-    """"Link …" on the profile. The provider is asked to show its consent screen, so a link forced on someone by
+    """ "Link …" on the profile. The provider is asked to show its consent screen, so a link forced on someone by
     another site cannot complete without them seeing it."""
     return _begin(_provider_or_404(provider), linking=True, next_url=url_for("accounts.profile"), prompt="consent")
 

@@ -63,3 +63,17 @@ def test_settings_are_read_from_the_environment(monkeypatch, tmp_path):
     monkeypatch.setenv("OIDC_PROVIDER_COALITION", "https://sso.coalition.example|c-id|c-secret|Coalition")
     app = create_app(config_for_tests(f"sqlite:///{tmp_path / 'x.db'}"))
     assert list(app.extensions["plenary_oidc"]["providers"]) == ["coalition"]
+
+
+def test_hostile_settings_are_refused_quickly():
+    """The provider settings' patterns are anchored and without nested repetition: a huge value is refused at once."""
+    import time
+
+    started = time.perf_counter()
+    for settings in (
+        {"OIDC_PROVIDER_" + "A" * 100_000: "https://id.example|i|s|N"},
+        {"MICROSOFT_CLIENT_ID": "m", "MICROSOFT_CLIENT_SECRET": "s", "MICROSOFT_TENANT": "a" * 100_000 + "/"},
+    ):
+        with pytest.raises(ConfigError):
+            providers_from_config(settings)
+    assert time.perf_counter() - started < 0.5
