@@ -40,6 +40,7 @@ def create_app(test_config: Mapping | None = None) -> Flask:
     app.url_map.converters["int"] = IdConverter
     app.url_map.converters["default"] = app.url_map.converters["string"] = TextConverter
     _register_blueprints(app)
+    _init_identity_providers(app)
     _register_cli(app)
     _register_template_helpers(app)
 
@@ -167,6 +168,16 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(privacy_bp)
     for learning_part in (learning_bp, breakouts_bp, notes_bp, attendance_bp):
         app.register_blueprint(learning_part)
+
+
+def _init_identity_providers(app: Flask) -> None:
+    """Sign-in through OpenID Connect providers (app/oidc): a badly formed provider setting stops the start here."""
+    from app.oidc import client, staff
+    from app.oidc.views import bp as oidc_bp
+
+    client.init_app(app)
+    staff.init_app(app)
+    app.register_blueprint(oidc_bp)
 
 
 def _register_cli(app: Flask) -> None:

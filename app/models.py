@@ -11,6 +11,7 @@ from app.learning.models import Commitment, ReadingProgress
 from app.lib.page_cache import CacheVersion
 from app.notes.models import BreakoutNote, NoteRevision, RoomRoles
 from app.notifications.models import OutboxMessage
+from app.oidc.models import LinkedIdentity, PendingIdentityLink
 from app.registration.models import (
     Completion,
     PreMeeting,
@@ -41,6 +42,8 @@ __all__ = [
     "GroupInvitation",
     "GroupMembership",
     "OutboxMessage",
+    "LinkedIdentity",
+    "PendingIdentityLink",
     "PendingSignup",
     "Completion",
     "PrerequisiteEvidence",

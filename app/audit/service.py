@@ -31,6 +31,10 @@ ACTIONS = {
     "account.deleted": _l("Deleted their account"),
     "account.email_changed": _l("Changed their email address"),
     "account.two_factor_changed": _l("Turned two-step sign-in on or off"),
+    # Signing in through an identity provider (app/oidc)
+    "account.identity_linked": _l("Linked an identity provider to their account"),
+    "account.identity_unlinked": _l("Removed a linked identity provider"),
+    "account.created_by_provider": _l("Created their account through an identity provider"),
 }
 
 # What an event is about ("cohort 12") and the names of its details, as the log page shows them. The stored values

@@ -26,6 +26,7 @@ from app.lib.errors import DomainError
 from app.lib.time import now_utc
 from app.notes.models import NoteRevision
 from app.notifications.models import OutboxMessage
+from app.oidc.service import identities_of
 from app.registration.models import Completion, PreMeeting, Registration, RosterEntry
 from app.registration.participants import HOLDING
 from app.registration.service import member_left, registrations_for_group, withdraw
@@ -119,6 +120,9 @@ def export_personal_data(session: so.Session, user: User) -> dict:
         "invitations_to_this_email": [
             _row(i, "created_at", "expires_at", "accepted_at")
             for i in session.scalars(sa.select(GroupInvitation).where(GroupInvitation.email == user.email))
+        ],
+        "linked_sign_in_providers": [  # app/oidc: never the provider's subject identifier
+            _row(i, "provider", "email_at_link", "created_at", "last_used_at") for i in identities_of(session, user)
         ],
         "sign_in_sessions": [
             _row(s, "created_at", "last_seen_at", "ended_at")

@@ -74,6 +74,13 @@ EXPECTED = {
     ),
     "registration.review_queue": SIGNED_IN,  # everyone signed in; people who train nothing see an empty queue
     "audit.audit_log": ADMINS,
+    # Identity providers (app/oidc; tests/oidc): the demo configures none, so a provider's pages are not found;
+    # a link confirmation nobody was sent is refused; the ways-in list is for administrators.
+    "oidc.start": {role: 404 for role in ROLES},
+    "oidc.start_link": access(404, anonymous=LOGIN),
+    "oidc.callback": {role: 404 for role in ROLES},
+    "oidc.confirm_link": {role: 400 for role in ROLES},
+    "oidc.ways_in": ADMINS,
 }
 
 
@@ -109,6 +116,8 @@ def url_arguments(endpoint: str) -> dict:
         "cohort_id": registration.cohort_id,
         "registration_id": registration.id,
         "token": "not-a-real-token",
+        "provider": "google",  # app/oidc: not configured in the demo
+        "identity_id": 1,
     }
     area_arguments = {}
     for area in AREA_PAGES:

@@ -89,6 +89,10 @@ TABLE = {
     "attendance.complete": ("login", 403, 403, 403, 403, 302, 403, 302),
     "privacy.delete_account": ("login", 422, 422, 422, 422, 422, 422, 422),
     "accounts.logout": (302, 302, 302, 302, 302, 302, 302, 302),
+    # Identity providers (app/oidc): a link confirmation nobody was sent is refused; removing a link that is not
+    # yours says so on the profile (a flashed message, 302).
+    "oidc.confirm_link": (400, 400, 400, 400, 400, 400, 400, 400),  # a link nobody was sent
+    "oidc.unlink": ("login", 302, 302, 302, 302, 302, 302, 302),
 }
 EXPECTED = {endpoint: dict(zip(ROLES, statuses, strict=True)) for endpoint, statuses in TABLE.items()}
 

@@ -20,6 +20,8 @@ from app.extensions import db
 from app.groups import invitations
 from app.lib.time import now_utc
 from app.lib.urls import DEVELOPMENT_BASE_URL
+from app.oidc.providers import Provider
+from app.oidc.service import send_link_confirmation
 from app.registration import prerequisites as registration_prerequisites
 from app.registration import seats as registration_seats
 from tests.accounts.test_views import SIGNUP
@@ -104,6 +106,10 @@ def _send_every_kind_of_email(app, make_user, make_running_cohort) -> None:
         world = make_running_cohort((3,))  # registration_confirmed
         coordinator, group = world.groups[0].coordinator, world.groups[0].group
         invitations.invite_members(db.session, coordinator, group, "someone@example.org")  # group_invitation
+        # A provider's verified address is Ana's (app/oidc, sent from the provider's callback): identity_link_confirm
+        provider = Provider("mock", "Mock ID", "https://id.example", "client-id", "client-secret")
+        ana_account = db.session.scalar(sa.select(User).where(User.name == "Ana"))
+        send_link_confirmation(db.session, ana_account, provider, {"iss": provider.issuer, "sub": "s-1"}, "")
         reg = world.groups[0].registration
         context = {
             "waitlisted": {},
