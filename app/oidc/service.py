@@ -17,11 +17,14 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from app.accounts.models import User, normalise_email
 from app.accounts.service import find_user_by_email
 from app.audit import service as audit
+from app.lib import languages
 from app.lib.errors import DomainError
 from app.lib.security import hash_token
 from app.lib.text import clean_name
@@ -101,7 +104,9 @@ def link(session: so.Session, user: User, provider: Provider, claims: dict) -> L
 
 def _create_account(session: so.Session, provider: Provider, claims: dict, email: str) -> User:
     name = clean_name(_claim_text(claims, "name") or _claim_text(claims, "given_name") or email.split("@")[0])
-    user = User(email=email, name=name[:_NAME_MAX] or email[:_NAME_MAX], timezone="UTC", locale="en")
+    # In the language the person is using as they arrive (their pick or their browser's).
+    locale = languages.known(str(get_locale() or "")) or languages.DEFAULT_LANGUAGE
+    user = User(email=email, name=name[:_NAME_MAX] or email[:_NAME_MAX], timezone="UTC", locale=locale)
     session.add(user)
     session.flush()
     audit.record(session, user, "account.created_by_provider", f"user {user.id}", provider=provider.name)
@@ -168,7 +173,8 @@ def send_link_confirmation(session: so.Session, user: User, provider: Provider, 
     queue_email(
         session,
         to=user.email,
-        subject=_("Link %(provider)s to your Plenary account?", provider=provider.display_name),
+        locale=user.locale,
+        subject=_l("Link %(provider)s to your Plenary account?", provider=provider.display_name),
         template="oidc/email/confirm_link",
         kind="identity_link_confirm",
         name=user.name,

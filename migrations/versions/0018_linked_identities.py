@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0018'
-down_revision = '0016'  # the emailed-link sign-in's 0017 is put between them when both are merged
+down_revision = '0016'
 branch_labels = None
 depends_on = None
 
