@@ -54,6 +54,13 @@ DOMESTIC_MEMBERS = [
     ("Meena Pillai", "Asia/Kolkata"),
 ]
 DOMESTIC_INVITED = ("Kavya Nair", "Asia/Kolkata")
+# A group that uses Plenary in Brazilian Portuguese, and has not registered for a cohort yet.
+RECYCLERS = ("joana@plenary.example", "Joana Ferreira", "America/Sao_Paulo")
+RECYCLERS_MEMBERS = [
+    ("Maria das Graças Souza", "America/Sao_Paulo"),
+    ("Antônia Pereira", "America/Sao_Paulo"),
+    ("Cleide Santos", "America/Sao_Paulo"),
+]
 DOMESTIC_ATTESTATION = (
     "Our forum has organized domestic workers in Chennai since 2019: we hold monthly one-on-one visits, "
     "run a committee of twelve elected members, and won written contracts for **40 workers** in 2024."
@@ -316,6 +323,24 @@ def load_demo(session: so.Session) -> DemoReport:
         domestic,
         invited=[invited],
     )
+    recyclers = [
+        _person(session, report, *RECYCLERS),
+        *(_person(session, report, email_for(n), n, z) for n, z in RECYCLERS_MEMBERS),
+    ]
+    for person in recyclers:
+        person.locale = "pt_BR"
+    _group(
+        session,
+        report,
+        "Coletivo de catadoras do Barreiro",
+        "Rede de Catadoras de Minas",
+        "BR",
+        "pt",
+        recyclers[0],
+        recyclers[1:],
+    )
+    report.logins.append(("coordinator, in Portuguese", RECYCLERS[0]))
+    report.logins.append(("coordinator, in Spanish", email_for("Maribel Ortega")))
     for course in session.scalars(sa.select(Course)):
         if people["trainer"] not in course.trainers:
             course.trainers.append(people["trainer"])

@@ -29,13 +29,14 @@ COMPLETED_LABEL = "Spring circle · completed"
 
 # Two more groups in the running cohort, from other organizations, countries and languages.
 RUNNING_GROUPS = [
-    # group, organization, country, languages, zone, coordinator name, members
+    # group, organization, country, languages, zone, the language its people use Plenary in, coordinator, members
     (
         "Hotel housekeepers' committee",
         "Hospitality Workers United, Local 11",
         "US",
         "en, es",
         "America/Los_Angeles",
+        "es",
         "Maribel Ortega",
         [
             "Grace Kim",
@@ -55,6 +56,7 @@ RUNNING_GROUPS = [
         "BD",
         "bn, en",
         "Asia/Dhaka",
+        "en",
         "Shirin Akter",
         [
             "Rahima Begum",
@@ -139,9 +141,11 @@ def running_cohort(
     if course is None or session.scalar(sa.select(Cohort).where(Cohort.label == RUNNING_LABEL)):
         return None
     groups = [transit]
-    for name, organization, country, languages, zone, coordinator_name, members in RUNNING_GROUPS:
+    for name, organization, country, languages, zone, profile_language, coordinator_name, members in RUNNING_GROUPS:
         coordinator = make_person(coordinator_name, zone)
         people = [make_person(member, zone) for member in members]
+        for person in (coordinator, *people):
+            person.locale = profile_language
         groups.append(make_group(name, organization, country, languages, coordinator, people))
     first = now_utc().date() + timedelta(weeks=3)
     cohort = _schedule(
