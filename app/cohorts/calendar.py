@@ -1,4 +1,5 @@
-"""iCalendar (RFC 5545) feeds of cohort sessions, built with the icalendar library."""
+"""iCalendar (RFC 5545) feeds of cohort sessions, built with the icalendar library, in the language of the request
+(the public feed) or of the feed's owner (the private feed)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,12 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 from flask import current_app, make_response
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from icalendar import Alarm, Calendar, Event
 
 from app.cohorts.models import Cohort, CohortStatus
+from app.lib.formatting import names_list
 from app.lib.time import now_utc
 
 PRODUCT_ID = "-//Plenary//Cohort calendar//EN"
@@ -44,17 +48,29 @@ def _add_sessions(calendar: Calendar, cohort: Cohort, *, cohort_url: str, domain
         event.add("summary", f"{cohort.course.title} ({number}/{total}): {session.title}")
         readings = [r.title for r in session.course_session.readings] if session.course_session else []
         lines = [
-            f"Plenary for everyone: {session.plenary_minutes} minutes.",
-            f"Then small-group breakouts: {session.breakout_minutes} minutes.",
+            ngettext(
+                "Plenary for everyone: %(num)s minute.",
+                "Plenary for everyone: %(num)s minutes.",
+                session.plenary_minutes,
+            ),
+            ngettext(
+                "Then small-group breakouts: %(num)s minute.",
+                "Then small-group breakouts: %(num)s minutes.",
+                session.breakout_minutes,
+            ),
         ]
         if readings:
-            lines.append("Read before: " + "; ".join(readings) + ".")
+            lines.append(_("Read before: %(readings)s.", readings=names_list(readings)))
         if video_page is not None and cohort.video_url:
             # Never the call's address itself: a feed is read at any time, by a calendar app, from a URL that is
             # easily shared; the page shows the link only to whom and when it is open (learning.service).
             lines.append(
-                f"Video call: the link appears on {video_page.url} from {video_page.opens_minutes} minutes "
-                "before the session starts."
+                ngettext(
+                    "Video call: the link appears on %(page)s from %(num)s minute before the session starts.",
+                    "Video call: the link appears on %(page)s from %(num)s minutes before the session starts.",
+                    video_page.opens_minutes,
+                    page=video_page.url,
+                )
             )
         lines.append(cohort_url)
         event.add("description", "\n".join(lines))
@@ -62,7 +78,7 @@ def _add_sessions(calendar: Calendar, cohort: Cohort, *, cohort_url: str, domain
         event.add("status", "CANCELLED" if cohort.status == CohortStatus.CANCELLED else "CONFIRMED")
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
-        alarm.add("description", f"{cohort.course.title} starts in one hour")
+        alarm.add("description", _("%(course)s starts in one hour", course=cohort.course.title))
         alarm.add("trigger", -REMINDER_BEFORE)
         event.add_component(alarm)
         calendar.add_component(event)

@@ -3,7 +3,7 @@
 from functools import lru_cache
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import format_percent
+from flask_babel import force_locale, format_percent
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
@@ -14,6 +14,7 @@ from app.cohorts.service import visible_cohort
 from app.extensions import db
 from app.learning import commitments, readings, service
 from app.learning.forms import CheckInForm, CommitmentForm, MarkReadForm, MarkUnreadForm
+from app.lib import languages
 from app.lib.forms import NOT_SAVED, apply_form, run_and_report
 from app.lib.urls import external_url
 from app.registration.participants import cohorts_taken_part_in, load_group, require_participant
@@ -210,13 +211,15 @@ def private_feed(token: str):
     """Private: the token stands for the person. Every session of every cohort they take part in; never the
     video-call address (a feed is read at any time, and easily shared), only where and when it appears."""
     user = user_for_feed_token(db.session, token)
-    body = personal_calendar(
-        cohorts_taken_part_in(db.session, user),
-        name="Plenary",
-        cohort_url=lambda c: external_url("cohorts.cohort_page", cohort_id=c.id),
-        domain=calendar_domain(),
-        video_page=VideoPage(external_url("learning.home"), service.video_opens_minutes()),
-    )
+    # A calendar app fetches the feed with no sign-in and its own language: the text is in its owner's.
+    with force_locale(languages.known(user.locale) or languages.DEFAULT_LANGUAGE):
+        body = personal_calendar(
+            cohorts_taken_part_in(db.session, user),
+            name="Plenary",
+            cohort_url=lambda c: external_url("cohorts.cohort_page", cohort_id=c.id),
+            domain=calendar_domain(),
+            video_page=VideoPage(external_url("learning.home"), service.video_opens_minutes()),
+        )
     response = calendar_response(body, "plenary.ics")
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["Referrer-Policy"] = "no-referrer"

@@ -190,3 +190,24 @@ def test_people_no_longer_confirmed_get_no_word_of_the_call(client, make_running
         text = _feed_text(client, person)
         assert "secret-room" not in text and "Video call" not in text and "BEGIN:VEVENT" not in text
     assert "Video call" in _feed_text(client, left.members[2])  # still confirmed
+
+
+def test_the_private_feed_is_in_its_owners_language_whatever_the_calendar_app_asks(app, synced_courses):
+    import sqlalchemy as sa
+    from flask_babel import force_locale, ngettext
+
+    from app.accounts.models import User
+    from app.demo.data import load_demo
+
+    load_demo(db.session)
+    db.session.execute(sa.update(User).where(User.email == "jorge.medina@members.example").values(locale="es"))
+    db.session.commit()
+    url, _page = private_feed_url(app.test_client(), "jorge.medina@members.example")
+    response = app.test_client().get(url, headers={"Accept-Language": "en"})  # the calendar app's own language
+    descriptions = [str(e["description"]) for e in events(Calendar.from_ical(response.data))]
+    english = ngettext("Plenary for everyone: %(num)s minute.", "Plenary for everyone: %(num)s minutes.", 60)
+    with force_locale("es"):
+        spanish = ngettext("Plenary for everyone: %(num)s minute.", "Plenary for everyone: %(num)s minutes.", 60)
+    assert spanish != english, "the Spanish catalogue does not translate the calendar yet"
+    assert any(spanish in d for d in descriptions)
+    assert not any("Plenary for everyone" in d for d in descriptions)
