@@ -8,6 +8,7 @@ from html.parser import HTMLParser
 import pytest
 import sqlalchemy as sa
 from babel.messages.pofile import read_po
+from icalendar import Calendar
 from jinja2 import ChainableUndefined
 
 from app import create_app
@@ -105,7 +106,7 @@ class VisibleText(HTMLParser):
 
 
 def english_left(text: str, vocabulary: set[str], data: list[str]) -> set[str]:
-    text = pseudo_locale.unmarked_text(text)
+    text = re.sub(r"https?://\S+", " ", pseudo_locale.unmarked_text(text))  # addresses are not words
     for value in data:
         if value in text:
             text = text.replace(value, " ")
@@ -131,14 +132,27 @@ def test_every_page_is_fully_translated_for_every_kind_of_person(app, demo_world
             arguments = url_arguments(rule.endpoint)
             url = rule.build({k: arguments[k] for k in rule.arguments})[1]
             response = client.get(url, headers={"Accept-Language": pseudo_locale.PSEUDO})
-            if response.status_code != 200 or response.mimetype != "text/html":
+            if response.status_code != 200 or response.mimetype not in ("text/html", "text/calendar"):
                 continue
             checked += 1
-            words = english_left(page_text(response.get_data(as_text=True)), vocabulary, data)
+            if response.mimetype == "text/calendar":
+                text = calendar_text(response.data)
+            else:
+                text = page_text(response.get_data(as_text=True))
+            words = english_left(text, vocabulary, data)
             if words:
                 found.setdefault(rule.endpoint, set()).update(words)
     assert checked > 100  # every page, not a handful
     assert not found, "\n".join(f"{endpoint}: {sorted(words)}" for endpoint, words in sorted(found.items()))
+
+
+def calendar_text(body: bytes) -> str:
+    """What a calendar app shows of a feed: its name, and each event's title, description and reminder."""
+    calendar = Calendar.from_ical(body)
+    parts = [str(calendar.get("x-wr-calname", ""))]
+    for component in calendar.walk():
+        parts.extend(str(component.get(key, "")) for key in ("summary", "description"))
+    return "\n".join(parts)
 
 
 def email_templates(app) -> list[str]:
