@@ -12,6 +12,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from app.accounts.models import User
 from app.attendance.models import Attendance
@@ -71,7 +72,13 @@ class CompletionStatus:
     @property
     def summary(self) -> str:
         """The words "2 of 2 sessions attended", for pages that show a participant's progress."""
-        return _("%(n)s of %(required)s sessions attended", n=self.attended, required=self.required)
+        return ngettext(
+            "%(n)s of %(required)s session attended",
+            "%(n)s of %(required)s sessions attended",
+            self.required,
+            n=self.attended,
+            required=self.required,
+        )
 
 
 def _reasons_once(statuses: list[CompletionStatus]) -> dict[tuple[int, bool], str]:

@@ -6,6 +6,7 @@ import io
 
 from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -84,7 +85,15 @@ def _import(cohort, cohort_session):
             show_error(form, error)
             return _render_trainer_page(cohort, import_form=form, status=error.status_code)
         db.session.commit()
-        flash(_("The report is imported: %(n)s participants marked present.", n=len(report.matched)), "success")
+        flash(
+            ngettext(
+                "The report is imported: %(n)s participant marked present.",
+                "The report is imported: %(n)s participants marked present.",
+                len(report.matched),
+                n=len(report.matched),
+            ),
+            "success",
+        )
         # The report (unmatched rows, who was missing) is shown at once rather than after a redirect: it does not
         # fit in a cookie, and reloading this page only asks the browser to send the same file again.
         return _render_trainer_page(cohort, import_form=ImportForm(formdata=None), import_report=report)
