@@ -15,6 +15,7 @@ from app.cohorts.models import Cohort, CohortStatus
 from app.courses.front_matter import SLUG_RE
 from app.courses.models import Course
 from app.courses.service import get_course_by_slug
+from app.courses.translations import course_texts
 from app.extensions import db
 from app.lib.errors import DomainError, Forbidden
 from app.lib.forms import show_error
@@ -243,4 +244,6 @@ def calendar_feed(cohort_id: int):
 def course_page(slug: str):
     """A course and the cohorts people can still look forward to (here, not in courses: it shows both)."""
     course = get_course_by_slug(db.session, slug)
-    return render_template("courses/course.html", course=course, cohorts=service.upcoming_cohorts(db.session, course))
+    texts = course_texts(db.session, course, str(get_locale()), original=request.args.get("original") == "1")
+    cohorts = service.upcoming_cohorts(db.session, course)
+    return render_template("courses/course.html", course=course, cohorts=cohorts, texts=texts)

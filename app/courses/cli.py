@@ -24,14 +24,15 @@ def check_command(path: str | None) -> None:
     library = _library(path)
     for line in library.formatted_problems() + library.formatted_translation_errors() + library.formatted_warnings():
         click.echo(line)
-    _echo_missing_translations(library)
     errors = len(library.problems) + len(library.translation_errors)
     if errors:
+        _echo_missing_translations(library)
         click.echo(f"{errors} problem(s) found.", err=True)
         raise SystemExit(1)
     readings = sum(len(c.readings) for c in library.courses)
     sessions = sum(len(c.sessions) for c in library.courses)
     click.echo(f"OK: {len(library.courses)} course(s), {sessions} session(s), {readings} reading(s).")
+    _echo_missing_translations(library)
 
 
 def _echo_missing_translations(library) -> None:

@@ -13,6 +13,7 @@ from app.accounts.service import find_user_by_email
 from app.audit.service import record
 from app.courses.loader import CourseData, Library
 from app.courses.models import Course, CourseSession, Reading, course_trainers
+from app.courses.translations import replace_translations
 from app.lib.errors import DomainError, NotFound
 from app.lib.markdown import render_document
 from app.lib.time import now_utc
@@ -110,6 +111,9 @@ def _apply_course(course: Course, data: CourseData) -> None:
     course.synced_at = now_utc()
     readings = _apply_readings(course, data)
     _apply_sessions(course, data, readings)
+    db_session = so.object_session(course)
+    if db_session is not None:
+        replace_translations(db_session, course, data)
 
 
 def sync_library(session: so.Session, library: Library) -> SyncReport:

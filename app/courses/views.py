@@ -1,6 +1,8 @@
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
+from flask_babel import get_locale
 
 from app.courses import service
+from app.courses.translations import course_texts
 from app.extensions import db
 from app.lib.page_cache import public_page
 
@@ -18,4 +20,5 @@ def catalogue():
 def reading_page(slug: str, reading_slug: str):
     course = service.get_course_by_slug(db.session, slug)
     reading = service.get_reading(db.session, course, reading_slug)
-    return render_template("courses/reading.html", course=course, reading=reading)
+    texts = course_texts(db.session, course, str(get_locale()), original=request.args.get("original") == "1")
+    return render_template("courses/reading.html", course=course, reading=reading, texts=texts)
