@@ -48,7 +48,7 @@ def _echo_missing_translations(library) -> None:
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("language")
 def translation_stub_command(source: Path, language: str) -> None:
-    """Write SOURCE's translation X.<LANGUAGE>.md: its front matter copied, translation_of set, the text to translate."""
+    """Write SOURCE's translation X.<LANGUAGE>.md: front matter copied, translation_of set, text to translate."""
     try:
         target = write_translation_stub(source, language)
     except DomainError as error:

@@ -149,9 +149,7 @@ class ContentTranslation(db.Model):
 
     id: so.Mapped[int] = so.mapped_column(primary_key=True)
     course_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"))
-    course_session_id: so.Mapped[int | None] = so.mapped_column(
-        sa.ForeignKey("course_sessions.id", ondelete="CASCADE")
-    )
+    course_session_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("course_sessions.id", ondelete="CASCADE"))
     reading_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("readings.id", ondelete="CASCADE"))
     language: so.Mapped[str] = so.mapped_column(sa.String(16))
     title: so.Mapped[str] = so.mapped_column(sa.String(200))
