@@ -19,6 +19,7 @@ from app.courses.translations import course_texts
 from app.extensions import db
 from app.lib.errors import DomainError, Forbidden
 from app.lib.forms import show_error
+from app.lib.languages import parse_language_list
 from app.lib.page_cache import public_page
 from app.lib.time import all_timezones, is_valid_timezone, now_utc
 from app.lib.urls import external_url
@@ -60,6 +61,7 @@ def _plan_from(form: CohortForm) -> scheduling.CohortPlan:
         status=CohortStatus(form.status.data),
         trainers=scheduling.find_trainers(db.session, emails),
         video_url=form.video_url.data,
+        languages=parse_language_list(form.languages.data)[0],
     )
 
 
@@ -82,6 +84,7 @@ def _fill(form: CohortForm, plan: scheduling.CohortPlan) -> None:
     form.capacity.data, form.min_group_size.data = plan.capacity, plan.min_group_size
     form.trainers.data = "\n".join(t.email for t in plan.trainers)
     form.video_url.data, form.status.data = plan.video_url, plan.status.value
+    form.languages.data = ", ".join(plan.languages)
 
 
 def _show_error(form: CohortForm, error: DomainError) -> None:

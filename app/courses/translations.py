@@ -128,3 +128,35 @@ def course_texts(session: so.Session, course: Course, language: str, *, original
             )
         )
     return CourseTexts(course, wanted, {(r.course_session_id, r.reading_id): r for r in rows})
+
+
+def fully_translated_courses(session: so.Session, language: str) -> set[int]:
+    """Ids of the courses whose every file (course, sessions, readings) has a translation into `language`."""
+    translated = dict(
+        session.execute(
+            sa.select(ContentTranslation.course_id, sa.func.count())
+            .where(ContentTranslation.language == language)
+            .group_by(ContentTranslation.course_id)
+        ).all()
+    )
+    if not translated:
+        return set()
+    sessions = dict(
+        session.execute(
+            sa.select(CourseSession.course_id, sa.func.count())
+            .where(CourseSession.course_id.in_(translated))
+            .group_by(CourseSession.course_id)
+        ).all()
+    )
+    readings = dict(
+        session.execute(
+            sa.select(Reading.course_id, sa.func.count())
+            .where(Reading.course_id.in_(translated))
+            .group_by(Reading.course_id)
+        ).all()
+    )
+    return {
+        course_id
+        for course_id, count in translated.items()
+        if count >= 1 + sessions.get(course_id, 0) + readings.get(course_id, 0)
+    }

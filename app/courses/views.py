@@ -4,6 +4,7 @@ from flask_babel import get_locale
 from app.courses import service
 from app.courses.translations import course_texts
 from app.extensions import db
+from app.lib.languages import CODE_MAX, LANGUAGE_NAMES, parse_language_list
 from app.lib.page_cache import public_page
 
 bp = Blueprint("courses", __name__, template_folder="templates")
@@ -12,7 +13,10 @@ bp = Blueprint("courses", __name__, template_folder="templates")
 @bp.get("/")
 @public_page
 def catalogue():
-    return render_template("courses/catalogue.html", courses=service.list_catalogue(db.session))
+    codes, _invalid = parse_language_list(request.args.get("language", "")[:CODE_MAX])
+    language = codes[0] if len(codes) == 1 else None  # anything else is no filter, quietly
+    courses = service.list_catalogue(db.session, language)
+    return render_template("courses/catalogue.html", courses=courses, language=language, languages=LANGUAGE_NAMES)
 
 
 @bp.get("/courses/<slug>/readings/<reading_slug>")

@@ -1,4 +1,5 @@
-"""Course translations: the text of a course, its sessions and readings in other languages (X.<lang>.md files)
+"""Course translations: the text of a course, its sessions and readings in other languages (X.<lang>.md files);
+a cohort's working languages
 
 Revision ID: 0020
 Revises: 0019
@@ -38,8 +39,12 @@ def upgrade():
         sa.PrimaryKeyConstraint('id', name=op.f('pk_content_translations')),
     )
     op.create_index('ix_content_translations_course_language', 'content_translations', ['course_id', 'language'], unique=False)
+    with op.batch_alter_table('cohorts', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('languages', sa.JSON(), server_default='[]', nullable=False))
 
 
 def downgrade():
+    with op.batch_alter_table('cohorts', schema=None) as batch_op:
+        batch_op.drop_column('languages')
     op.drop_index('ix_content_translations_course_language', table_name='content_translations')
     op.drop_table('content_translations')

@@ -346,3 +346,19 @@ def test_the_public_page_cache_keeps_each_language_its_own_page(app, client, run
 
     assert "Words." in english and "Palabras en español." in spanish
     assert "Words." in english_again and "Palabras" not in english_again
+
+
+def test_a_fully_translated_course_is_in_the_catalogue_for_its_language(client, runner, tmp_path):
+    library, folder = _course(tmp_path)
+    _translate_reading(folder)
+    _translate_reading(folder, "other")
+    assert _check(runner, library).exit_code == 0
+    _sync(runner, library)
+    assert "Sample course" not in client.get("/?language=es").get_data(as_text=True)  # two files still lack it
+
+    for source in (folder / "course.md", folder / "sessions" / "01-first.md"):
+        assert runner.invoke(args=["courses", "translation-stub", str(source), "es"]).exit_code == 0
+    _sync(runner, library)
+
+    assert "Sample course" in client.get("/?language=es").get_data(as_text=True)
+    assert "Sample course" not in client.get("/?language=fr").get_data(as_text=True)
