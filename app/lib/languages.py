@@ -61,7 +61,7 @@ def menu() -> list[tuple[str, str]]:
 
 
 _LIST_SEPARATORS = re.compile(r"[\s,;/]+")
-LIST_MAX = 10
+LIST_CHARS = 200
 
 
 def is_iso_639_1(code: str) -> bool:
@@ -80,7 +80,8 @@ def parse_language_list(text: str | None) -> tuple[list[str], list[str]]:
     and any ISO 639-1 code, in order, each once; and the entries that are neither, for an error message."""
     codes: list[str] = []
     invalid: list[str] = []
-    for entry in _LIST_SEPARATORS.split((text or "").strip()):
+    # A form caps the field; the cut keeps any caller's worst case small (each entry may ask Babel).
+    for entry in _LIST_SEPARATORS.split((text or "")[:LIST_CHARS].strip()):
         if not entry:
             continue
         wanted = entry.replace("-", "_").lower()
