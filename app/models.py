@@ -5,7 +5,15 @@ from app.attendance.models import Attendance
 from app.audit.models import AuditEvent
 from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember
 from app.cohorts.models import CalendarFeed, Cohort, CohortSession, cohort_trainers
-from app.courses.models import Course, CourseSession, Reading, course_prerequisites, course_trainers, session_readings
+from app.courses.models import (
+    ContentTranslation,
+    Course,
+    CourseSession,
+    Reading,
+    course_prerequisites,
+    course_trainers,
+    session_readings,
+)
 from app.groups.models import Group, GroupInvitation, GroupMembership
 from app.learning.models import Commitment, ReadingProgress
 from app.lib.page_cache import CacheVersion
@@ -29,6 +37,7 @@ __all__ = [
     "BreakoutRoom",
     "CacheVersion",
     "Commitment",
+    "ContentTranslation",
     "NoteRevision",
     "ReadingProgress",
     "RoomMember",

@@ -20,6 +20,7 @@ from wtforms.widgets import HiddenInput
 from app.accounts.forms import TimezoneField
 from app.cohorts.models import CohortStatus
 from app.lib.forms import BaseForm
+from app.lib.languages import parse_language_list
 
 
 class SessionRowForm(Form):
@@ -84,6 +85,11 @@ class CohortForm(BaseForm):
         validators=[Optional(), URL(), Length(max=500)],
         description=_l("Shown only to confirmed participants."),
     )
+    languages = StringField(
+        _l("Working languages"),
+        validators=[Optional(), Length(max=120)],
+        description=_l("Language codes, separated by commas, e.g. “es, en” or “pt_BR, sw”."),
+    )
     status = SelectField(
         _l("Status"), choices=lambda: [SelectChoice(status.value, status.label) for status in CohortStatus]
     )
@@ -96,6 +102,13 @@ class CohortForm(BaseForm):
             self.opens_time.errors = [
                 *self.opens_time.errors,
                 _l("Give both the date and the time registration opens, or neither."),
+            ]
+            valid = False
+        _codes, invalid = parse_language_list(self.languages.data)
+        if invalid:
+            self.languages.errors = [
+                *self.languages.errors,
+                _l("Not a language code: %(codes)s. Use codes such as es, fr, pt_BR or sw.", codes=", ".join(invalid)),
             ]
             valid = False
         return valid

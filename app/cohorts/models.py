@@ -66,6 +66,8 @@ class Cohort(db.Model):
     capacity: so.Mapped[int]
     min_group_size: so.Mapped[int]
     video_url: so.Mapped[str | None] = so.mapped_column(sa.String(500))
+    # The cohort's working languages, codes such as "es" or "sw" (app.lib.languages.parse_language_list).
+    languages: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list, server_default="[]")
     # Seats held by confirmed registrations; only changed by one conditional UPDATE (see registration.service).
     seats_taken: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now_utc)

@@ -54,6 +54,7 @@ class CohortPlan:
     status: CohortStatus = CohortStatus.DRAFT
     trainers: list[User] = field(default_factory=list)
     video_url: str | None = None
+    languages: list[str] = field(default_factory=list)  # working languages, codes checked by the form
 
 
 def _instant(local: datetime, tz_name: str, field_name: str) -> datetime:
@@ -276,6 +277,7 @@ def _apply(
     cohort.capacity = plan.capacity
     cohort.min_group_size = checked.min_group_size
     cohort.video_url = (plan.video_url or "").strip() or None
+    cohort.languages = list(plan.languages)
     cohort.trainers = list(plan.trainers)
     used = {s.course_session_id for s in kept.values()}
     spare_outline = [o for o in course.sessions if o.id is None or o.id not in used]
@@ -326,6 +328,7 @@ def schedule_cohort(
     status: CohortStatus = CohortStatus.DRAFT,
     trainers: list[User] = (),
     video_url: str | None = None,
+    languages: list[str] = (),
     actor: User | None = None,
 ) -> Cohort:
     """Create a cohort whose session instants are computed one by one from the host's local times.
@@ -349,6 +352,7 @@ def schedule_cohort(
         status=status,
         trainers=list(trainers),
         video_url=video_url,
+        languages=list(languages),
     )
     checked = _check(course, plan)
     cohort = Cohort(course=course, sessions=[], trainers=[])
@@ -396,6 +400,7 @@ def plan_of(cohort: Cohort) -> CohortPlan:
         status=cohort.status,
         trainers=list(cohort.trainers),
         video_url=cohort.video_url,
+        languages=list(cohort.languages or []),
     )
 
 

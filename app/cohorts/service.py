@@ -10,6 +10,7 @@ from app.accounts import events as account_events
 from app.accounts.models import User
 from app.cohorts import events
 from app.cohorts.models import Cohort, CohortStatus, cohort_trainers
+from app.courses import events as course_events
 from app.courses.models import Course
 from app.lib.errors import NotFound
 from app.lib.time import now_utc
@@ -91,6 +92,16 @@ def apply_registration_deadline(session: so.Session, cohort: Cohort) -> bool:
         events.registration_deadline_passed.send(cohort, session=session)
         return True
     return False
+
+
+def _courses_working_in(language: str, session: so.Session) -> set[int]:
+    """Courses with a public cohort still to come or running whose working languages include `language`."""
+    visible = (CohortStatus.OPEN, CohortStatus.CLOSED, CohortStatus.RUNNING)
+    rows = session.execute(sa.select(Cohort.course_id, Cohort.languages).where(Cohort.status.in_(visible)))
+    return {course_id for course_id, languages in rows if language in (languages or [])}
+
+
+course_events.courses_in_language_asked.connect(_courses_working_in, weak=False)
 
 
 def _trains_any(user: User, session: so.Session) -> bool:

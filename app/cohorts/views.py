@@ -15,9 +15,11 @@ from app.cohorts.models import Cohort, CohortStatus
 from app.courses.front_matter import SLUG_RE
 from app.courses.models import Course
 from app.courses.service import get_course_by_slug
+from app.courses.translations import course_texts
 from app.extensions import db
 from app.lib.errors import DomainError, Forbidden
 from app.lib.forms import show_error
+from app.lib.languages import parse_language_list
 from app.lib.page_cache import public_page
 from app.lib.time import all_timezones, is_valid_timezone, now_utc
 from app.lib.urls import external_url
@@ -59,6 +61,7 @@ def _plan_from(form: CohortForm) -> scheduling.CohortPlan:
         status=CohortStatus(form.status.data),
         trainers=scheduling.find_trainers(db.session, emails),
         video_url=form.video_url.data,
+        languages=parse_language_list(form.languages.data)[0],
     )
 
 
@@ -81,6 +84,7 @@ def _fill(form: CohortForm, plan: scheduling.CohortPlan) -> None:
     form.capacity.data, form.min_group_size.data = plan.capacity, plan.min_group_size
     form.trainers.data = "\n".join(t.email for t in plan.trainers)
     form.video_url.data, form.status.data = plan.video_url, plan.status.value
+    form.languages.data = ", ".join(plan.languages)
 
 
 def _show_error(form: CohortForm, error: DomainError) -> None:
@@ -243,4 +247,6 @@ def calendar_feed(cohort_id: int):
 def course_page(slug: str):
     """A course and the cohorts people can still look forward to (here, not in courses: it shows both)."""
     course = get_course_by_slug(db.session, slug)
-    return render_template("courses/course.html", course=course, cohorts=service.upcoming_cohorts(db.session, course))
+    texts = course_texts(db.session, course, str(get_locale()), original=request.args.get("original") == "1")
+    cohorts = service.upcoming_cohorts(db.session, course)
+    return render_template("courses/course.html", course=course, cohorts=cohorts, texts=texts)

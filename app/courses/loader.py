@@ -19,6 +19,14 @@ from app.courses.front_matter import (
     check_fields,
     read_or_report,
 )
+from app.courses.sections import section_items
+from app.courses.translation_files import (
+    CourseTranslations,
+    SourceFile,
+    TranslationData,
+    is_source_file,
+    load_translations,
+)
 
 SESSION_FILE_RE = re.compile(r"^(\d{2})-([a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
 
@@ -66,6 +74,9 @@ class CourseData:
     readings: list[ReadingData] = field(default_factory=list)
     content_hash: str = ""
     prerequisites_line: int = 1
+    translations: list[TranslationData] = field(default_factory=list)
+    # language -> how many of its files have no usable translation
+    missing_translations: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -73,6 +84,9 @@ class Library:
     root: Path
     courses: list[CourseData]
     problems: list[Problem]
+    # A broken translation is reported and skipped, never blocking its course; an old one is a warning.
+    translation_errors: list[Problem] = field(default_factory=list)
+    warnings: list[Problem] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -81,10 +95,32 @@ class Library:
     def formatted_problems(self) -> list[str]:
         return [p.format(self.root.parent) for p in self.problems]
 
+    def formatted_translation_errors(self) -> list[str]:
+        return [p.format(self.root.parent) for p in self.translation_errors]
 
-def _load_readings(folder: Path, problems: list[Problem]) -> list[ReadingData]:
+    def formatted_warnings(self) -> list[str]:
+        return [f"{p.format(self.root.parent)} (warning)" for p in self.warnings]
+
+    def missing_translations(self) -> dict[str, dict[str, int]]:
+        """language -> course slug -> how many of its files lack a usable translation (courses with none lacking
+        are left out)."""
+        summary: dict[str, dict[str, int]] = {}
+        for course in self.courses:
+            for language, count in course.missing_translations.items():
+                summary.setdefault(language, {})
+                if count:
+                    summary[language][course.slug] = count
+        return summary
+
+
+def _source_files(folder: Path) -> list[Path]:
+    """The `X.md` files of a sub-folder; `X.<lang>.md` are translations, loaded by translation_files."""
+    return sorted(p for p in folder.glob("*.md") if is_source_file(p)) if folder.is_dir() else []
+
+
+def _load_readings(folder: Path, problems: list[Problem], sources: list[SourceFile]) -> list[ReadingData]:
     readings = []
-    for path in sorted((folder / "readings").glob("*.md")) if (folder / "readings").is_dir() else []:
+    for path in _source_files(folder / "readings"):
         slug = path.stem
         if not SLUG_RE.match(slug):
             problems.append(Problem(path, 1, "reading file names must be slugs, e.g. readings/mapping-power.md"))
@@ -94,14 +130,17 @@ def _load_readings(folder: Path, problems: list[Problem]) -> list[ReadingData]:
         if doc and values:
             questions = section_items(doc.body, "Discussion questions")
             readings.append(ReadingData(slug=slug, body=doc.body, path=path, discussion_questions=questions, **values))
+            sources.append(SourceFile("reading", slug, path, doc, "Discussion questions"))
     return readings
 
 
-def _load_sessions(folder: Path, reading_slugs: set[str], problems: list[Problem]) -> list[SessionData]:
+def _load_sessions(
+    folder: Path, reading_slugs: set[str], problems: list[Problem], sources: list[SourceFile]
+) -> list[SessionData]:
     sessions: list[SessionData] = []
     seen_positions: dict[int, Path] = {}
     seen_slugs: dict[str, Path] = {}
-    for path in sorted((folder / "sessions").glob("*.md")) if (folder / "sessions").is_dir() else []:
+    for path in _source_files(folder / "sessions"):
         match = SESSION_FILE_RE.match(path.name)
         if not match:
             problems.append(Problem(path, 1, "session file names must look like NN-name.md, e.g. 01-mapping-power.md"))
@@ -151,37 +190,12 @@ def _load_sessions(folder: Path, reading_slugs: set[str], problems: list[Problem
                 breakout_prompts=section_items(doc.body, "Breakout prompts"),
             )
         )
+        sources.append(SourceFile("session", slug, path, doc, "Breakout prompts"))
     return sessions
 
 
-_HEADING_RE = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
-_LIST_ITEM_RE = re.compile(r"^(?:[-*+]|\d+[.)])\s+(.*)$")
-
-
-def section_items(body: str, heading: str) -> list[str]:
-    """The list items under a heading (e.g. "## Discussion questions"), continuation lines joined; [] if absent."""
-    items: list[str] = []
-    level = 0
-    for line in body.splitlines():
-        heading_match = _HEADING_RE.match(line)
-        if heading_match:
-            if level and len(heading_match.group(1)) <= level:
-                break
-            if not level and heading_match.group(2).strip().lower() == heading.lower():
-                level = len(heading_match.group(1))
-            continue
-        if not level or not line.strip():
-            continue
-        item = _LIST_ITEM_RE.match(line.strip())
-        if item and not line.startswith((" ", "\t")):
-            items.append(item.group(1).strip())
-        elif items and line.startswith((" ", "\t")):
-            items[-1] = f"{items[-1]} {line.strip()}"
-    return items
-
-
 # Bumped when the loader starts reading something new from unchanged files, so `sync` applies it once.
-LOADER_VERSION = b"2"
+LOADER_VERSION = b"3"
 
 
 def _content_hash(folder: Path) -> str:
@@ -194,8 +208,11 @@ def _content_hash(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def load_course(folder: Path, problems: list[Problem]) -> CourseData | None:
-    """Load one course folder; append its problems and return None when it cannot be used."""
+def load_course(
+    folder: Path, problems: list[Problem], translations: CourseTranslations | None = None
+) -> CourseData | None:
+    """Load one course folder; append its problems and return None when it cannot be used. Its translations'
+    errors and warnings go to `translations` (they never stop the course from loading)."""
     course_file = folder / "course.md"
     if not course_file.is_file():
         problems.append(Problem(folder / "course.md", 1, "a course folder needs a course.md file"))
@@ -203,9 +220,10 @@ def load_course(folder: Path, problems: list[Problem]) -> CourseData | None:
     before = len(problems)
     doc = read_or_report(course_file, problems)
     values = doc and check_fields(doc, COURSE_FIELDS, course_file, problems)
-    readings = _load_readings(folder, problems)
-    reading_files = {p.stem for p in (folder / "readings").glob("*.md")}
-    sessions = _load_sessions(folder, reading_files, problems)
+    sources: list[SourceFile] = []
+    readings = _load_readings(folder, problems, sources)
+    reading_files = {p.stem for p in _source_files(folder / "readings")}
+    sessions = _load_sessions(folder, reading_files, problems, sources)
     if not (doc and values):
         return None
     slug = values.pop("slug", folder.name)
@@ -217,7 +235,7 @@ def load_course(folder: Path, problems: list[Problem]) -> CourseData | None:
                 f"course folder name '{folder.name}' must be a slug (lowercase letters, digits and hyphens)",
             )
         )
-    if not (folder / "sessions").is_dir() or not any((folder / "sessions").glob("*.md")):
+    if not _source_files(folder / "sessions"):
         problems.append(Problem(course_file, 1, "a course needs at least one session file in sessions/"))
     pre_meeting = values.get("pre_meeting_reading")
     if pre_meeting and pre_meeting not in reading_files:
@@ -241,6 +259,11 @@ def load_course(folder: Path, problems: list[Problem]) -> CourseData | None:
         problems.append(Problem(course_file, doc.line_of("prerequisites"), "a course cannot be its own prerequisite"))
     if len(problems) > before:
         return None
+    sources.insert(0, SourceFile("course", None, course_file, doc))
+    found = load_translations(folder, sources)
+    if translations is not None:
+        translations.errors += found.errors
+        translations.warnings += found.warnings
     return CourseData(
         slug=slug,
         description=doc.body,
@@ -249,6 +272,8 @@ def load_course(folder: Path, problems: list[Problem]) -> CourseData | None:
         readings=readings,
         content_hash=_content_hash(folder),
         prerequisites_line=doc.line_of("prerequisites"),
+        translations=found.translations,
+        missing_translations=found.missing,
         **values,
     )
 
@@ -260,8 +285,9 @@ def load_library(root: Path) -> Library:
     if not root.is_dir():
         return Library(root, [], [Problem(root, 1, "course folder does not exist")])
     courses: list[CourseData] = []
+    translations = CourseTranslations()
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))):
-        course = load_course(folder, problems)
+        course = load_course(folder, problems, translations)
         if course:
             courses.append(course)
     by_slug: dict[str, CourseData] = {}
@@ -286,4 +312,10 @@ def load_library(root: Path) -> Library:
                         f"prerequisite '{prerequisite}' is not a course in {root.name}/",
                     )
                 )
-    return Library(root=root, courses=courses if not problems else [], problems=problems)
+    return Library(
+        root=root,
+        courses=courses if not problems else [],
+        problems=problems,
+        translation_errors=translations.errors,
+        warnings=translations.warnings,
+    )

@@ -138,3 +138,27 @@ class Reading(db.Model):
     discussion_questions: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list, server_default="[]")
 
     course: so.Mapped[Course] = so.relationship(back_populates="readings")
+
+
+class ContentTranslation(db.Model):
+    """A course's text in another language, from one `X.<lang>.md` file: the course itself (no session or reading
+    id), a session or a reading. Written only by `flask courses sync`, replaced on every re-sync of the course."""
+
+    __tablename__ = "content_translations"
+    __table_args__ = (sa.Index("ix_content_translations_course_language", "course_id", "language"),)
+
+    id: so.Mapped[int] = so.mapped_column(primary_key=True)
+    course_id: so.Mapped[int] = so.mapped_column(sa.ForeignKey("courses.id", ondelete="CASCADE"))
+    course_session_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("course_sessions.id", ondelete="CASCADE"))
+    reading_id: so.Mapped[int | None] = so.mapped_column(sa.ForeignKey("readings.id", ondelete="CASCADE"))
+    language: so.Mapped[str] = so.mapped_column(sa.String(16))
+    title: so.Mapped[str] = so.mapped_column(sa.String(200))
+    summary: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    attribution: so.Mapped[str | None] = so.mapped_column(sa.Text)
+    body_html: so.Mapped[str] = so.mapped_column(sa.Text)
+    toc_html: so.Mapped[str] = so.mapped_column(sa.Text, default="")
+    # A reading's discussion questions or a session's breakout prompts, as the source has them.
+    items: so.Mapped[list[str]] = so.mapped_column(sa.JSON, default=list, server_default="[]")
+    # The source file's hash the translation names; is_current is False when the source changed since.
+    source_hash: so.Mapped[str] = so.mapped_column(sa.String(12))
+    is_current: so.Mapped[bool] = so.mapped_column(default=True)

@@ -11,8 +11,10 @@ from app.accounts import events as account_events
 from app.accounts.models import User
 from app.accounts.service import find_user_by_email
 from app.audit.service import record
+from app.courses import events as course_events
 from app.courses.loader import CourseData, Library
 from app.courses.models import Course, CourseSession, Reading, course_trainers
+from app.courses.translations import fully_translated_courses, replace_translations
 from app.lib.errors import DomainError, NotFound
 from app.lib.markdown import render_document
 from app.lib.time import now_utc
@@ -110,6 +112,9 @@ def _apply_course(course: Course, data: CourseData) -> None:
     course.synced_at = now_utc()
     readings = _apply_readings(course, data)
     _apply_sessions(course, data, readings)
+    db_session = so.object_session(course)
+    if db_session is not None:
+        replace_translations(db_session, course, data)
 
 
 def sync_library(session: so.Session, library: Library) -> SyncReport:
@@ -160,12 +165,25 @@ def sync_library(session: so.Session, library: Library) -> SyncReport:
     return report
 
 
-def list_catalogue(session: so.Session) -> list[Course]:
-    """Courses open to the public, core courses first, with what the catalogue shows loaded up front."""
+def courses_in_language(session: so.Session, language: str) -> set[int]:
+    """Ids of the courses people can take in `language`: written in it, fully translated into it, or with a
+    cohort working in it (cohorts answer `courses_in_language_asked`)."""
+    ids = set(session.scalars(sa.select(Course.id).where(Course.language == language)))
+    ids |= fully_translated_courses(session, language)
+    for _receiver, answer in course_events.courses_in_language_asked.send(language, session=session):
+        ids |= set(answer or ())
+    return ids
+
+
+def list_catalogue(session: so.Session, language: str | None = None) -> list[Course]:
+    """Courses open to the public, core courses first, with what the catalogue shows loaded up front; only those
+    people can take in `language` when one is given."""
+    query = sa.select(Course)
+    if language:
+        query = query.where(Course.id.in_(courses_in_language(session, language)))
     return list(
         session.scalars(
-            sa.select(Course)
-            .where(Course.archived_at.is_(None))
+            query.where(Course.archived_at.is_(None))
             .options(so.selectinload(Course.sessions), so.selectinload(Course.prerequisites))
             .order_by(sa.case((Course.level == "core", 0), else_=1), Course.title)
         )

@@ -2,8 +2,8 @@
 
 from functools import lru_cache
 
-from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import force_locale, format_percent
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale, format_percent, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from werkzeug.routing import BuildError
@@ -11,6 +11,7 @@ from werkzeug.routing import BuildError
 from app.cohorts.calendar import VideoPage, calendar_domain, calendar_response, personal_calendar
 from app.cohorts.feeds import feed_token, reset_feed_token, user_for_feed_token
 from app.cohorts.service import visible_cohort
+from app.courses.translations import course_texts
 from app.extensions import db
 from app.learning import commitments, readings, service
 from app.learning.forms import CheckInForm, CommitmentForm, MarkReadForm, MarkUnreadForm
@@ -111,9 +112,11 @@ def _render_reading(cohort_id: int, reading_slug: str, *, read_form=None, status
     page = readings.reading_page(db.session, current_user, cohort_id, reading_slug)
     if read_form is None:
         read_form = MarkReadForm(formdata=None, comment=page.progress.comment if page.progress else None)
+    original = request.args.get("original") == "1"
     return render_template(
         "learning/reading.html",
         page=page,
+        texts=course_texts(db.session, page.cohort.course, str(get_locale()), original=original),
         read_form=read_form,
         unread_form=MarkUnreadForm(formdata=None, prefix="unread"),
     ), status

@@ -9,6 +9,7 @@ from babel import dates as babel_dates
 from babel.lists import format_list
 from flask_babel import get_locale, get_timezone
 
+from app.lib.languages import display_name
 from app.lib.time import is_valid_timezone, zone_named
 
 
@@ -83,6 +84,12 @@ def minutes(value: int) -> str:
     return f"{hours} h" if hours else f"{rest} min"
 
 
+def language_names(codes: list[str] | None) -> str:
+    """A list of language codes as the reader says them, joined by their language's rules ("Spanish and French")."""
+    locale = str(get_locale() or "en")
+    return format_list([display_name(code, locale) for code in codes or []], locale=locale)
+
+
 FILTERS = {
     "local_datetime": local_datetime,
     "local_date": local_date,
@@ -90,4 +97,5 @@ FILTERS = {
     "names_list": names_list,
     "iso": iso,
     "minutes": minutes,
+    "language_names": language_names,
 }

@@ -7,6 +7,9 @@ goes through `known()`, so an unknown or hostile one quietly counts as none.
 
 from __future__ import annotations
 
+import re
+
+from babel import Locale, UnknownLocaleError
 from flask import current_app, request
 
 # Each language in its own words, as the menu and the profile show it.
@@ -55,3 +58,46 @@ def name_of(code: str) -> str:
 def menu() -> list[tuple[str, str]]:
     """(code, name) of every offered language, for the language menu and the profile's select."""
     return [(code, name_of(code)) for code in offered()]
+
+
+_LIST_SEPARATORS = re.compile(r"[\s,;/]+")
+LIST_CHARS = 200
+
+
+def is_iso_639_1(code: str) -> bool:
+    """A two-letter language code Babel (CLDR) knows, such as "sw" or "ar"."""
+    if not re.fullmatch(r"[a-z]{2}", code):
+        return False
+    try:
+        Locale.parse(code)
+    except (UnknownLocaleError, ValueError):
+        return False
+    return True
+
+
+def parse_language_list(text: str | None) -> tuple[list[str], list[str]]:
+    """The codes in a short list such as "es, en" or "pt-BR sw": the site's codes (any letter case, '-' or '_')
+    and any ISO 639-1 code, in order, each once; and the entries that are neither, for an error message."""
+    codes: list[str] = []
+    invalid: list[str] = []
+    # A form caps the field; the cut keeps any caller's worst case small (each entry may ask Babel).
+    for entry in _LIST_SEPARATORS.split((text or "")[:LIST_CHARS].strip()):
+        if not entry:
+            continue
+        wanted = entry.replace("-", "_").lower()
+        code = next((c for c in LANGUAGE_NAMES if c.lower() == wanted), None)
+        if code is None and is_iso_639_1(wanted):
+            code = wanted
+        if code is None:
+            invalid.append(entry[:CODE_MAX])
+        elif code not in codes:
+            codes.append(code)
+    return codes, invalid
+
+
+def display_name(code: str, in_language: str) -> str:
+    """A language's name as the reader says it ("Spanish" / "español"), the site's own names for its languages."""
+    try:
+        return Locale.parse(code).get_display_name(Locale.parse(in_language)) or code
+    except (UnknownLocaleError, ValueError):
+        return LANGUAGE_NAMES.get(code, code)

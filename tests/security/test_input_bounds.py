@@ -58,6 +58,7 @@ COLUMNS = {
 NO_COLUMN = {
     "InviteForm.emails": "a paste of addresses, one per line: each is checked against GroupInvitation.email",
     "CohortForm.trainers": "a paste of account emails, one per line",
+    "CohortForm.languages": "parsed into a list of language codes (Cohort.languages, JSON)",
     "CodeForm.code": "a one-time code, compared and never stored",
     "DisableTwoFactorForm.code": "a one-time code",
 }
@@ -304,16 +305,20 @@ def test_an_attendance_report_of_worst_case_content_is_read_quickly(app, body):
 
 def test_names_and_languages_of_any_size_are_cleaned_and_split_quickly():
     from app.breakouts.rooms import parse_languages
+    from app.lib.languages import parse_language_list
     from app.lib.text import clean_name
 
     hostile = "\u2028 \u202e\x07\t" * 50_000
     assert timed(clean_name, hostile) < SECONDS
     assert timed(parse_languages, " ,;/|" * 40_000 + "x") < SECONDS
+    assert timed(parse_language_list, " ,;/" * 40_000 + "x") < SECONDS
+    assert timed(parse_language_list, "ab, " * 40_000) < SECONDS
 
 
 def test_every_regular_expression_in_the_app_is_covered_here():
     """A new re.compile on people's text must come with a worst-case timing above. Course-file patterns
-    (app/courses/loader.py, front_matter.py) read the repository's own files, not people's input."""
+    (app/courses/loader.py, front_matter.py, sections.py, translation_files.py) read the repository's own files,
+    not people's input."""
     import pathlib
     import re
 
@@ -327,6 +332,9 @@ def test_every_regular_expression_in_the_app_is_covered_here():
     known_paths = {
         "courses/loader.py",
         "courses/front_matter.py",
+        "courses/sections.py",
+        "courses/translation_files.py",
+        "lib/languages.py",  # parse_language_list, timed above
         "breakouts/rooms.py",
         "breakouts/service.py",
         "groups/invitations.py",
