@@ -8,6 +8,8 @@ from pathlib import Path
 from babel.support import Translations
 from playwright.sync_api import expect
 
+from app.demo.data import DEMO_PASSWORD
+
 TRANSLATIONS = Path(__file__).resolve().parents[2] / "app" / "translations"
 LANGUAGES = {"en": "en-GB", "es": "es-MX", "pt_BR": "pt-BR", "fr": "fr-FR"}
 
@@ -65,3 +67,44 @@ def test_the_same_pages_in_four_languages_on_a_phone_are_light_and_accessible(jo
             person.check(f"{label} {language}")
         person.assert_accessible()
         person.assert_light()
+
+
+def reading_title(slug: str, language: str) -> str:
+    """The title a reading's translation (or, for English, its source) gives in its front matter."""
+    suffix = "" if language == "en" else f".{language}"
+    source = Path(__file__).resolve().parents[2] / "courses" / "power-and-participation" / "readings"
+    text = (source / f"{slug}{suffix}.md").read_text(encoding="utf-8")
+    return re.search(r"^title: (.+)$", text, re.MULTILINE).group(1).strip()
+
+
+def test_a_spanish_speaking_participant_reads_in_spanish_and_is_told_where_a_text_is_not_translated(journey):
+    maribel = journey(locale="en-US")  # her profile says Spanish: once she is signed in, that wins
+    page = maribel.goto("/login")
+    page.get_by_label("Email").fill("maribel.ortega@members.example")
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("button", name=said("es", "Log out"))).to_be_visible()
+    page.goto(maribel.base_url + "/home")
+    expect(page.locator("html")).to_have_attribute("lang", "es")
+    link = page.locator(".due-readings a, a[href*='/readings/']").first
+    slug = link.get_attribute("href").rsplit("/", 1)[-1]
+    link.click()
+    spanish = reading_title(slug, "es")
+    expect(page.get_by_role("heading", name=spanish, level=1)).to_be_visible()
+    expect(page.locator(".reading-text")).to_have_attribute("lang", "es")
+    maribel.check("reading in Spanish")
+
+    page.get_by_role("link", name=said("es", "Read the original (English)")).click()
+    expect(page.get_by_role("heading", name=reading_title(slug, "en"), level=1)).to_be_visible()
+
+    # In French, which no course is translated into yet, the reading says so and shows the English text.
+    page.get_by_role("link", name=said("es", "Show it in your language")).click()
+    expect(page.get_by_role("heading", name=spanish, level=1)).to_be_visible()
+    page.get_by_role("navigation", name=said("es", "Language")).get_by_role("button", name="Français").click()
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect(
+        page.get_by_role("note").filter(has_text=said("fr", "Not yet translated — shown in English"))
+    ).to_be_visible()
+    expect(page.locator(".reading-text")).to_have_attribute("lang", "en")
+    maribel.check("reading not yet translated into French")
+    maribel.assert_accessible()
