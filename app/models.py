@@ -12,6 +12,7 @@ from app.lib.page_cache import CacheVersion
 from app.notes.models import BreakoutNote, NoteRevision, RoomRoles
 from app.notifications.models import OutboxMessage
 from app.oidc.models import LinkedIdentity, PendingIdentityLink
+from app.signin.models import EmailedToken
 from app.registration.models import (
     Completion,
     PreMeeting,
@@ -44,6 +45,7 @@ __all__ = [
     "OutboxMessage",
     "LinkedIdentity",
     "PendingIdentityLink",
+    "EmailedToken",
     "PendingSignup",
     "Completion",
     "PrerequisiteEvidence",
