@@ -174,8 +174,10 @@ def _init_identity_providers(app: Flask) -> None:
     client.init_app(app)
     staff.init_app(app)
     app.register_blueprint(oidc_bp)
+    from app.signin import confirm
     from app.signin.views import bp as signin_bp
 
+    confirm.init_app(app)
     app.register_blueprint(signin_bp)
 
 

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.accounts.models import PendingSignup, User, normalise_email
+from app.accounts.reauth import require_proof
 from app.audit import service as audit
 from app.lib.errors import DomainError
 from app.lib.security import hash_token
@@ -254,8 +255,7 @@ def reset_password(session: so.Session, token: str, new_password: str) -> User:
 
 def change_password(session: so.Session, user: User, current_password: str, new_password: str) -> None:
     """Change a password after checking the current one; other sessions are signed out."""
-    if not user.check_password(current_password):
-        raise DomainError(_("Your current password is not right."), field="current_password")
+    require_proof(session, user, current_password, field="current_password")  # or the emailed code, without one
     check_password_rules(new_password)
     user.set_password(new_password)
     user.session_version += 1
@@ -276,8 +276,7 @@ def change_email(session: so.Session, user: User, password: str, new_email: str)
     When another account already uses the address, its owner is told that someone tried, and nothing else happens.
     The caller answers the same in both cases, so the form does not reveal who has an account. Raises DomainError
     for a wrong password, an address that cannot be one, or the account's own address."""
-    if not user.check_password(password or ""):
-        raise DomainError(_("Your password is not right."), field="password")
+    require_proof(session, user, password)  # or the emailed code, for a person without a password
     email = _check_email(new_email)
     if email == user.email:
         raise DomainError(_("This is already your email address."), field="email")

@@ -157,14 +157,15 @@ def _pending_for_browser(session: so.Session, browser_key: str, purpose: str) ->
     )
 
 
-def _check_code(row: EmailedToken | None, code: str) -> EmailedToken:
+def _check_code(row: EmailedToken | None, code: str, *, count_here: bool = True) -> EmailedToken:
     code = (code or "").strip().replace(" ", "")
     if not CODE_RE.fullmatch(code):
         raise TokenRefused(_("The code is the 6 digits from the email."), 400)
     row = _usable(row)
     if not hmac.compare_digest(row.code_hash, _code_hash(row.token_hash, code)):
-        row.wrong_codes += 1
-        if row.wrong_codes >= WRONG_CODES_MAX:
+        if count_here:
+            row.wrong_codes += 1
+        if row.wrong_codes + (0 if count_here else 1) >= WRONG_CODES_MAX:
             raise TokenRefused(_("Too many wrong codes: this one no longer works. Ask for a new one."), 410)
         raise TokenRefused(_("That code is not right. Check the email and try again."), 400)
     return row
@@ -181,12 +182,18 @@ def use_code(session: so.Session, browser_key: str, code: str) -> tuple[User, st
     return _spend(_check_code(row, code))
 
 
+def pending_confirmation(session: so.Session, user: User, browser_key: str) -> EmailedToken | None:
+    row = _pending_for_browser(session, browser_key, CONFIRM)
+    return row if row is not None and row.user_id == user.id else None
+
+
 def use_confirm_code(session: so.Session, user: User, browser_key: str, code: str) -> None:
     """Spend this person's emailed confirmation code (in place of a password). Raises TokenRefused."""
-    row = _pending_for_browser(session, browser_key, CONFIRM)
-    if row is None or row.user_id != user.id:
+    row = pending_confirmation(session, user, browser_key)
+    if row is None:
         raise TokenRefused(_("Ask for a code by email first, then type it here."), 400)
-    _check_code(row, code).used_at = now_utc()
+    # A wrong code is counted by the caller, after the form's transaction is rolled back (app/signin/confirm.py).
+    _check_code(row, code, count_here=False).used_at = now_utc()
 
 
 def purge_expired(session: so.Session) -> int:

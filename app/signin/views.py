@@ -3,15 +3,16 @@ confirmation page (its GET only asks; the POST spends it). The rules are in app/
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
-from flask_login import current_user
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
 
 from app.accounts.models import normalise_email
 from app.accounts.views import finish_sign_in
 from app.extensions import db, limiter
 from app.lib.forms import ActionForm, show_error
 from app.lib.urls import safe_redirect_or_empty
-from app.signin import service
+from app.signin import confirm, service
 from app.signin.forms import AskLinkForm, EmailedCodeForm
 
 bp = Blueprint("signin", __name__, template_folder="templates")
@@ -61,7 +62,7 @@ def code():
     form = EmailedCodeForm()
     if form.validate_on_submit():
         try:
-            user, _ = service.use_code(db.session, asked["key"], form.code.data)
+            user, _next = service.use_code(db.session, asked["key"], form.code.data)
         except service.TokenRefused as error:
             db.session.commit()  # the wrong code counts
             show_error(form, error)
@@ -69,6 +70,20 @@ def code():
         session.pop(_ASKED, None)
         return finish_sign_in(user, asked.get("next"))
     return render_template("signin/code.html", form=form), 422 if form.errors else 200
+
+
+@bp.post("/account/confirm-code")
+@login_required
+@limiter.limit(_link_limit)
+def ask_confirm_code():
+    """ "Email me a code", beside the password field of a person who has no password: the code goes in its place."""
+    form = ActionForm()
+    if form.validate_on_submit():
+        confirm.ask_for_code(current_user._get_current_object())
+        db.session.commit()
+        flash(_("We emailed you a 6-digit code. Type it in place of a password; it works for 15 minutes."), "success")
+    back = safe_redirect_or_empty(request.form.get("back"))
+    return redirect(back or url_for("accounts.profile"))
 
 
 @bp.route("/sign-in/<token>", methods=["GET", "POST"])

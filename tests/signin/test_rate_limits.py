@@ -13,7 +13,9 @@ ALLOWED = 2
 
 @pytest.fixture
 def limited(app, db_url):
-    limited_app = create_app(config_for(db_url, RATELIMIT_ENABLED=True, SIGN_IN_LINK_RATE_LIMIT=f"{ALLOWED} per minute"))
+    limited_app = create_app(
+        config_for(db_url, RATELIMIT_ENABLED=True, SIGN_IN_LINK_RATE_LIMIT=f"{ALLOWED} per minute")
+    )
     limited_app.test_client_class = FormClient
     yield limited_app
     with limited_app.app_context():
