@@ -12,7 +12,6 @@ from app.lib.page_cache import CacheVersion
 from app.notes.models import BreakoutNote, NoteRevision, RoomRoles
 from app.notifications.models import OutboxMessage
 from app.oidc.models import LinkedIdentity, PendingIdentityLink
-from app.signin.models import EmailedToken
 from app.registration.models import (
     Completion,
     PreMeeting,
@@ -21,6 +20,7 @@ from app.registration.models import (
     RosterEntry,
     SentReminder,
 )
+from app.signin.models import EmailedToken
 
 __all__ = [
     "Attendance",
