@@ -180,6 +180,7 @@ def complete_signup(session: so.Session, token: str) -> tuple[User, str]:
         password_hash=pending.password_hash,
         timezone=pending.timezone,
         locale="en",
+        email_confirmed_at=now_utc(),
     )
     session.add(user)
     next_url = pending.next_url
@@ -329,6 +330,7 @@ def confirm_email_change(session: so.Session, token: str) -> User:
         raise DomainError(_("Another account now uses this address, so it cannot be yours here too."))
     old = user.email
     user.email = email
+    user.email_confirmed_at = now_utc()
     session.flush()
     audit.record(session, user, "account.email_changed", f"user {user.id}", old=old, new=email)
     queue_email(

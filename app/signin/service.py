@@ -143,6 +143,7 @@ def use_link(session: so.Session, token: str) -> tuple[User, str]:
 def _spend(row: EmailedToken) -> tuple[User, str]:
     row.used_at = now_utc()
     row.user.last_login_at = row.used_at
+    row.user.email_confirmed_at = row.used_at  # the person read mail sent to the address
     return row.user, row.next_url
 
 

@@ -3,7 +3,7 @@ confirmation page (its GET only asks; the POST spends it). The rules are in app/
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -29,6 +29,12 @@ def _login_limit() -> str:
 
 def _asked_address() -> str:
     return "sign-in-address:" + normalise_email(request.form.get("email", ""))[:254]
+
+
+@bp.before_request
+def _only_when_on():
+    if not current_app.config["SIGN_IN_BY_EMAIL"] and request.endpoint != "signin.ask_confirm_code":
+        abort(404)
 
 
 def _problem(error: service.TokenRefused):

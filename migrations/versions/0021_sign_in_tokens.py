@@ -1,4 +1,4 @@
-"""Signing in by emailed link or code, and emailed confirmation codes: emailed_tokens
+"""Signing in by emailed link or code, and emailed confirmation codes: emailed_tokens, users.email_confirmed_at
 
 Revision ID: 0021
 Revises: 0018
@@ -17,6 +17,9 @@ depends_on = None
 
 
 def upgrade():
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('email_confirmed_at', sa.DateTime(timezone=True), nullable=True))
+
     op.create_table('emailed_tokens',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -46,3 +49,5 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_emailed_tokens_browser_hash'))
 
     op.drop_table('emailed_tokens')
+    with op.batch_alter_table('users', schema=None) as batch_op:
+        batch_op.drop_column('email_confirmed_at')
