@@ -73,6 +73,7 @@ def create_user(
     is_admin: bool = False,
 ) -> User:
     """Create an account. Raises DomainError when the email is taken (in any letter case) or a value is invalid."""
+    check_password_rules(password)  # accounts made here (the CLI, the demo) always have a password
     email = _validate_new_account(email, name, password, timezone)
     if find_user_by_email(session, email):
         raise DomainError(
@@ -109,7 +110,8 @@ def _validate_new_account(email: str, name: str, password: str, timezone: str) -
     if not clean_name(name):
         raise DomainError(_("Enter your name."), field="name")
     require_length(clean_name(name), NAME_MAX, "name")
-    check_password_rules(password)
+    if password:  # empty: a passwordless account, signed in by emailed link or code
+        check_password_rules(password)
     _check_timezone(timezone)
     return email
 
@@ -143,9 +145,10 @@ def request_signup(
         next_url=next_url if is_safe_redirect(next_url) else "",
         expires_at=now_utc() + timedelta(hours=SIGNUP_LINK_HOURS),
     )
-    holder = User(email=email)
-    holder.set_password(password)
-    pending.password_hash = holder.password_hash
+    if password:
+        holder = User(email=email)
+        holder.set_password(password)
+        pending.password_hash = holder.password_hash
     session.add(pending)
     session.flush()
     queue_email(
@@ -177,7 +180,7 @@ def complete_signup(session: so.Session, token: str) -> tuple[User, str]:
     user = User(
         email=pending.email,
         name=pending.name,
-        password_hash=pending.password_hash,
+        password_hash=pending.password_hash or None,
         timezone=pending.timezone,
         locale="en",
         email_confirmed_at=now_utc(),
