@@ -99,8 +99,8 @@ def test_a_passwordless_coordinator_invites_two_who_join_by_provider_and_by_emai
     pablo.check("Pablo on the group page")
 
     page.reload()
-    expect(page.get_by_text("Rosa Díaz")).to_be_visible()
-    expect(page.get_by_text("Pablo Soto")).to_be_visible()
+    expect(page.get_by_text("Rosa Díaz", exact=True)).to_be_visible()
+    expect(page.get_by_text("Pablo Soto", exact=True)).to_be_visible()
     coordinator.check("the coordinator sees both members")
     for person in (coordinator, rosa, pablo):
         person.assert_accessible()
