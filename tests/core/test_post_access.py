@@ -97,6 +97,7 @@ TABLE = {
     "signin.ask": (422, 302, 302, 302, 302, 302, 302, 302),
     "signin.code": (302, 302, 302, 302, 302, 302, 302, 302),
     "signin.confirm_link": (400, 400, 400, 400, 400, 400, 400, 400),
+    "signin.ask_confirm_code": ("login", 302, 302, 302, 302, 302, 302, 302),  # emails a code, back to the form
 }
 EXPECTED = {endpoint: dict(zip(ROLES, statuses, strict=True)) for endpoint, statuses in TABLE.items()}
 
