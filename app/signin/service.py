@@ -103,6 +103,7 @@ def request_confirm_code(session: so.Session, user: User, browser_key: str) -> N
         name=user.name,
         code=code,
         minutes=TOKEN_MINUTES,
+        link=external_url("accounts.profile"),
     )
 
 
