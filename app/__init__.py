@@ -178,6 +178,11 @@ def _init_identity_providers(app: Flask) -> None:
     client.init_app(app)
     staff.init_app(app)
     app.register_blueprint(oidc_bp)
+    from app.signin import confirm
+    from app.signin.views import bp as signin_bp
+
+    confirm.init_app(app)
+    app.register_blueprint(signin_bp)
 
 
 def _register_cli(app: Flask) -> None:
@@ -188,11 +193,12 @@ def _register_cli(app: Flask) -> None:
     from app.demo.cli import demo_cli
     from app.notifications.cli import outbox_cli
     from app.registration.cli import close_registration_command, reminders_cli
+    from app.signin.cli import sign_in_cli
 
     # `flask cohorts` also runs what higher domains do to a cohort (they may import cohorts; never the reverse).
     for command in (close_registration_command, complete_command):
         cohorts_cli.add_command(command)
-    for group in (users_cli, courses_cli, cohorts_cli, outbox_cli, reminders_cli, demo_cli):
+    for group in (users_cli, courses_cli, cohorts_cli, outbox_cli, reminders_cli, demo_cli, sign_in_cli):
         app.cli.add_command(group)
 
 

@@ -102,6 +102,10 @@ def config_from_environment(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per minute;50 per hour"),
+        # Signing in by an emailed link or code (app/signin). Off: the log-in page does not offer it.
+        "SIGN_IN_BY_EMAIL": _env_bool("SIGN_IN_BY_EMAIL", True),
+        # Asking for an emailed sign-in link (app/signin): per client and, separately, per address.
+        "SIGN_IN_LINK_RATE_LIMIT": os.environ.get("SIGN_IN_LINK_RATE_LIMIT", "5 per 15 minutes;20 per day"),
         # Invitations sent and accepted, join links, registrations: generous for people, tight for scripts.
         "ACTION_RATE_LIMIT": os.environ.get("ACTION_RATE_LIMIT", "30 per minute;300 per hour"),
         # Confirmed participants see the cohort's video link from this many minutes before a session until it ends.

@@ -28,6 +28,7 @@ from app.registration.models import (
     RosterEntry,
     SentReminder,
 )
+from app.signin.models import EmailedToken
 
 __all__ = [
     "Attendance",
@@ -53,6 +54,7 @@ __all__ = [
     "OutboxMessage",
     "LinkedIdentity",
     "PendingIdentityLink",
+    "EmailedToken",
     "PendingSignup",
     "Completion",
     "PrerequisiteEvidence",

@@ -1,6 +1,6 @@
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from app.accounts.service import PASSWORD_MAX, PASSWORD_MIN
 from app.lib import languages
@@ -37,9 +37,17 @@ class SignupForm(BaseForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(
-        _l("Password"),
-        validators=password_validators(),
-        description=_l("At least %(n)s characters. A few words you will remember work well.", n=PASSWORD_MIN),
+        _l("Password (optional)"),
+        validators=[
+            Optional(),
+            Length(min=PASSWORD_MIN, message=_l("Use at least %(n)s characters.", n=PASSWORD_MIN)),
+            Length(max=PASSWORD_MAX, message=_l("Use at most %(n)s characters.", n=PASSWORD_MAX)),
+        ],
+        description=_l(
+            "At least %(n)s characters; a few words you will remember work well. Or leave it empty and sign in "
+            "with a link we email you each time.",
+            n=PASSWORD_MIN,
+        ),
     )
     timezone = TimezoneField(
         _l("Your time zone"),

@@ -31,6 +31,9 @@ class User(UserMixin, db.Model):
     session_version: so.Mapped[int] = so.mapped_column(default=1)
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now_utc)
     last_login_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
+    # When Plenary last saw the person open a message sent to this address (sign-up or address-change confirmation,
+    # an emailed sign-in link or code). Only then does "sign in by email" count as one of the account's ways in.
+    email_confirmed_at: so.Mapped[datetime | None] = so.mapped_column(UTCDateTime)
     # Two-step sign-in (TOTP): the shared secret, set while setting up and kept once confirmed; the last time step
     # accepted, so a code cannot be replayed; hashes of the one-time recovery codes.
     totp_secret: so.Mapped[str | None] = so.mapped_column(sa.String(64))

@@ -16,6 +16,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.accounts.models import PendingSignup, User, normalise_email
+from app.accounts.reauth import require_proof
 from app.audit import service as audit
 from app.lib import languages
 from app.lib.errors import DomainError
@@ -73,6 +74,7 @@ def create_user(
     is_admin: bool = False,
 ) -> User:
     """Create an account. Raises DomainError when the email is taken (in any letter case) or a value is invalid."""
+    check_password_rules(password)  # accounts made here (the CLI, the demo) always have a password
     email = _validate_new_account(email, name, password, timezone)
     if find_user_by_email(session, email):
         raise DomainError(
@@ -109,7 +111,8 @@ def _validate_new_account(email: str, name: str, password: str, timezone: str) -
     if not clean_name(name):
         raise DomainError(_("Enter your name."), field="name")
     require_length(clean_name(name), NAME_MAX, "name")
-    check_password_rules(password)
+    if password:  # empty: a passwordless account, signed in by emailed link or code
+        check_password_rules(password)
     _check_timezone(timezone)
     return email
 
@@ -144,9 +147,10 @@ def request_signup(
         next_url=next_url if is_safe_redirect(next_url) else "",
         expires_at=now_utc() + timedelta(hours=SIGNUP_LINK_HOURS),
     )
-    holder = User(email=email)
-    holder.set_password(password)
-    pending.password_hash = holder.password_hash
+    if password:
+        holder = User(email=email)
+        holder.set_password(password)
+        pending.password_hash = holder.password_hash
     session.add(pending)
     session.flush()
     queue_email(
@@ -180,9 +184,10 @@ def complete_signup(session: so.Session, token: str, *, locale: str | None = Non
     user = User(
         email=pending.email,
         name=pending.name,
-        password_hash=pending.password_hash,
+        password_hash=pending.password_hash or None,
         timezone=pending.timezone,
         locale=languages.known(locale) or languages.DEFAULT_LANGUAGE,
+        email_confirmed_at=now_utc(),
     )
     session.add(user)
     next_url = pending.next_url
@@ -259,8 +264,7 @@ def reset_password(session: so.Session, token: str, new_password: str) -> User:
 
 def change_password(session: so.Session, user: User, current_password: str, new_password: str) -> None:
     """Change a password after checking the current one; other sessions are signed out."""
-    if not user.check_password(current_password):
-        raise DomainError(_("Your current password is not right."), field="current_password")
+    require_proof(session, user, current_password, field="current_password")  # or the emailed code, without one
     check_password_rules(new_password)
     user.set_password(new_password)
     user.session_version += 1
@@ -281,8 +285,7 @@ def change_email(session: so.Session, user: User, password: str, new_email: str)
     When another account already uses the address, its owner is told that someone tried, and nothing else happens.
     The caller answers the same in both cases, so the form does not reveal who has an account. Raises DomainError
     for a wrong password, an address that cannot be one, or the account's own address."""
-    if not user.check_password(password or ""):
-        raise DomainError(_("Your password is not right."), field="password")
+    require_proof(session, user, password)  # or the emailed code, for a person without a password
     email = _check_email(new_email)
     if email == user.email:
         raise DomainError(_("This is already your email address."), field="email")
@@ -337,6 +340,7 @@ def confirm_email_change(session: so.Session, token: str) -> User:
         raise DomainError(_("Another account now uses this address, so it cannot be yours here too."))
     old = user.email
     user.email = email
+    user.email_confirmed_at = now_utc()
     session.flush()
     audit.record(session, user, "account.email_changed", f"user {user.id}", old=old, new=email)
     queue_email(

@@ -19,6 +19,7 @@ from markupsafe import Markup
 
 from app.accounts import events
 from app.accounts.models import User
+from app.accounts.reauth import require_proof
 from app.audit import service as audit
 from app.lib.errors import DomainError
 from app.lib.time import now_utc
@@ -105,8 +106,7 @@ def verify(session: so.Session, user: User, code: str, at: float | None = None) 
 
 def disable(session: so.Session, user: User, password: str, code: str) -> None:
     """Turn two-step sign-in off: with the password and a current code, so an open browser is not enough."""
-    if not user.check_password(password or ""):
-        raise DomainError(_("Your password is not right."), field="password")
+    require_proof(session, user, password)  # or the emailed code, for a person without a password
     verify(session, user, code)
     user.totp_secret = None
     user.totp_enabled_at = None

@@ -17,6 +17,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
+from flask import current_app
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -213,10 +214,11 @@ def confirm_link(session: so.Session, token: str, provider: Provider | None) -> 
 
 
 def other_ways_in(session: so.Session, user: User, without: LinkedIdentity | None = None) -> int:
-    """How many ways in the account keeps (a password, each linked provider). An emailed sign-in link does not count
-    here: it only proves the mailbox, which anybody reading the mail would have too (docs/SECURITY.md)."""
+    """How many ways in the account keeps (a password, each linked provider, and, with sign-in by email on, an
+    address Plenary has seen the person confirm: an emailed link or code then signs them in; docs/SECURITY.md)."""
     identities = [i for i in identities_of(session, user) if without is None or i.id != without.id]
-    return int(bool(user.password_hash)) + len(identities)
+    by_email = current_app.config.get("SIGN_IN_BY_EMAIL", True) and user.email_confirmed_at is not None
+    return int(bool(user.password_hash)) + len(identities) + int(by_email)
 
 
 def unlink(session: so.Session, user: User, identity_id: int) -> LinkedIdentity:
@@ -227,7 +229,8 @@ def unlink(session: so.Session, user: User, identity_id: int) -> LinkedIdentity:
         raise DomainError(
             _(
                 'This is your only way to sign in. Choose a password ("Forgot your password?" on the log-in page '
-                "sends a link) or link another provider first, then remove this one."
+                'sends a link), link another provider, or sign in once by "Email me a sign-in link" to confirm your '
+                "address, then remove this one."
             )
         )
     session.delete(identity)

@@ -16,6 +16,7 @@ import sqlalchemy.orm as so
 from flask_babel import gettext as _
 
 from app.accounts.models import User, UserSession, normalise_email
+from app.accounts.reauth import require_proof
 from app.attendance.models import Attendance
 from app.audit import service as audit
 from app.audit.models import AuditEvent
@@ -149,8 +150,7 @@ def delete_account(session: so.Session, user: User, password: str, confirmation:
     Refused while the person is the only coordinator of a group that has other members: the group would be left
     without anyone who can manage it.
     """
-    if not user.check_password(password or ""):
-        raise DomainError(_("Your password is not right."), field="password")
+    require_proof(session, user, password)  # or the emailed code, for a person without a password
     if normalise_email(confirmation) != user.email:
         raise DomainError(_("Type your email address to confirm."), field="confirmation")
     groups_of_one = []

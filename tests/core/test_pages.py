@@ -81,6 +81,11 @@ EXPECTED = {
     "oidc.callback": {role: 404 for role in ROLES},
     "oidc.confirm_link": {role: 400 for role in ROLES},
     "oidc.ways_in": ADMINS,
+    # Signing in by emailed link or code (app/signin; tests/signin): asking is for people not signed in; the code
+    # page without asking first sends back to asking; a link nobody was sent (wrong length) is refused.
+    "signin.ask": ANONYMOUS_ONLY,
+    "signin.code": {role: 302 for role in ROLES},
+    "signin.confirm_link": {role: 400 for role in ROLES},
 }
 
 
@@ -102,6 +107,7 @@ def url_arguments(endpoint: str) -> dict:
         "learning.private_feed": {"token": "not-a-real-feed-token"},
         "accounts.undo_email_change": {"token": "not-a-real-token"},
         "accounts.confirm_signup": {"token": "not-a-real-token"},
+        "signin.confirm_link": {"token": "not-a-real-token"},
         "accounts.confirm_email_change_page": {"token": "not-a-real-token"},
     }
     running = db.session.scalar(sa.select(Cohort).where(Cohort.label == RUNNING_LABEL))

@@ -93,6 +93,12 @@ TABLE = {
     # yours says so on the profile (a flashed message, 302).
     "oidc.confirm_link": (400, 400, 400, 400, 400, 400, 400, 400),  # a link nobody was sent
     "oidc.unlink": ("login", 302, 302, 302, 302, 302, 302, 302),
+    # Signing in by emailed link or code (app/signin): an empty address is refused (signed in: no need to ask);
+    # a code without asking first sends back to asking; a link nobody was sent is refused.
+    "signin.ask": (422, 302, 302, 302, 302, 302, 302, 302),
+    "signin.code": (302, 302, 302, 302, 302, 302, 302, 302),
+    "signin.confirm_link": (400, 400, 400, 400, 400, 400, 400, 400),
+    "signin.ask_confirm_code": ("login", 302, 302, 302, 302, 302, 302, 302),  # emails a code, back to the form
 }
 EXPECTED = {endpoint: dict(zip(ROLES, statuses, strict=True)) for endpoint, statuses in TABLE.items()}
 

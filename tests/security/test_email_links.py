@@ -91,10 +91,13 @@ def _send_every_kind_of_email(app, make_user, make_running_cohort) -> None:
     forged(visitor, "/signup", {**SIGNUP, "email": "new@example.org"})  # signup_confirm
     forged(visitor, "/signup", {**SIGNUP, "email": "ana@example.org"})  # signup_existing
     forged(visitor, "/reset", {"email": "ana@example.org"})  # password_reset
+    forged(app.test_client(), "/sign-in", {"email": "ana@example.org"})  # sign_in_link (app/signin)
+    assert link_in("sign_in_link", "ana@example.org").startswith("/sign-in/")
     assert link_in("signup_confirm", "new@example.org").startswith("/signup/confirm/")
 
     ana = app.test_client()
     assert forged(ana, "/login", {"email": "ana@example.org", "password": PASSWORD}).status_code == 302
+    forged(ana, "/account/confirm-code", {"back": "/profile"}, page="/profile")  # confirm_code (app/signin)
     for address in ("taken@example.org", "ana@new.example"):  # email_change_taken, email_change_confirm
         forged(ana, "/profile/email", {"em-email": address, "em-password": PASSWORD}, page="/profile")
     link = link_in("email_change_confirm", "ana@new.example")
