@@ -69,6 +69,32 @@ def live_server(tmp_path_factory, smtp_sink) -> Iterator[LiveServer]:
         yield LiveServer(url=url, env=env, sink=smtp_sink)
 
 
+@pytest.fixture(scope="module")
+def mock_provider() -> Iterator[str]:
+    """A real OpenID Connect provider on loopback (oidc-provider-mock), for the modules that sign in through one."""
+    from tests.tools.oidc_mock import mock_provider_process
+
+    with mock_provider_process() as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def provider_live_server(tmp_path_factory, smtp_sink, mock_provider) -> Iterator[LiveServer]:
+    """A server of the module's own (its own SQLite database, no demo) with the mock provider configured as
+    "Mock ID"; a module uses it as its `live_server`."""
+    workdir = tmp_path_factory.mktemp("live-provider")
+    env = server_env(
+        f"sqlite:///{workdir / 'e2e-provider.db'}",
+        MAIL_SERVER=smtp_sink.host,
+        MAIL_PORT=str(smtp_sink.port),
+        OIDC_PROVIDER_MOCK=f"{mock_provider}|plenary-e2e|e2e-client-secret|Mock ID",
+    )
+    for command in (["db", "upgrade"], ["courses", "sync"]):
+        flask_command(env, *command)
+    with gunicorn(env, workdir / "gunicorn.log", worker_loop=True) as url:
+        yield LiveServer(url=url, env=env, sink=smtp_sink)
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator:
     from playwright.sync_api import sync_playwright

@@ -2,36 +2,18 @@
 browser and lands on the group. Its own live server, configured with the provider."""
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import LiveServer, finish_signup
-from tests.tools.live_server import flask_command, gunicorn, server_env
-from tests.tools.oidc_mock import mock_provider_process, set_claims
+from tests.tools.oidc_mock import set_claims
 
 
 @pytest.fixture(scope="module")
-def mock_provider() -> Iterator[str]:
-    with mock_provider_process() as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory, smtp_sink, mock_provider) -> Iterator[LiveServer]:
-    """This module's server: a SQLite database of its own, and the mock provider configured as "Mock ID"."""
-    workdir = tmp_path_factory.mktemp("live-oidc")
-    env = server_env(
-        f"sqlite:///{workdir / 'e2e-oidc.db'}",
-        MAIL_SERVER=smtp_sink.host,
-        MAIL_PORT=str(smtp_sink.port),
-        OIDC_PROVIDER_MOCK=f"{mock_provider}|plenary-e2e|e2e-client-secret|Mock ID",
-    )
-    for command in (["db", "upgrade"], ["courses", "sync"]):
-        flask_command(env, *command)
-    with gunicorn(env, workdir / "gunicorn.log", worker_loop=True) as url:
-        yield LiveServer(url=url, env=env, sink=smtp_sink)
+def live_server(provider_live_server) -> LiveServer:
+    """This module's server: a database of its own, and the mock provider configured as "Mock ID"."""
+    return provider_live_server
 
 
 def test_an_invited_member_signs_in_through_the_provider_and_joins_the_group(journey, live_server, mock_provider):
