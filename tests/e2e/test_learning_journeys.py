@@ -26,6 +26,17 @@ def demo_email(name: str) -> str:
     return "lucia@plenary.example" if name.startswith("Lucía") else email_for(name)
 
 
+def english_speaking_demo_people() -> set[str]:
+    from app.demo.data import TRANSIT_MEMBERS
+    from app.demo.learning import RUNNING_GROUPS
+
+    names = {name for name, _zone in TRANSIT_MEMBERS} | {"Lucía Fernández"}
+    for *_, language, coordinator, members in RUNNING_GROUPS:
+        if language == "en":
+            names |= {coordinator, *members}
+    return names
+
+
 def test_participant_reads_and_writes_notes_a_roommate_sees(journey):
     jorge = journey(timezone_id="America/Mexico_City")
     page = log_in(jorge, JORGE)
@@ -70,8 +81,11 @@ def test_participant_reads_and_writes_notes_a_roommate_sees(journey):
     jorge.assert_accessible()
     jorge.assert_light()
 
+    # A roommate who uses Plenary in English (this journey reads English labels; other demo groups use Spanish).
+    english = [name for name in roommates if name.strip() in english_speaking_demo_people()]
+    assert english, f"no English-speaking roommate among {roommates}"
     roommate = journey(timezone_id="America/Los_Angeles")
-    other = log_in(roommate, demo_email(roommates[0].strip()))
+    other = log_in(roommate, demo_email(english[0].strip()))
     other.goto(notes_url)
     expect(other.get_by_label("The room's notes")).to_contain_text(line)
     roommate.check("roommate sees the notes")
