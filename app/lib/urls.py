@@ -49,10 +49,22 @@ def is_safe_redirect(target: object) -> bool:
     return not parts.scheme and not parts.netloc
 
 
+# What a page's address may carry into the language menu's `next`: the choices people make on pages (filters, the
+# session shown, the original of a text, where a log-in leads). Anything else — an identity provider's `code` and
+# `state`, tokens — is left out, so it is never written into the page's links.
+PLACE_KEYS = frozenset(
+    {"next", "original", "v", "tz", "session", "course", "zones", "status", "language", "group", "action"}
+)
+
+
 def current_place() -> str:
-    """This page's address as a safe `next` to come back to (the language menu uses it): the path and query, less a
-    `next` of its own that is not safe; "/" when even that cannot be a redirect target."""
-    query = [(key, value) for key, value in request.args.items(multi=True) if key != "next" or is_safe_redirect(value)]
+    """This page's address as a safe `next` to come back to (the language menu uses it): the path and the query's
+    known keys, less a `next` of its own that is not safe; "/" when even that cannot be a redirect target."""
+    query = [
+        (key, value)
+        for key, value in request.args.items(multi=True)
+        if key in PLACE_KEYS and (key != "next" or is_safe_redirect(value))
+    ]
     place = quote(request.path) + (f"?{urlencode(query)}" if query else "")
     return place if is_safe_redirect(place) else "/"
 

@@ -50,13 +50,17 @@ def test_the_cohort_form_refuses_what_is_not_a_language_code_and_keeps_the_input
 
 
 def test_the_catalogue_shows_the_courses_people_can_take_in_a_language(client, make_cohort):
-    spanish = make_cohort("organizing-fundamentals")
-    spanish.languages = ["es"]
+    # Both shipped courses are fully translated into Spanish, and neither into Portuguese: a cohort working in
+    # Portuguese is what brings one of them into the Portuguese list.
+    portuguese = make_cohort("organizing-fundamentals")
+    portuguese.languages = ["pt_BR"]
     db.session.commit()
 
     in_spanish = client.get("/?language=es").get_data(as_text=True)
-    assert "Organizing Fundamentals" in in_spanish and "Power and Participation" not in in_spanish
-    assert '<option value="es" lang="es" selected>' in in_spanish
+    assert "Organizing Fundamentals" in in_spanish and "Power and Participation" in in_spanish
+    in_portuguese = client.get("/?language=pt_BR").get_data(as_text=True)
+    assert "Organizing Fundamentals" in in_portuguese and "Power and Participation" not in in_portuguese
+    assert '<option value="pt_BR" lang="pt-BR" selected>' in in_portuguese
 
     in_french = client.get("/?language=fr").get_data(as_text=True)
     assert "Organizing Fundamentals" not in in_french and "No course in French yet" in in_french

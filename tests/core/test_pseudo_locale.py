@@ -15,6 +15,7 @@ from app import create_app
 from app.accounts.models import User
 from app.demo.data import DEMO_PASSWORD
 from app.extensions import db
+from app.lib.languages import LANGUAGE_NAMES
 from app.lib.time import all_timezones
 from tests import conftest
 from tests.conftest import FormClient, empty_all_tables
@@ -62,6 +63,7 @@ def people_data() -> list[str]:
     and the names of time zones: they are shown as written, in any language."""
     zones = all_timezones()
     texts = {z.replace("_", " ") for z in zones} | {z.rsplit("/", 1)[-1].replace("_", " ") for z in zones} | set(zones)
+    texts |= set(LANGUAGE_NAMES.values())  # each language named in its own words, in the menu
     for table in db.metadata.sorted_tables:
         columns = [c for c in table.columns if isinstance(c.type, sa.String | sa.Text | sa.JSON)]
         for row in db.session.execute(sa.select(*columns)) if columns else ():

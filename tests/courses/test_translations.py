@@ -14,6 +14,15 @@ from app.extensions import db
 from tests.conftest import COURSES_DIR
 from tests.courses.helpers import write_course, write_file
 
+
+def in_spanish(message: str) -> str:
+    """The message as a Spanish reader sees it (the shipped catalogue's words)."""
+    from flask_babel import force_locale, gettext
+
+    with force_locale("es"):
+        return gettext(message)
+
+
 SESSION = {"title": "First", "plenary_minutes": 60, "breakout_minutes": 45, "readings": ["intro"]}
 READING = {"title": "Intro", "estimated_minutes": 10, "attribution": "Test team"}
 SPANISH_READING = "## Texto\n\nPalabras en español.\n\n## Preguntas para discutir\n\n1. ¿Por qué?\n"
@@ -217,7 +226,7 @@ def test_a_spanish_reader_sees_the_spanish_reading_with_a_link_to_the_original(c
     assert "Palabras en español." in page and "Words." not in page
     assert '<div class="prose" lang="es">' in page
     assert 'href="/courses/sample/readings/intro?original=1"' in page
-    assert "Not yet translated" not in page
+    assert in_spanish("Not yet translated — shown in English") not in page
 
     original = client.get("/courses/sample/readings/intro?original=1").get_data(as_text=True)
     assert '<h1 lang="en">Intro</h1>' in original and "Words." in original
@@ -232,7 +241,7 @@ def test_a_spanish_reader_is_told_when_a_reading_is_not_translated(client, runne
     page = _spanish(client).get("/courses/sample/readings/other").get_data(as_text=True)
 
     assert '<h1 lang="en">Other</h1>' in page
-    assert "Not yet translated — shown in English" in page
+    assert in_spanish("Not yet translated — shown in English") in page
     assert "?original=1" not in page
 
 
@@ -243,7 +252,11 @@ def test_an_english_reader_sees_no_translation_note(client, runner, tmp_path):
 
     page = client.get("/courses/sample/readings/intro").get_data(as_text=True)
 
-    assert "Words." in page and "Not yet translated" not in page and "original=1" not in page
+    assert (
+        "Words." in page
+        and in_spanish("Not yet translated — shown in English") not in page
+        and "original=1" not in page
+    )
 
 
 def test_a_translation_older_than_its_source_says_the_original_changed(client, runner, tmp_path):
@@ -255,7 +268,7 @@ def test_a_translation_older_than_its_source_says_the_original_changed(client, r
     page = _spanish(client).get("/courses/sample/readings/intro").get_data(as_text=True)
 
     assert "Palabras en español." in page
-    assert "The original has changed since this translation was made." in page
+    assert in_spanish("The original has changed since this translation was made.") in page
 
 
 def test_the_course_page_shows_translated_sessions_and_notes_the_untranslated(client, runner, tmp_path):
@@ -279,7 +292,7 @@ def test_the_course_page_shows_translated_sessions_and_notes_the_untranslated(cl
 
     assert '<h1 lang="es">Curso de muestra</h1>' in page and "Una descripción." in page
     assert '<h3 lang="en">First</h3>' in page  # the session has no translation
-    assert page.count("Not yet translated — shown in English") == 1
+    assert page.count(in_spanish("Not yet translated — shown in English")) == 1
     assert 'lang="es">Introducción</a>' in page
 
 
@@ -311,6 +324,8 @@ def test_a_participant_reads_the_cohort_reading_in_their_language(client, auth, 
     world = make_running_cohort((3,), started_days_ago=3)
     library = tmp_path / "courses"
     shutil.copytree(COURSES_DIR, library)
+    for shipped in library.rglob("*.es.md"):  # start from a course with no Spanish, then translate one reading
+        shipped.unlink()
     folder = library / "organizing-fundamentals"
     source = folder / "readings" / "the-art-of-the-one-on-one.md"
     assert runner.invoke(args=["courses", "translation-stub", str(source), "es"]).exit_code == 0
@@ -330,7 +345,7 @@ def test_a_participant_reads_the_cohort_reading_in_their_language(client, auth, 
     assert '<h1 lang="es">El arte del uno a uno</h1>' in page and "El texto traducido." in page
     assert f'href="{url}?original=1"' in page
     untranslated = client.get(f"/cohorts/{world.cohort.id}/readings/why-we-tell-our-stories").get_data(as_text=True)
-    assert "Not yet translated — shown in English" in untranslated
+    assert in_spanish("Not yet translated — shown in English") in untranslated
 
 
 def test_the_public_page_cache_keeps_each_language_its_own_page(app, client, runner, tmp_path):
