@@ -9,6 +9,7 @@ changes nothing and leads back to the catalogue, quietly.
 from flask import Blueprint, redirect, request, url_for
 from flask_login import current_user
 
+from app.accounts import service
 from app.extensions import db
 from app.lib import languages
 from app.lib.urls import is_safe_redirect
@@ -25,7 +26,7 @@ def choose():
     if chosen is None:
         return response
     if request.method == "POST" and current_user.is_authenticated:
-        current_user.locale = chosen
+        service.choose_language(db.session, current_user, chosen)
         db.session.commit()
     response.set_cookie(
         languages.COOKIE,

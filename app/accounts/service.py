@@ -384,6 +384,15 @@ def undo_email_change(session: so.Session, token: str) -> User:
     return user
 
 
+def choose_language(session: so.Session, user: User, code: str | None) -> str | None:
+    """Keep `code` as the person's language when the site offers it; returns the language kept, or None."""
+    chosen = languages.known(code)
+    if chosen is not None:
+        user.locale = chosen
+        session.flush()
+    return chosen
+
+
 def update_profile(session: so.Session, user: User, *, name: str, timezone: str, locale: str) -> None:
     name = clean_name(name)
     if not name:

@@ -93,6 +93,7 @@ def invite_members(session: so.Session, coordinator: User, group: Group, pasted:
     }
     invitations = {i.email: i for i in group.invitations}
     now = now_utc()
+    to_send: list[tuple[str, str]] = []
     for number, text in lines:
         if len(text) > MAX_INVITE_LINE:
             report.lines.append(
@@ -125,11 +126,28 @@ def invite_members(session: so.Session, coordinator: User, group: Group, pasted:
         invitation.expires_at = now + INVITATION_LIFETIME
         invitation.accepted_at = None
         invitation.accepted_by_id = None
+        to_send.append((email, token))
+        report.lines.append(
+            InviteLine(
+                number, text, outcome, _("invited again with a new link") if outcome == "reinvited" else _("invited")
+            )
+        )
+    _email_invitations(session, coordinator, group, to_send)
+    session.flush()
+    return report
+
+
+def _email_invitations(session: so.Session, coordinator: User, group: Group, to_send: list[tuple[str, str]]) -> None:
+    """One email per invitation, in the invitee's language if they have an account (one query for all of them),
+    else in their inviter's."""
+    addresses = [email for email, _token in to_send]
+    query = sa.select(User.email, User.locale).where(User.email.in_(addresses))
+    known = {email: locale for email, locale in session.execute(query)} if addresses else {}
+    for email, token in to_send:
         queue_email(
             session,
             to=email,
-            # Someone with an account reads it in their language; someone new in their inviter's.
-            locale=session.scalar(sa.select(User.locale).where(User.email == email)) or coordinator.locale,
+            locale=known.get(email) or coordinator.locale,
             kind="group_invitation",
             subject=_l("%(name)s invites you to join %(group)s on Plenary", name=coordinator.name, group=group.name),
             template="groups/email/invitation",
@@ -138,13 +156,6 @@ def invite_members(session: so.Session, coordinator: User, group: Group, pasted:
             link=external_url("groups.invitation", token=token),
             days=INVITATION_LIFETIME.days,
         )
-        report.lines.append(
-            InviteLine(
-                number, text, outcome, _("invited again with a new link") if outcome == "reinvited" else _("invited")
-            )
-        )
-    session.flush()
-    return report
 
 
 def find_invitation(session: so.Session, token: str) -> GroupInvitation:

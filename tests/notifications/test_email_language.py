@@ -70,3 +70,18 @@ def test_each_coordinator_is_told_in_their_own_language(english_request, make_us
         coordinator.email: in_language("es", subject, **values),
         second.email: in_language("fr", subject, **values),
     }
+
+
+def test_inviting_many_people_looks_their_languages_up_at_once(english_request, make_user, count_queries):
+    coordinator = make_user(name="Bo", locale="fr")
+    known = [f"known{n}@example.org" for n in range(6)]
+    for address in known:
+        make_user(email=address, locale="es")
+    group = groups.create_group(db.session, coordinator, name="Dock workers", organization="Port Union")
+    with count_queries() as two:
+        invitations.invite_members(db.session, coordinator, group, "\n".join(known[:2]))
+    with count_queries() as six:
+        invitations.invite_members(db.session, coordinator, group, "\n".join(known))
+    assert six.count - two.count <= 4 * 2  # the four more invitations' own rows, not a language lookup each
+    subject = in_language("es", "%(name)s invites you to join %(group)s on Plenary", name="Bo", group="Dock workers")
+    assert {m.to_address for m in outbox_messages() if m.subject == subject} == set(known)
