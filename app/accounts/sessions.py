@@ -8,6 +8,7 @@ or resetting a password ends every other row of that person.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from datetime import timedelta
 
@@ -17,6 +18,7 @@ from flask import current_app, session
 from flask_login import login_user, logout_user
 
 from app.accounts.models import User, UserSession
+from app.lib import content_version
 from app.lib.security import hash_token
 from app.lib.time import now_utc
 from app.lib.urls import is_possible_id
@@ -63,22 +65,29 @@ def _limits() -> tuple[timedelta, timedelta]:
     return timedelta(minutes=config["SESSION_IDLE_MINUTES"]), timedelta(hours=config["SESSION_MAX_HOURS"])
 
 
+@functools.cache
+def _signed_in_query() -> sa.Select:
+    """The person, this browser's session row and the public content counter (content_version), built once."""
+    return (
+        sa.select(User, UserSession, content_version.column())
+        .join(UserSession, UserSession.user_id == User.id)
+        .where(User.id == sa.bindparam("user_id"), UserSession.token_hash == sa.bindparam("token_hash"))
+    )
+
+
 def signed_in_user(db_session: so.Session, cookie_id: str) -> User | None:
     """Flask-Login's loader, in one query: the person named by the login cookie, provided this browser's session
     row is theirs and still open and the cookie's session version is current (a password reset moves it). Notes
-    the visit (at most every few minutes)."""
+    the visit (at most every few minutes). Reads the content counter on the way (content_version)."""
     user_id, _sep, version = (cookie_id or "").partition(":")
     token = session.get(_SESSION_KEY)
     if not (token and user_id.isdigit() and version.isdigit()) or not is_possible_id(int(user_id)):
         return None
-    found = db_session.execute(
-        sa.select(User, UserSession)
-        .join(UserSession, UserSession.user_id == User.id)
-        .where(User.id == int(user_id), UserSession.token_hash == hash_token(token))
-    ).first()
+    found = db_session.execute(_signed_in_query(), {"user_id": int(user_id), "token_hash": hash_token(token)}).first()
     if found is None:
         return None
-    user, row = found
+    user, row, content = found
+    content_version.remember(content)
     if user.session_version != int(version) or row.ended_at is not None:
         return None
     idle, absolute = _limits()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import unicodedata
+from dataclasses import dataclass
 from urllib.parse import quote
 
 import sqlalchemy as sa
@@ -77,6 +79,71 @@ def room_of(
         .join(RoomMember)
         .where(BreakoutRoom.plan_id == plan.id, RoomMember.membership_id == membership_id)
     )
+
+
+# A participant's own room, for their home page: the room and who is in it, in one query.
+
+
+@dataclass(frozen=True, slots=True)
+class RoomMemberView:
+    membership_id: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class RoomView:
+    id: int
+    position: int
+    name: str
+    members: tuple[RoomMemberView, ...]  # who still takes part, in room order (room_participants' rule)
+
+
+def _plan_in_force(plans: type[BreakoutPlan], cohort_session_id) -> sa.ColumnElement[int]:
+    """The id of the plan in force for the session (current_plan's rule) as a scalar subquery: the session's own
+    override, else the cohort's standing plan."""
+    live = sa.select(plans.id).where(plans.cohort_id == sa.bindparam("cohort_id"), plans.replaced_at.is_(None))
+    return sa.func.coalesce(
+        live.where(plans.cohort_session_id == cohort_session_id).limit(1).scalar_subquery(),
+        live.where(plans.cohort_session_id.is_(None)).limit(1).scalar_subquery(),
+    )
+
+
+@functools.cache
+def _my_room_query() -> sa.Select:
+    mine, member = so.aliased(RoomMember), so.aliased(RoomMember)
+    return (
+        sa.select(
+            BreakoutRoom.id,
+            BreakoutRoom.position,
+            BreakoutRoom.name,
+            member.membership_id,
+            GroupMembership.display_name,
+            User.name.label("user_name"),
+        )  # fmt: skip
+        .join(mine, sa.and_(mine.room_id == BreakoutRoom.id, mine.membership_id == sa.bindparam("membership_id")))
+        .join(member, member.room_id == BreakoutRoom.id)
+        .join(GroupMembership, GroupMembership.id == member.membership_id)
+        .outerjoin(User, User.id == GroupMembership.user_id)
+        .where(
+            BreakoutRoom.plan_id == _plan_in_force(BreakoutPlan, sa.bindparam("cohort_session_id")),
+            member.membership_id.in_(participant_membership_ids(sa.bindparam("cohort_id"))),
+        )
+        .order_by(member.position, member.id)
+    )
+
+
+def my_room(session: so.Session, cohort_id: int, cohort_session_id: int, membership_id: int) -> RoomView | None:
+    """The room a participant (by membership) is in for a session, with its members who take part; None before
+    rooms are made, or when the participant is in none."""
+    rows = session.execute(
+        _my_room_query(),
+        {"cohort_id": cohort_id, "cohort_session_id": cohort_session_id, "membership_id": membership_id},
+    ).all()
+    if not rows:
+        return None
+    first = rows[0]
+    members = tuple(RoomMemberView(r.membership_id, r.user_name or r.display_name or "") for r in rows)
+    return RoomView(first.id, first.position, first.name, members)
 
 
 def room_participants(session: so.Session, room: BreakoutRoom) -> list[GroupMembership]:

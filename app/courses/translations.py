@@ -6,6 +6,7 @@ session's or a reading's from it: one query per page, however many sessions and 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -41,6 +42,19 @@ def replace_translations(session: so.Session, course: Course, data: CourseData) 
                 is_current=item.is_current,
             )
         )
+
+
+def course_titles(session: so.Session, course_ids: Iterable[int], language: str) -> dict[int, str]:
+    """The courses' titles in `language`, for those translated into it (one query for all)."""
+    rows = session.execute(
+        sa.select(ContentTranslation.course_id, ContentTranslation.title).where(
+            ContentTranslation.course_id.in_(list(course_ids)),
+            ContentTranslation.language == language,
+            ContentTranslation.course_session_id.is_(None),
+            ContentTranslation.reading_id.is_(None),
+        )
+    )
+    return dict(rows.tuples())
 
 
 @dataclass

@@ -16,25 +16,23 @@ from functools import lru_cache
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from markupsafe import Markup
 
 from app.accounts.models import User
 from app.breakouts import service as breakouts
-from app.breakouts.models import BreakoutRoom, RoomMember
+from app.breakouts.service import RoomMemberView, RoomView
 from app.cohorts.models import Cohort, CohortSession, CohortStatus
-from app.courses.models import Course, CourseSession, Reading, session_readings
+from app.cohorts.snapshot import CohortSnapshot, ReadingView, SessionView, cohort_snapshots
+from app.courses.models import Course, CourseSession, Reading
+from app.courses.translations import course_titles
 from app.groups.models import Group, GroupMembership, MembershipRole
 from app.learning.models import Commitment, CommitmentStatus, ReadingProgress
 from app.lib.markdown import render_markdown
 from app.lib.time import now_utc
 from app.registration import participants
 from app.registration.models import Completion, Registration, RosterEntry
-from app.registration.participants import (
-    Participant,
-    participant_membership_ids,
-)
 
 # A cohort stays on its participants' home page this long after its last session, so they can look back at it.
 SHOWN_AFTER_LAST_SESSION = timedelta(days=7)
@@ -73,49 +71,78 @@ def countdown(starts_at: datetime, at: datetime) -> str:
 # The participant's home ----------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class ReadingItem:
-    reading: Reading
+    reading: ReadingView
     read: bool
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class CommitmentItem:
     """One of the owner's own commitments, with its text rendered (only ever built for its owner)."""
 
     commitment: Commitment
+    session: SessionView  # the session it was made at
     html: Markup
     due: bool  # made at a session before the latest one: time to check in
 
 
+@dataclass(frozen=True, slots=True)
+class Place:
+    """The person's own place in a cohort: their membership and the group it is in."""
+
+    membership_id: int
+    group_id: int
+    group_name: str
+    coordinates_group: bool
+
+
 @dataclass
 class CohortHome:
-    cohort: Cohort
-    participant: Participant
-    session: CohortSession | None  # the session in progress, else the next one; None when all have taken place
-    number: int  # the session's number in the cohort, from 1
+    cohort: CohortSnapshot  # shared by every participant of the cohort (nothing personal in it)
+    place: Place
+    session: SessionView | None  # the session in progress, else the next one; None when all have taken place
     in_progress: bool
     countdown: str
     video_url: str | None  # only inside the window around the session
     video_opens_at: datetime | None
     readings: list[ReadingItem]
-    room: BreakoutRoom | None
-    room_members: list[RoomMember]
+    room: RoomView | None
     room_url: str | None
-    latest_started: CohortSession | None  # commitments are recorded for this session
+    latest_started: SessionView | None  # commitments are recorded for this session
     commitments: list[CommitmentItem]  # open ones, to check in on
     recent: list[CommitmentItem]  # already checked in on
-    coordinates_group: bool
+
+    @property
+    def number(self) -> int:
+        """The session's number in the cohort, from 1 (0 when all have taken place)."""
+        return self.session.number if self.session is not None else 0
 
     @property
     def readings_read(self) -> int:
         return sum(item.read for item in self.readings)
 
+    @property
+    def room_members(self) -> list[RoomMemberView]:
+        return list(self.room.members) if self.room is not None else []
+
+    @property
+    def coordinates_group(self) -> bool:
+        return self.place.coordinates_group
+
+
+@dataclass(frozen=True, slots=True)
+class Certificate:
+    cohort_id: int
+    course_title: str
+    cohort_label: str
+    completed_at: datetime
+
 
 @dataclass
 class Home:
     cohorts: list[CohortHome] = field(default_factory=list)
-    certificates: list[Completion] = field(default_factory=list)  # completions earned in a cohort, newest first
+    certificates: list[Certificate] = field(default_factory=list)  # completions earned in a cohort, newest first
 
 
 def cohort_page_options():
@@ -126,91 +153,6 @@ def cohort_page_options():
         .selectinload(CourseSession.readings),
         so.selectinload(Cohort.course).selectinload(Course.readings),
     )
-
-
-# What a list of readings shows (title, link, length), not their text.
-_READING_LISTED = (Reading.id, Reading.course_id, Reading.slug, Reading.title, Reading.estimated_minutes,
-                   Reading.is_pre_meeting)  # fmt: skip
-
-
-# The user's places in cohorts not finished, with what the home page shows of each: the registration, its group
-# and cohort, the course's title, and the cohort's sessions. Built once per participation rule (the options are
-# costly to assemble on every request); the user's id is bound when it runs.
-@functools.cache
-def _home_places_query(*rule: Callable[[], sa.ColumnElement[bool]]) -> sa.Select:
-    return (
-        participants.roster(RosterEntry)
-        .join(Cohort, Registration.cohort_id == Cohort.id)
-        .join(Group, Registration.group_id == Group.id)
-        .join(Course, Cohort.course_id == Course.id)
-        .where(
-            GroupMembership.user_id == sa.bindparam("user_id"),
-            participants.takes_part(),
-            Cohort.status.not_in([CohortStatus.COMPLETED, CohortStatus.CANCELLED]),
-        )
-        .options(
-            so.contains_eager(RosterEntry.membership),
-            so.contains_eager(RosterEntry.registration).options(
-                so.contains_eager(Registration.group),
-                so.contains_eager(Registration.cohort).options(
-                    so.contains_eager(Cohort.course).load_only(Course.id, Course.slug, Course.title),
-                    so.selectinload(Cohort.sessions),
-                ),
-            ),
-        )
-        .order_by(Registration.cohort_id, RosterEntry.id)
-    )
-
-
-def _my_roster_entries(session: so.Session, user: User) -> list[RosterEntry]:
-    """One query for the places and one for their cohorts' sessions, whatever the cohorts' sizes."""
-    return list(
-        session.scalars(_home_places_query(participants.takes_part, participants.on_roster), {"user_id": user.id})
-    )
-
-
-def _readings_due_now(
-    session: so.Session, current: dict[int, tuple[Cohort, CohortSession]]
-) -> dict[int, list[Reading]]:
-    """For each cohort (by id) and its current session, the readings due as readings_due gives them (the
-    session's readings; before session 1 the course's pre-meeting reading first), titles and links only: one
-    query for all, rather than every session's readings and every reading of the course with its text."""
-    listed_in = session_readings.c.course_session_id
-    course_sessions = {s.course_session_id for _c, s in current.values() if s.course_session_id is not None}
-    first_session_courses = {c.course_id for c, s in current.values() if c.sessions[0].id == s.id}
-    if not course_sessions and not first_session_courses:
-        return {cohort_id: [] for cohort_id in current}
-    rows = session.execute(
-        sa.select(listed_in, Reading)
-        .select_from(Reading)
-        .outerjoin(
-            session_readings, sa.and_(session_readings.c.reading_id == Reading.id, listed_in.in_(course_sessions))
-        )
-        .where(
-            sa.or_(
-                listed_in.is_not(None),
-                sa.and_(Reading.course_id.in_(first_session_courses), Reading.is_pre_meeting.is_(True)),
-            )
-        )
-        .options(so.load_only(*_READING_LISTED))
-        .order_by(Reading.id)  # the order of CourseSession.readings
-    )
-    by_session: dict[int, list[Reading]] = defaultdict(list)
-    pre_meeting: dict[int, Reading] = {}
-    for course_session_id, reading in rows:
-        if course_session_id is not None:
-            by_session[course_session_id].append(reading)
-        if reading.is_pre_meeting:
-            pre_meeting.setdefault(reading.course_id, reading)  # Course.pre_meeting_reading: the first
-    due = {}
-    for cohort_id, (cohort, cohort_session) in current.items():
-        readings = list(by_session.get(cohort_session.course_session_id, ()))
-        if cohort.sessions[0].id == cohort_session.id:
-            first = pre_meeting.get(cohort.course_id)
-            if first is not None and first not in readings:
-                readings.insert(0, first)
-        due[cohort_id] = readings
-    return due
 
 
 def session_state(cohort: Cohort, at: datetime) -> tuple[CohortSession | None, bool]:
@@ -242,7 +184,7 @@ def video_opens_minutes() -> int:
     return int(current_app.config.get("VIDEO_LINK_OPENS_MINUTES", 30))
 
 
-def video_link_window(cohort_session: CohortSession) -> tuple[datetime, datetime]:
+def video_link_window(cohort_session: CohortSession | SessionView) -> tuple[datetime, datetime]:
     """Confirmed participants see the cohort's video link from VIDEO_LINK_OPENS_MINUTES before the session
     starts until it ends."""
     opens = cohort_session.starts_at - timedelta(minutes=video_opens_minutes())
@@ -254,23 +196,6 @@ def _web_link(url: str | None) -> str | None:
     return url if url and url.strip().lower().startswith(("https://", "http://")) else None
 
 
-def _room_members(session: so.Session, room: BreakoutRoom, cohort: Cohort) -> list[RoomMember]:
-    """The room's members who still take part in the cohort (participation's rule, as breakouts.room_participants)."""
-    return list(
-        session.scalars(
-            sa.select(RoomMember)
-            .where(RoomMember.room_id == room.id, RoomMember.membership_id.in_(participant_membership_ids(cohort.id)))
-            .options(
-                so.joinedload(RoomMember.membership)
-                .load_only(GroupMembership.id, GroupMembership.user_id, GroupMembership.display_name)
-                .joinedload(GroupMembership.user)
-                .load_only(User.id, User.name)
-            )
-            .order_by(RoomMember.position, RoomMember.id)
-        )
-    )
-
-
 @lru_cache(maxsize=1024)
 def _render_commitment(text: str) -> Markup:
     """A commitment's sanitized HTML. Cached by text alone (at most COMMITMENT_MAX_LENGTH characters each): the
@@ -278,95 +203,164 @@ def _render_commitment(text: str) -> Markup:
     return render_markdown(text)
 
 
-def _commitment_item(commitment: Commitment, latest: CohortSession | None) -> CommitmentItem:
-    due = latest is not None and commitment.cohort_session.starts_at < latest.starts_at
-    return CommitmentItem(commitment, _render_commitment(commitment.text), due)
+# The person's own rows, each in one query whatever the cohorts' sizes; the statements are built once (per
+# participation rule, which tests change) and the person's id bound when they run.
 
 
-def participant_home(session: so.Session, user: User, at: datetime | None = None) -> Home:
+@functools.cache
+def _places_query(*rule: Callable[[], sa.ColumnElement[bool]]) -> sa.Select:
+    return (
+        participants.roster(
+            Registration.cohort_id,
+            RosterEntry.membership_id,
+            Group.id.label("group_id"),
+            Group.name.label("group_name"),
+            GroupMembership.role,
+        )  # fmt: skip
+        .join(Cohort, Registration.cohort_id == Cohort.id)
+        .join(Group, Registration.group_id == Group.id)
+        .where(
+            GroupMembership.user_id == sa.bindparam("user_id"),
+            participants.takes_part(),
+            Cohort.status.not_in([CohortStatus.COMPLETED, CohortStatus.CANCELLED]),
+        )
+        .order_by(Registration.cohort_id, RosterEntry.id)
+    )
+
+
+def _my_places(session: so.Session, user: User) -> dict[int, Place]:
+    """The person's place in each cohort they take part in that is not completed or cancelled, by cohort id."""
+    places: dict[int, Place] = {}
+    query = _places_query(participants.takes_part, participants.on_roster)
+    for row in session.execute(query, {"user_id": user.id}):
+        places.setdefault(
+            row.cohort_id,
+            Place(row.membership_id, row.group_id, row.group_name, row.role == MembershipRole.COORDINATOR),
+        )
+    return places
+
+
+_USER = sa.bindparam("user_id")
+_COHORTS = sa.bindparam("cohort_ids", expanding=True)
+
+
+@functools.cache
+def _certificates_query() -> sa.Select:
+    return (
+        sa.select(
+            Completion.cohort_id,
+            Course.id.label("course_id"),
+            Course.title,
+            Course.language,
+            Cohort.label,
+            Completion.completed_at,
+        )  # fmt: skip
+        .join(Cohort, Completion.cohort_id == Cohort.id)
+        .join(Course, Completion.course_id == Course.id)
+        .where(Completion.user_id == _USER)
+        .order_by(Completion.completed_at.desc())
+    )
+
+
+@functools.cache
+def _progress_query() -> sa.Select:
+    return sa.select(ReadingProgress.cohort_id, ReadingProgress.reading_id).where(
+        ReadingProgress.user_id == _USER, ReadingProgress.cohort_id.in_(_COHORTS)
+    )
+
+
+@functools.cache
+def _commitments_query() -> sa.Select:
+    return (
+        sa.select(Commitment)
+        .where(Commitment.user_id == _USER, Commitment.cohort_id.in_(_COHORTS))
+        .order_by(Commitment.created_at, Commitment.id)
+    )
+
+
+def _certificates(session: so.Session, user: User, language: str) -> list[Certificate]:
+    rows = session.execute(_certificates_query(), {"user_id": user.id}).all()
+    elsewhere = {row.course_id for row in rows if row.language != language}
+    titles = course_titles(session, elsewhere, language) if elsewhere else {}
+    return [
+        Certificate(row.cohort_id, titles.get(row.course_id, row.title), row.label, row.completed_at) for row in rows
+    ]
+
+
+def _commitment_item(commitment: Commitment, made_at: SessionView, latest: SessionView | None) -> CommitmentItem:
+    due = latest is not None and made_at.starts_at < latest.starts_at
+    return CommitmentItem(commitment, made_at, _render_commitment(commitment.text), due)
+
+
+def participant_home(
+    session: so.Session, user: User, at: datetime | None = None, *, language: str | None = None
+) -> Home:
     """What a person needs between and during sessions, for each cohort they take part in that is not finished:
     the session in progress or the next one, the video link near it, the readings due and which they read, their
-    breakout room, and their own commitments. Loaded in a constant number of queries per cohort, whatever its size.
-    Cohorts without a confirmed place for the person are not shown (an empty Home for everyone else)."""
+    breakout room, and their own commitments, with the course's text in `language` (the page's, by default).
+
+    What every participant of a cohort sees alike comes from the worker's cohort snapshots (no query while the
+    content has not changed); what is the person's own is read for them: their places, certificates, reading
+    progress, commitments and room. A constant number of queries, whatever the cohorts' sizes. Cohorts without a
+    confirmed place for the person are not shown (an empty Home for everyone else)."""
     at = at or now_utc()
     if not user.is_authenticated:
         return Home()
-    certificates = list(
-        session.scalars(
-            sa.select(Completion)
-            .where(Completion.user_id == user.id, Completion.cohort_id.is_not(None))
-            .options(so.selectinload(Completion.course), so.selectinload(Completion.cohort))
-            .order_by(Completion.completed_at.desc())
-        )
-    )
-    places: dict[int, RosterEntry] = {}
-    for entry in _my_roster_entries(session, user):
-        cohort = entry.registration.cohort
-        if cohort.sessions and cohort.sessions[-1].ends_at + SHOWN_AFTER_LAST_SESSION > at:
-            places.setdefault(cohort.id, entry)
+    language = language or str(get_locale())
+    certificates = _certificates(session, user, language)
+    places = _my_places(session, user)
     if not places:
         return Home(certificates=certificates)
-    current_sessions = {}
-    for cohort_id, entry in places.items():
-        cohort = entry.registration.cohort
-        current, in_progress = session_state(cohort, at)
-        if current is not None:
-            current_sessions[cohort_id] = (cohort, current)
-    due_now = _readings_due_now(session, current_sessions) if current_sessions else {}
-    read = {
-        (cohort_id, reading_id)
-        for cohort_id, reading_id in session.execute(
-            sa.select(ReadingProgress.cohort_id, ReadingProgress.reading_id).where(
-                ReadingProgress.user_id == user.id, ReadingProgress.cohort_id.in_(places)
-            )
-        )
+    snapshots = cohort_snapshots(session, places, language)
+    shown = {
+        cohort_id: snapshot
+        for cohort_id, snapshot in snapshots.items()
+        if snapshot.sessions and snapshot.sessions[-1].ends_at + SHOWN_AFTER_LAST_SESSION > at
     }
+    if not shown:
+        return Home(certificates=certificates)
+    bound = {"user_id": user.id, "cohort_ids": list(shown)}
+    read = {(row.cohort_id, row.reading_id) for row in session.execute(_progress_query(), bound)}
     commitments: dict[int, list[Commitment]] = defaultdict(list)
-    for commitment in session.scalars(
-        sa.select(Commitment)
-        .where(Commitment.user_id == user.id, Commitment.cohort_id.in_(places))
-        .order_by(Commitment.created_at, Commitment.id)
-    ):
+    for commitment in session.scalars(_commitments_query(), bound):
         commitments[commitment.cohort_id].append(commitment)
 
     homes = []
-    for cohort_id, entry in places.items():
-        cohort = entry.registration.cohort
-        participant = Participant(entry.membership, entry.registration)
-        current, in_progress = session_state(cohort, at)
-        latest = latest_started_session(cohort, at)
+    for cohort_id, cohort in shown.items():
+        place = places[cohort_id]
+        current, in_progress = cohort.state(at)
+        latest = cohort.latest_started(at)
         video_url = opens = None
         readings: list[ReadingItem] = []
-        room, members, room_url = None, [], None
+        room = room_url = None
         if current is not None:
             opens, closes = video_link_window(current)
             if opens <= at < closes:
                 video_url = _web_link(cohort.video_url)
-            readings = [ReadingItem(r, (cohort_id, r.id) in read) for r in due_now[cohort_id]]
-            room = breakouts.room_of(session, cohort, current, entry.membership.id)
+            readings = [ReadingItem(r, (cohort_id, r.id) in read) for r in cohort.readings_due(current)]
+            room = breakouts.my_room(session, cohort_id, current.id, place.membership_id)
             if room is not None:
-                members = _room_members(session, room, cohort)
-                room_url = _web_link(breakouts.meeting_url(room, cohort_id=cohort.id))
-        mine = [_commitment_item(c, latest) for c in commitments[cohort_id]]
+                room_url = _web_link(breakouts.meeting_url(room, cohort_id=cohort_id))
+        mine = [
+            _commitment_item(c, made_at, latest)
+            for c in commitments[cohort_id]
+            if (made_at := cohort.session(c.cohort_session_id)) is not None
+        ]
         homes.append(
             CohortHome(
                 cohort=cohort,
-                participant=participant,
+                place=place,
                 session=current,
-                number=cohort.sessions.index(current) + 1 if current is not None else 0,
                 in_progress=in_progress,
                 countdown=countdown(current.starts_at, at) if current is not None and not in_progress else "",
                 video_url=video_url,
                 video_opens_at=opens,
                 readings=readings,
                 room=room,
-                room_members=members,
                 room_url=room_url,
                 latest_started=latest,
                 commitments=[item for item in mine if item.commitment.status == CommitmentStatus.OPEN],
                 recent=[item for item in mine if item.commitment.status != CommitmentStatus.OPEN],
-                # The entry's membership is the user's own (one per group), active: no need to load the group's.
-                coordinates_group=entry.membership.role == MembershipRole.COORDINATOR,
             )
         )
     far_future = at + timedelta(days=100_000)

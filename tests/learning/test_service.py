@@ -273,7 +273,7 @@ def test_home_shows_the_persons_room_and_its_members(make_running_cohort, make_r
     member = world.groups[0].members[4]
     home = _home_of(member, at=world.cohort.sessions[1].starts_at - timedelta(hours=1))
     assert home.room.name == "Room 2"
-    assert [m.membership.name for m in home.room_members] == [p.name for p in world.participants[3:6]]
+    assert [m.name for m in home.room_members] == [p.name for p in world.participants[3:6]]
 
 
 def test_home_without_rooms_says_nothing_is_assigned(make_running_cohort):
