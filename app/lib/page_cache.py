@@ -6,7 +6,7 @@ it rendered and hands them out again, under three rules:
 
 - **Versioned.** One counter in the database (`cache_versions`, row "public") goes up in the same transaction as
   any write that could change a public page: any change to a table not listed in `PRIVATE_TABLES`, whether made
-  through the ORM or a bulk `insert`/`update`/`delete`. A page is stored under the counter's value read *before* it
+  through the ORM or a bulk `insert`/`update`/`delete`, except an ORM change to `PRIVATE_COLUMNS` alone. A page is stored under the counter's value read *before* it
   was rendered, so it is never served once the counter has moved. A worker reads the counter at most every
   `PUBLIC_CACHE_RECHECK_SECONDS` (and at once after a commit of its own), so a change made through another worker
   or server reaches visitors within that second.
@@ -56,9 +56,12 @@ PRIVATE_TABLES = frozenset(
         "calendar_feeds",
         "commitments",
         "completions",
+        "emailed_tokens",
         "group_invitations",
         "group_memberships",
+        "linked_identities",
         "outbox_messages",
+        "pending_identity_links",
         "pending_signups",
         "pre_meetings",
         "prerequisite_evidence",
@@ -68,6 +71,27 @@ PRIVATE_TABLES = frozenset(
         "user_sessions",
     }
 )
+
+
+# Columns of public tables that no public page shows: an ORM change to these alone leaves the cached pages valid, so
+# that signing in (which notes the time) does not throw away every worker's cache at a session's start. (A bulk
+# update of the table still invalidates, whatever it sets.)
+PRIVATE_COLUMNS = {
+    "users": frozenset(
+        {
+            "email_confirmed_at",
+            "last_login_at",
+            "locale",
+            "password_hash",
+            "recovery_code_hashes",
+            "session_version",
+            "timezone",
+            "totp_enabled_at",
+            "totp_last_step",
+            "totp_secret",
+        }
+    ),
+}
 
 
 class CacheVersion(db.Model):
@@ -100,12 +124,24 @@ def _note_bulk_write(state: so.ORMExecuteState) -> None:
             state.session.info[_CHANGED] = True
 
 
+def _changes_public_columns(obj) -> bool:
+    private = PRIVATE_COLUMNS.get(obj.__table__.name)
+    if private is None:
+        return True
+    state = sa.inspect(obj)
+    return any(attr.key not in private and attr.history.has_changes() for attr in state.attrs)
+
+
 def _has_public_changes(session: so.Session) -> bool:
     if session.info.get(_CHANGED):
         return True
     return any(
         _touches_public(obj.__table__.name)
-        for obj in (*session.new, *session.dirty, *session.deleted)
+        for obj in (*session.new, *session.deleted)
+        if hasattr(obj, "__table__")
+    ) or any(
+        _touches_public(obj.__table__.name) and _changes_public_columns(obj)
+        for obj in session.dirty
         if hasattr(obj, "__table__")
     )
 

@@ -143,14 +143,11 @@ def test_errors_are_not_cached(client, make_cohort):
     assert client.get("/api/v1/cohorts").status_code == 200
 
 
-def test_public_pages_read_no_table_the_cache_treats_as_private(app, client, demo_world):
-    """The cache ignores writes to PRIVATE_TABLES; that is only right while no public page reads them."""
-    import re
-
+def _every_public_page(app) -> list[str]:
+    """An address of every public page of the demo world (the test below fails when a public view is added)."""
     from app.cohorts.models import CohortStatus
     from app.courses.models import Course, Reading
 
-    app.config["PUBLIC_PAGE_CACHE"] = False
     cohorts = db.session.scalars(sa.select(Cohort).where(Cohort.status != CohortStatus.DRAFT)).all()
     reading = db.session.scalars(sa.select(Reading)).first()
     course = db.session.get(Course, reading.course_id)
@@ -162,10 +159,67 @@ def test_public_pages_read_no_table_the_cache_treats_as_private(app, client, dem
     assert public_endpoints == {app.url_map.bind("localhost").match(page.split("?")[0])[0] for page in pages}, (
         "a public page was added or removed: list it here"
     )
+    return pages
 
+
+def test_public_pages_read_no_table_the_cache_treats_as_private(app, client, demo_world):
+    """The cache ignores writes to PRIVATE_TABLES; that is only right while no public page reads them."""
+    import re
+
+    app.config["PUBLIC_PAGE_CACHE"] = False
+    pages = _every_public_page(app)
     private = re.compile(r"\b(" + "|".join(sorted(page_cache.PRIVATE_TABLES - {"cache_versions"})) + r")\b")
     for page in pages:
         with counted_queries() as counter:
             assert client.get(page).status_code == 200, page
         read = {table for statement in counter.statements for table in private.findall(statement)}
         assert not read, f"{page} reads {read}"
+
+
+def test_public_pages_show_no_column_the_cache_treats_as_private(app, client, demo_world):
+    """The cache ignores ORM changes to PRIVATE_COLUMNS alone; that is only right while no public page shows them:
+    change every such column of every person, and every public page stays byte for byte the same."""
+    from datetime import timedelta
+
+    from app.accounts.models import User
+    from app.lib.time import now_utc
+
+    app.config["PUBLIC_PAGE_CACHE"] = False
+    pages = _every_public_page(app)
+    before = {page: client.get(page).get_data() for page in pages}
+    version = public_version()
+    changed = {
+        "email_confirmed_at": now_utc() - timedelta(days=400),
+        "last_login_at": now_utc() - timedelta(days=3),
+        "locale": "pt_BR",
+        "password_hash": "scrypt:changed",
+        "recovery_code_hashes": ["changed"],
+        "session_version": 99,
+        "timezone": "Pacific/Auckland",
+        "totp_enabled_at": now_utc(),
+        "totp_last_step": 12345,
+        "totp_secret": "JBSWY3DPEHPK3PXP",
+    }
+    assert set(changed) == page_cache.PRIVATE_COLUMNS["users"]
+    for user in db.session.scalars(sa.select(User)):
+        for column, value in changed.items():
+            setattr(user, column, value)
+    db.session.commit()
+    assert public_version() == version  # the cached pages were kept…
+    assert {page: client.get(page).get_data() for page in pages} == before  # …and rightly so
+
+
+def test_signing_in_keeps_the_cached_pages(client, auth, make_user, make_cohort):
+    make_cohort()
+    make_user(email="ana@example.org")
+    version = public_version()
+    assert auth.login("ana@example.org").status_code == 302
+    assert public_version() == version
+
+
+def test_renaming_a_person_still_invalidates(make_user):
+    ana = make_user(email="ana@example.org", name="Ana Organizer")
+    version = public_version()
+    ana.name = "Ana María Organizer"
+    db.session.commit()
+    assert public_version() == version + 1
