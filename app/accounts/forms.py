@@ -1,5 +1,18 @@
+import functools
+
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
+from markupsafe import Markup, escape
+from wtforms import (
+    EmailField,
+    Form,
+    HiddenField,
+    PasswordField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    SubmitField,
+    widgets,
+)
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
 from app.accounts.service import PASSWORD_MAX, PASSWORD_MIN
@@ -16,11 +29,36 @@ def timezone_choices() -> list[SelectChoice]:
     ]
 
 
+@functools.cache
+def _zone_options() -> str:
+    """The options of every zone, as WTForms renders them with none selected: the same for every person, so
+    rendered once per worker (they are most of a profile or sign-up page's rendering time otherwise)."""
+
+    class _Zones(Form):
+        zone = SelectField(choices=timezone_choices)
+
+    rendered = str(widgets.Select()(_Zones().zone))
+    return rendered[rendered.index(">") + 1 : rendered.rindex("</select>")]
+
+
+class _ZoneSelect(widgets.Select):
+    def __call__(self, field, **kwargs):
+        kwargs.setdefault("id", field.id)
+        if "required" not in kwargs and "required" in getattr(field, "flags", []):
+            kwargs["required"] = True
+        options = _zone_options()
+        if field.data:
+            value = escape(field.data)
+            options = options.replace(f'<option value="{value}">', f'<option selected value="{value}">', 1)
+        return Markup(f"<select {widgets.html_params(name=field.name, **kwargs)}>{options}</select>")
+
+
 class TimezoneField(SelectField):
     """A select of IANA zone names. With `data-guess-timezone`, a small script preselects the browser's zone."""
 
     def __init__(self, label=None, **kwargs):
-        kwargs.setdefault("choices", timezone_choices)
+        if "choices" not in kwargs:
+            kwargs.update(choices=timezone_choices, widget=_ZoneSelect())
         kwargs.setdefault("default", "UTC")
         super().__init__(label, **kwargs)
 
