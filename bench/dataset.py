@@ -81,6 +81,7 @@ class CohortInfo:
     participant_email: str
     participant_user_id: int
     participant_room_id: int
+    participant_group_id: int = 0  # 0 in manifests written before it was recorded
 
 
 @dataclass
@@ -680,6 +681,7 @@ def _learning(
         participant_email=known.email,
         participant_user_id=known.user_id,
         participant_room_id=room_of[known.user_id],
+        participant_group_id=groups[0].id,
     )
 
 

@@ -37,6 +37,8 @@ PAGES = (
         PARTICIPANT,
         lambda c: f"/cohorts/{c.id}/sessions/{c.current_session_id}/rooms/{c.participant_room_id}/notes",
     ),
+    Page("profile", PARTICIPANT, lambda c: "/profile", per_cohort=False),
+    Page("group_page", PARTICIPANT, lambda c: f"/groups/{c.participant_group_id}"),
     Page("report_back_board", TRAINER, lambda c: f"/cohorts/{c.id}/sessions/{c.current_session_id}/board"),
     Page("registration_board", TRAINER, lambda c: f"/cohorts/{c.id}/registrations"),
     Page("roster_csv", TRAINER, lambda c: f"/cohorts/{c.id}/roster.csv"),
