@@ -1,4 +1,5 @@
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional
 
@@ -28,8 +29,18 @@ class TimezoneField(SelectField):
 def password_validators():
     return [
         DataRequired(),
-        Length(min=PASSWORD_MIN, message=_l("Use at least %(n)s characters.", n=PASSWORD_MIN)),
-        Length(max=PASSWORD_MAX, message=_l("Use at most %(n)s characters.", n=PASSWORD_MAX)),
+        Length(
+            min=PASSWORD_MIN,
+            message=lazy_ngettext(
+                "Use at least %(n)s character.", "Use at least %(n)s characters.", PASSWORD_MIN, n=PASSWORD_MIN
+            ),
+        ),
+        Length(
+            max=PASSWORD_MAX,
+            message=lazy_ngettext(
+                "Use at most %(n)s character.", "Use at most %(n)s characters.", PASSWORD_MAX, n=PASSWORD_MAX
+            ),
+        ),
     ]
 
 
@@ -40,12 +51,25 @@ class SignupForm(BaseForm):
         _l("Password (optional)"),
         validators=[
             Optional(),
-            Length(min=PASSWORD_MIN, message=_l("Use at least %(n)s characters.", n=PASSWORD_MIN)),
-            Length(max=PASSWORD_MAX, message=_l("Use at most %(n)s characters.", n=PASSWORD_MAX)),
+            Length(
+                min=PASSWORD_MIN,
+                message=lazy_ngettext(
+                    "Use at least %(n)s character.", "Use at least %(n)s characters.", PASSWORD_MIN, n=PASSWORD_MIN
+                ),
+            ),
+            Length(
+                max=PASSWORD_MAX,
+                message=lazy_ngettext(
+                    "Use at most %(n)s character.", "Use at most %(n)s characters.", PASSWORD_MAX, n=PASSWORD_MAX
+                ),
+            ),
         ],
-        description=_l(
+        description=lazy_ngettext(
+            "At least %(n)s character; a few words you will remember work well. Or leave it empty and sign in "
+            "with a link we email you each time.",
             "At least %(n)s characters; a few words you will remember work well. Or leave it empty and sign in "
             "with a link we email you each time.",
+            PASSWORD_MIN,
             n=PASSWORD_MIN,
         ),
     )

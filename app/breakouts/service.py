@@ -11,6 +11,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.accounts.models import User
 from app.breakouts import events
@@ -214,7 +215,14 @@ def generate_rooms(
         raise DomainError(_("Choose how to form the rooms."), field="strategy") from None
     if not isinstance(target_size, int) or not 2 <= target_size <= MAX_TARGET_SIZE:
         raise DomainError(
-            _("Rooms need between %(low)s and %(high)s people.", low=2, high=MAX_TARGET_SIZE), field="target_size"
+            ngettext(
+                "Rooms need between %(low)s and %(high)s person.",
+                "Rooms need between %(low)s and %(high)s people.",
+                MAX_TARGET_SIZE,
+                low=2,
+                high=MAX_TARGET_SIZE,
+            ),
+            field="target_size",
         )
     if seed is None:
         seed = secrets.randbelow(MAX_SEED) + 1
@@ -291,7 +299,15 @@ def rename_room(session: so.Session, trainer: User, room: BreakoutRoom, name: st
     if not name:
         raise DomainError(_("Give the room a name."), field="name")
     if len(name) > MAX_ROOM_NAME:
-        raise DomainError(_("Room names have at most %(n)s characters.", n=MAX_ROOM_NAME), field="name")
+        raise DomainError(
+            ngettext(
+                "Room names have at most %(n)s character.",
+                "Room names have at most %(n)s characters.",
+                MAX_ROOM_NAME,
+                n=MAX_ROOM_NAME,
+            ),
+            field="name",
+        )
     taken = session.scalar(
         sa.select(BreakoutRoom.id).where(
             BreakoutRoom.plan_id == room.plan_id,
