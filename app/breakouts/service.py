@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 import unicodedata
+from collections.abc import Sequence
 from urllib.parse import quote
 
 import sqlalchemy as sa
@@ -16,11 +17,12 @@ from flask_babel import ngettext
 from app.accounts.models import User
 from app.breakouts import events
 from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember, RoomStrategy
-from app.breakouts.rooms import Person, assign_rooms, parse_languages, region_of_timezone
+from app.breakouts.rooms import Person, assign_rooms, balanced_languages, parse_languages, region_of_timezone
 from app.cohorts.models import Cohort, CohortSession
 from app.groups.models import GroupMembership, MembershipRole
 from app.lib.columns import MAX_INTEGER
 from app.lib.errors import DomainError, NotFound
+from app.lib.languages import base_language
 from app.lib.text import clean_name
 from app.lib.time import now_utc
 from app.registration.models import RosterEntry
@@ -124,11 +126,14 @@ def get_cohort_session(session: so.Session, cohort: Cohort, cohort_session_id: i
     return found
 
 
-def participant_descriptors(participants: list[Participant]) -> list[Person]:
+def participant_descriptors(participants: list[Participant], working_languages: Sequence[str] = ()) -> list[Person]:
     """What the room algorithm needs to know about each participant.
 
     People without an account take part on a group member's screen: they are seated with their group's first
-    coordinator taking part (or, failing that, its first member with an account)."""
+    coordinator taking part (or, failing that, its first member with an account). A group's languages count by
+    the language they name ("Spanish", "es" and "es-MX" are one), and, when the cohort declares its working
+    languages, only those (`rooms.balanced_languages`)."""
+    working = list(dict.fromkeys(filter(None, (base_language(code) for code in working_languages))))
     hosts: dict[int, Participant] = {}
     for participant in participants:
         if participant.user is None:
@@ -146,11 +151,16 @@ def participant_descriptors(participants: list[Participant]) -> list[Person]:
                 group=group.id,
                 organization=group.organization or "",
                 region=region_of_timezone(user.timezone) if user else None,
-                languages=parse_languages(group.languages),
+                languages=balanced_languages(_spoken(group.languages), working),
                 companion_of=host.membership.id if host is not None else None,
             )
         )
     return people
+
+
+def _spoken(text: str | None) -> frozenset[str]:
+    """A group's languages as codes; an entry that names no language we know is kept as written (lower case)."""
+    return frozenset(base_language(entry) or entry for entry in parse_languages(text))
 
 
 def _coordinates(participant: Participant) -> bool:
@@ -244,7 +254,10 @@ def generate_rooms(
     ).all():
         _retire(session, old)
     assignment = assign_rooms(
-        participant_descriptors(participants), target_size=target_size, strategy=strategy, seed=seed
+        participant_descriptors(participants, cohort.languages or ()),
+        target_size=target_size,
+        strategy=strategy,
+        seed=seed,
     )
     plan = BreakoutPlan(
         cohort_id=cohort.id,
