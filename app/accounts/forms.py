@@ -1,6 +1,7 @@
 import functools
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from markupsafe import Markup, escape
 from wtforms import (
     EmailField,
@@ -66,8 +67,18 @@ class TimezoneField(SelectField):
 def password_validators():
     return [
         DataRequired(),
-        Length(min=PASSWORD_MIN, message=_l("Use at least %(n)s characters.", n=PASSWORD_MIN)),
-        Length(max=PASSWORD_MAX, message=_l("Use at most %(n)s characters.", n=PASSWORD_MAX)),
+        Length(
+            min=PASSWORD_MIN,
+            message=lazy_ngettext(
+                "Use at least %(n)s character.", "Use at least %(n)s characters.", PASSWORD_MIN, n=PASSWORD_MIN
+            ),
+        ),
+        Length(
+            max=PASSWORD_MAX,
+            message=lazy_ngettext(
+                "Use at most %(n)s character.", "Use at most %(n)s characters.", PASSWORD_MAX, n=PASSWORD_MAX
+            ),
+        ),
     ]
 
 
@@ -78,12 +89,25 @@ class SignupForm(BaseForm):
         _l("Password (optional)"),
         validators=[
             Optional(),
-            Length(min=PASSWORD_MIN, message=_l("Use at least %(n)s characters.", n=PASSWORD_MIN)),
-            Length(max=PASSWORD_MAX, message=_l("Use at most %(n)s characters.", n=PASSWORD_MAX)),
+            Length(
+                min=PASSWORD_MIN,
+                message=lazy_ngettext(
+                    "Use at least %(n)s character.", "Use at least %(n)s characters.", PASSWORD_MIN, n=PASSWORD_MIN
+                ),
+            ),
+            Length(
+                max=PASSWORD_MAX,
+                message=lazy_ngettext(
+                    "Use at most %(n)s character.", "Use at most %(n)s characters.", PASSWORD_MAX, n=PASSWORD_MAX
+                ),
+            ),
         ],
-        description=_l(
+        description=lazy_ngettext(
+            "At least %(n)s character; a few words you will remember work well. Or leave it empty and sign in "
+            "with a link we email you each time.",
             "At least %(n)s characters; a few words you will remember work well. Or leave it empty and sign in "
             "with a link we email you each time.",
+            PASSWORD_MIN,
             n=PASSWORD_MIN,
         ),
     )

@@ -13,6 +13,7 @@ import sqlalchemy.orm as so
 from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app.accounts.models import PendingSignup, User, normalise_email
@@ -45,9 +46,15 @@ def common_passwords() -> frozenset[str]:
 def check_password_rules(password: str, *, field: str = "password") -> None:
     """Length only (no composition rules), and none of the most common passwords."""
     if len(password or "") < PASSWORD_MIN:
-        raise DomainError(_("Use at least %(n)s characters.", n=PASSWORD_MIN), field=field)
+        raise DomainError(
+            ngettext("Use at least %(n)s character.", "Use at least %(n)s characters.", PASSWORD_MIN, n=PASSWORD_MIN),
+            field=field,
+        )
     if len(password) > PASSWORD_MAX:
-        raise DomainError(_("Use at most %(n)s characters.", n=PASSWORD_MAX), field=field)
+        raise DomainError(
+            ngettext("Use at most %(n)s character.", "Use at most %(n)s characters.", PASSWORD_MAX, n=PASSWORD_MAX),
+            field=field,
+        )
     if password.strip().lower() in common_passwords():
         raise DomainError(
             _("This is one of the most common passwords, the first ones attackers try. Choose another."), field=field

@@ -54,7 +54,13 @@ class CompletionStatus:
         reasons = []
         if self.attended < self.required:
             reasons.append(
-                _("attended %(n)s of %(required)s required sessions", n=self.attended, required=self.required)
+                ngettext(
+                    "attended %(n)s of %(required)s required session",
+                    "attended %(n)s of %(required)s required sessions",
+                    self.required,
+                    n=self.attended,
+                    required=self.required,
+                )
             )
         if self.pre_meeting_required and not self.pre_meeting_logged:
             reasons.append(_("group's pre-meeting not logged"))

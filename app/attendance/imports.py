@@ -11,6 +11,7 @@ from datetime import datetime
 
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.accounts.models import User, normalise_email
 from app.attendance.models import AttendanceSource
@@ -161,7 +162,12 @@ def parse_attendance_report(data: bytes) -> ParsedReport:
         count += 1
         if count > MAX_IMPORT_ROWS:
             raise ImportRefused(
-                _("This report has more than %(n)s rows. Split it, or upload one meeting's report.", n=MAX_IMPORT_ROWS),
+                ngettext(
+                    "This report has more than %(n)s row. Split it, or upload one meeting's report.",
+                    "This report has more than %(n)s rows. Split it, or upload one meeting's report.",
+                    MAX_IMPORT_ROWS,
+                    n=MAX_IMPORT_ROWS,
+                ),
                 status_code=413,
             )
         if _is_header(row):

@@ -62,7 +62,9 @@ def trainer_page(cohort_id: int):
         apply_form(
             form,
             lambda: service.record_checklist(db.session, current_user, cohort, cohort_session, form.present.data),
-            lambda changed: _("Attendance is saved (%(n)s changed).", n=changed),
+            lambda changed: ngettext(
+                "Attendance is saved (%(n)s change).", "Attendance is saved (%(n)s changes).", changed, n=changed
+            ),
         )
         is not NOT_SAVED
     ):

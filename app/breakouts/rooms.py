@@ -17,7 +17,9 @@ Mix organizations
     1. Language first: people must be able to talk. Language "buckets" are chosen greedily, as a small set cover:
        the language the most people speak takes everyone who speaks it, then the next one among those left, and
        so on. When one language is shared by everybody who gave any (the usual case) there is a single bucket.
-       People whose languages are unknown join the largest bucket. Each bucket is laid out in turn, and rooms are
+       People whose languages are unknown join the largest bucket. (When a cohort declares working languages, the
+       caller passes each person's languages through `balanced_languages` first: only working languages count, and
+       nobody is left without one.) Each bucket is laid out in turn, and rooms are
        cut from that layout in order, so a room lies inside one bucket except at most one room per boundary
        between buckets (a trainer can move someone there).
     2. Organizations spread: inside a bucket people are sorted by (the organization's main region, organization in
@@ -85,6 +87,18 @@ def region_of_timezone(zone: str | None) -> str | None:
 def parse_languages(text: str | None) -> frozenset[str]:
     """A group's free-text language list ("es, en" or "Spanish / English") as a set of lower-case names."""
     return frozenset(part.lower() for part in _LANGUAGE_SEPARATORS.split(text or "") if part)
+
+
+def balanced_languages(spoken: frozenset[str], working: Sequence[str]) -> frozenset[str]:
+    """The languages a participant's room is chosen by, in a cohort whose declared working languages are `working`
+    (the main one first). Without any, all the participant speaks. With them, those of the cohort's languages the
+    participant speaks; someone who speaks none of them, or whose group gave none, is balanced as a speaker of the
+    first working language: that is the one the cohort is run in, and rooms are never formed in a language the
+    cohort does not work in."""
+    if not working:
+        return spoken
+    shared = spoken & set(working)
+    return frozenset(shared) if shared else frozenset({working[0]})
 
 
 def room_sizes(count: int, rooms: int) -> list[int]:

@@ -6,6 +6,7 @@ import functools
 import re
 import secrets
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -13,15 +14,17 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.accounts.models import User
 from app.breakouts import events
 from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember, RoomStrategy
-from app.breakouts.rooms import Person, assign_rooms, parse_languages, region_of_timezone
+from app.breakouts.rooms import Person, assign_rooms, balanced_languages, parse_languages, region_of_timezone
 from app.cohorts.models import Cohort, CohortSession
 from app.groups.models import GroupMembership, MembershipRole
 from app.lib.columns import MAX_INTEGER
 from app.lib.errors import DomainError, NotFound
+from app.lib.languages import base_language
 from app.lib.text import clean_name
 from app.lib.time import now_utc
 from app.registration.models import RosterEntry
@@ -190,11 +193,14 @@ def get_cohort_session(session: so.Session, cohort: Cohort, cohort_session_id: i
     return found
 
 
-def participant_descriptors(participants: list[Participant]) -> list[Person]:
+def participant_descriptors(participants: list[Participant], working_languages: Sequence[str] = ()) -> list[Person]:
     """What the room algorithm needs to know about each participant.
 
     People without an account take part on a group member's screen: they are seated with their group's first
-    coordinator taking part (or, failing that, its first member with an account)."""
+    coordinator taking part (or, failing that, its first member with an account). A group's languages count by
+    the language they name ("Spanish", "es" and "es-MX" are one), and, when the cohort declares its working
+    languages, only those (`rooms.balanced_languages`)."""
+    working = list(dict.fromkeys(filter(None, (base_language(code) for code in working_languages))))
     hosts: dict[int, Participant] = {}
     for participant in participants:
         if participant.user is None:
@@ -212,11 +218,16 @@ def participant_descriptors(participants: list[Participant]) -> list[Person]:
                 group=group.id,
                 organization=group.organization or "",
                 region=region_of_timezone(user.timezone) if user else None,
-                languages=parse_languages(group.languages),
+                languages=balanced_languages(_spoken(group.languages), working),
                 companion_of=host.membership.id if host is not None else None,
             )
         )
     return people
+
+
+def _spoken(text: str | None) -> frozenset[str]:
+    """A group's languages as codes; an entry that names no language we know is kept as written (lower case)."""
+    return frozenset(base_language(entry) or entry for entry in parse_languages(text))
 
 
 def _coordinates(participant: Participant) -> bool:
@@ -281,7 +292,14 @@ def generate_rooms(
         raise DomainError(_("Choose how to form the rooms."), field="strategy") from None
     if not isinstance(target_size, int) or not 2 <= target_size <= MAX_TARGET_SIZE:
         raise DomainError(
-            _("Rooms need between %(low)s and %(high)s people.", low=2, high=MAX_TARGET_SIZE), field="target_size"
+            ngettext(
+                "Rooms need between %(low)s and %(high)s person.",
+                "Rooms need between %(low)s and %(high)s people.",
+                MAX_TARGET_SIZE,
+                low=2,
+                high=MAX_TARGET_SIZE,
+            ),
+            field="target_size",
         )
     if seed is None:
         seed = secrets.randbelow(MAX_SEED) + 1
@@ -303,7 +321,10 @@ def generate_rooms(
     ).all():
         _retire(session, old)
     assignment = assign_rooms(
-        participant_descriptors(participants), target_size=target_size, strategy=strategy, seed=seed
+        participant_descriptors(participants, cohort.languages or ()),
+        target_size=target_size,
+        strategy=strategy,
+        seed=seed,
     )
     plan = BreakoutPlan(
         cohort_id=cohort.id,
@@ -358,7 +379,15 @@ def rename_room(session: so.Session, trainer: User, room: BreakoutRoom, name: st
     if not name:
         raise DomainError(_("Give the room a name."), field="name")
     if len(name) > MAX_ROOM_NAME:
-        raise DomainError(_("Room names have at most %(n)s characters.", n=MAX_ROOM_NAME), field="name")
+        raise DomainError(
+            ngettext(
+                "Room names have at most %(n)s character.",
+                "Room names have at most %(n)s characters.",
+                MAX_ROOM_NAME,
+                n=MAX_ROOM_NAME,
+            ),
+            field="name",
+        )
     taken = session.scalar(
         sa.select(BreakoutRoom.id).where(
             BreakoutRoom.plan_id == room.plan_id,

@@ -92,7 +92,13 @@ def _check(course: Course, plan: CohortPlan) -> _CheckedPlan:
         )
     if plan.capacity < min_group_size:
         raise DomainError(
-            _("Capacity must leave room for at least one group of %(n)s.", n=min_group_size), field="capacity"
+            ngettext(
+                "Capacity must leave room for at least one group of %(n)s person.",
+                "Capacity must leave room for at least one group of %(n)s people.",
+                min_group_size,
+                n=min_group_size,
+            ),
+            field="capacity",
         )
     starts: list[datetime | None] = []
     previous_end, previous_index = None, None
@@ -102,7 +108,13 @@ def _check(course: Course, plan: CohortPlan) -> _CheckedPlan:
             continue
         if len(session_plan.title or "") > TITLE_MAX_LENGTH:
             raise DomainError(
-                _("Session %(n)s: a title of at most %(max)s characters.", n=index + 1, max=TITLE_MAX_LENGTH),
+                ngettext(
+                    "Session %(n)s: a title of at most %(max)s character.",
+                    "Session %(n)s: a title of at most %(max)s characters.",
+                    TITLE_MAX_LENGTH,
+                    n=index + 1,
+                    max=TITLE_MAX_LENGTH,
+                ),
                 field=f"sessions-{index}",
             )
         if session_plan.local_start is None:

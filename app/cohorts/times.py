@@ -199,7 +199,15 @@ def parse_zone_list(text: str) -> list[str]:
             )
         zones.extend([name] * int(count))
         if len(zones) > MAX_ZONE_PEOPLE:
-            raise DomainError(_("Count at most %(n)s people in all.", n=MAX_ZONE_PEOPLE), field="zones")
+            raise DomainError(
+                ngettext(
+                    "Count at most %(n)s person in all.",
+                    "Count at most %(n)s people in all.",
+                    MAX_ZONE_PEOPLE,
+                    n=MAX_ZONE_PEOPLE,
+                ),
+                field="zones",
+            )
     if not zones:
         raise DomainError(_("Paste at least one time zone."), field="zones")
     return zones

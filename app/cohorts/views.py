@@ -193,10 +193,13 @@ def cohort_page(cohort_id: int):
     service.apply_registration_deadline(db.session, cohort)
     db.session.commit()
     zone, locale = _viewer_zone(), get_locale()
+    texts = course_texts(db.session, cohort.course, str(locale))  # the course's translations: one query
     response = make_response(
         render_template(
             "cohorts/cohort.html",
             cohort=cohort,
+            course_text=texts.of_course(),
+            session_titles=texts.cohort_session_titles(cohort.sessions),
             editable=editable,
             viewer_zone=zone,
             current_timezone=zone,  # the footer names the zone this page is shown in

@@ -6,7 +6,7 @@ session's or a reading's from it: one query per page, however many sessions and 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -44,19 +44,6 @@ def replace_translations(session: so.Session, course: Course, data: CourseData) 
         )
 
 
-def course_titles(session: so.Session, course_ids: Iterable[int], language: str) -> dict[int, str]:
-    """The courses' titles in `language`, for those translated into it (one query for all)."""
-    rows = session.execute(
-        sa.select(ContentTranslation.course_id, ContentTranslation.title).where(
-            ContentTranslation.course_id.in_(list(course_ids)),
-            ContentTranslation.language == language,
-            ContentTranslation.course_session_id.is_(None),
-            ContentTranslation.reading_id.is_(None),
-        )
-    )
-    return dict(rows.tuples())
-
-
 @dataclass
 class ShownText:
     """One text as a page shows it: translated, or the source with a note that the reader's language lacks it."""
@@ -71,6 +58,23 @@ class ShownText:
     is_translation: bool = False
     is_outdated: bool = False  # a translation made from an older version of its source
     not_translated: bool = False  # the reader's language has no translation: shown in the source language
+
+
+@dataclass(frozen=True)
+class ShownTitle:
+    """A title and, when it is not in the page's language, the language it is in (for lang="…")."""
+
+    title: str
+    language: str | None
+
+
+@dataclass(frozen=True)
+class TranslatedHeading:
+    """A course's translated title and summary (course.<lang>.md), for lists of courses."""
+
+    title: str
+    summary: str | None
+    language: str  # a BCP 47 tag, for lang="…"
 
 
 def _tag(code: str) -> str:
@@ -119,6 +123,22 @@ class CourseTexts:
             items=list(course_session.breakout_prompts or []),
         )
 
+    def cohort_session_titles(self, cohort_sessions: Sequence) -> dict[int, ShownTitle]:
+        """Each cohort session's title, by its id: the translated title of the course session it was scheduled from,
+        unless its trainer gave it a title of their own (shown as written). Loads the course's sessions at most once."""
+        own = _tag(self.course.language) if self.wants_translation else None  # the language of a title shown as written
+        if not self.by_target:
+            return {s.id: ShownTitle(s.title, own) for s in cohort_sessions}
+        source_titles = {cs.id: cs.title for cs in self.course.sessions}
+        titles = {}
+        for s in cohort_sessions:
+            row = self.by_target.get((s.course_session_id, None)) if s.course_session_id else None
+            if row is not None and source_titles.get(s.course_session_id) == s.title:
+                titles[s.id] = ShownTitle(row.title, _tag(row.language))
+            else:
+                titles[s.id] = ShownTitle(s.title, own)
+        return titles
+
     def of_reading(self, reading: Reading) -> ShownText:
         return self._shown(
             (None, reading.id),
@@ -142,6 +162,32 @@ def course_texts(session: so.Session, course: Course, language: str, *, original
             )
         )
     return CourseTexts(course, wanted, {(r.course_session_id, r.reading_id): r for r in rows})
+
+
+def translated_headings(session: so.Session, course_ids: Iterable[int], language: str) -> dict[int, TranslatedHeading]:
+    """The title and summary of each of these courses that has a translation of its course.md into `language`, by
+    course id, in one query however many courses a page lists. A course missing from the answer has no translation:
+    show its own title."""
+    ids = set(course_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        sa.select(ContentTranslation.course_id, ContentTranslation.title, ContentTranslation.summary).where(
+            ContentTranslation.course_id.in_(ids),
+            ContentTranslation.language == language,
+            ContentTranslation.course_session_id.is_(None),
+            ContentTranslation.reading_id.is_(None),
+        )
+    )
+    return {course_id: TranslatedHeading(title, summary, _tag(language)) for course_id, title, summary in rows}
+
+
+def translated_titles(session: so.Session, course_ids: Iterable[int], language: str) -> dict[int, str]:
+    """{course_id: title in `language`} for those of the courses translated into it, in one query (for "My courses"
+    and any other list of courses; a course left out shows its own title)."""
+    return {
+        course_id: heading.title for course_id, heading in translated_headings(session, course_ids, language).items()
+    }
 
 
 def fully_translated_courses(session: so.Session, language: str) -> set[int]:

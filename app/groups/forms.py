@@ -27,11 +27,17 @@ class GroupForm(BaseForm):
     submit = SubmitField(_l("Create group"))
 
 
+# A documentation address (RFC 2606), shown as it would be pasted from an address book: never a word to translate.
+EXAMPLE_INVITEE = "Ana Lima <ana.lima@example.org>"
+
+
 class InviteForm(BaseForm):
     emails = TextAreaField(
         _l("Email addresses"),
         validators=[DataRequired(), Length(max=MAX_INVITE_PASTE)],
-        description=_l("One per line. “Name <address>” works too."),
+        description=_l(
+            "One per line. A name before the address works too, as in “%(example)s”.", example=EXAMPLE_INVITEE
+        ),
     )
     submit = SubmitField(_l("Send invitations"))
 

@@ -10,6 +10,7 @@ import sqlalchemy.orm as so
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from app.accounts.models import User, normalise_email
 from app.audit import service as audit
@@ -83,7 +84,15 @@ def invite_members(session: so.Session, coordinator: User, group: Group, pasted:
     if not lines:
         raise DomainError(_("Paste at least one email address, one per line."), field="emails")
     if len(lines) > MAX_INVITATIONS_PER_PASTE:
-        raise DomainError(_("Invite at most %(n)s people at a time.", n=MAX_INVITATIONS_PER_PASTE), field="emails")
+        raise DomainError(
+            ngettext(
+                "Invite at most %(n)s person at a time.",
+                "Invite at most %(n)s people at a time.",
+                MAX_INVITATIONS_PER_PASTE,
+                n=MAX_INVITATIONS_PER_PASTE,
+            ),
+            field="emails",
+        )
     report = InviteReport()
     seen: dict[str, int] = {}
     members = {
@@ -98,7 +107,15 @@ def invite_members(session: so.Session, coordinator: User, group: Group, pasted:
         if len(text) > MAX_INVITE_LINE:
             report.lines.append(
                 InviteLine(
-                    number, text, "error", _("too long for an address (%(n)s characters at most)", n=MAX_INVITE_LINE)
+                    number,
+                    text,
+                    "error",
+                    ngettext(
+                        "too long for an address (%(n)s character at most)",
+                        "too long for an address (%(n)s characters at most)",
+                        MAX_INVITE_LINE,
+                        n=MAX_INVITE_LINE,
+                    ),
                 )
             )
             continue

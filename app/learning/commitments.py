@@ -9,6 +9,7 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.accounts.models import User
 from app.cohorts.models import Cohort, CohortSession
@@ -36,7 +37,10 @@ def _clean_text(text: str | None, limit: int, field_name: str, *, required: bool
     if required and not text:
         raise DomainError(_("Write what you will do."), field=field_name)
     if len(text) > limit:
-        raise DomainError(_("Keep it under %(n)s characters.", n=limit), field=field_name)
+        raise DomainError(
+            ngettext("Keep it under %(n)s character.", "Keep it under %(n)s characters.", limit, n=limit),
+            field=field_name,
+        )
     return text
 
 

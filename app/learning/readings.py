@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.accounts.models import User
 from app.cohorts.models import Cohort, CohortSession
@@ -145,7 +146,12 @@ def _clean_comment(comment: str | None) -> str | None:
     text = (comment or "").strip()
     if len(text) > COMMENT_MAX_LENGTH:
         raise DomainError(
-            _("Keep the note under %(n)s characters.", n=COMMENT_MAX_LENGTH),
+            ngettext(
+                "Keep the note under %(n)s character.",
+                "Keep the note under %(n)s characters.",
+                COMMENT_MAX_LENGTH,
+                n=COMMENT_MAX_LENGTH,
+            ),
             field="comment",
         )
     return text or None

@@ -26,7 +26,7 @@ from app.breakouts.service import RoomMemberView, RoomView
 from app.cohorts.models import Cohort, CohortSession, CohortStatus
 from app.cohorts.snapshot import CohortSnapshot, ReadingView, SessionView, cohort_snapshots
 from app.courses.models import Course, CourseSession, Reading
-from app.courses.translations import course_titles
+from app.courses.translations import translated_titles
 from app.groups.models import Group, GroupMembership, MembershipRole
 from app.learning.models import Commitment, CommitmentStatus, ReadingProgress
 from app.lib.markdown import render_markdown
@@ -281,7 +281,7 @@ def _commitments_query() -> sa.Select:
 def _certificates(session: so.Session, user: User, language: str) -> list[Certificate]:
     rows = session.execute(_certificates_query(), {"user_id": user.id}).all()
     elsewhere = {row.course_id for row in rows if row.language != language}
-    titles = course_titles(session, elsewhere, language) if elsewhere else {}
+    titles = translated_titles(session, elsewhere, language) if elsewhere else {}
     return [
         Certificate(row.cohort_id, titles.get(row.course_id, row.title), row.label, row.completed_at) for row in rows
     ]

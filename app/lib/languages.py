@@ -8,6 +8,7 @@ goes through `known()`, so an unknown or hostile one quietly counts as none.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from babel import Locale, UnknownLocaleError
 from flask import current_app, request
@@ -101,3 +102,33 @@ def display_name(code: str, in_language: str) -> str:
         return Locale.parse(code).get_display_name(Locale.parse(in_language)) or code
     except (UnknownLocaleError, ValueError):
         return LANGUAGE_NAMES.get(code, code)
+
+
+@cache
+def _codes_by_name() -> dict[str, str]:
+    """Two-letter language codes by name, as people write them in a group's list: English names ("spanish") and each
+    language's own ("español", "kiswahili"), lower case, and the site's own names."""
+    names: dict[str, str] = {}
+    for code, name in Locale("en").languages.items():
+        if re.fullmatch(r"[a-z]{2}", code):
+            names.setdefault(name.casefold(), code)
+    for code in sorted(set(names.values())):
+        try:
+            own = Locale.parse(code).get_display_name(code)
+        except (UnknownLocaleError, ValueError):
+            continue
+        if own:
+            names.setdefault(own.casefold(), code)
+    for code, name in LANGUAGE_NAMES.items():
+        names.setdefault(name.casefold(), code.split("_")[0])
+    return names
+
+
+def base_language(entry: str) -> str | None:
+    """The two-letter language one entry of a language list means, regional variants taken as their language:
+    "es", "ES-mx", "pt_BR", "Portuguese" and "português" are "es", "es", "pt", "pt", "pt"; None for anything else."""
+    wanted = entry.strip().replace("-", "_").casefold()
+    code = wanted.split("_")[0]
+    if len(wanted) <= CODE_MAX and is_iso_639_1(code):
+        return code
+    return _codes_by_name().get(wanted)

@@ -6,10 +6,10 @@ it rendered and hands them out again, under three rules:
 
 - **Versioned.** One counter in the database (`cache_versions`, row "public") goes up in the same transaction as
   any write that could change a public page: any change to a table not listed in `PRIVATE_TABLES`, whether made
-  through the ORM or a bulk `insert`/`update`/`delete`, except an ORM change to `PRIVATE_COLUMNS` alone. A page is stored under the counter's value read *before* it
-  was rendered, so it is never served once the counter has moved. A worker reads the counter at most every
-  `PUBLIC_CACHE_RECHECK_SECONDS` (and at once after a commit of its own), so a change made through another worker
-  or server reaches visitors within that second.
+  through the ORM or a bulk `insert`/`update`/`delete`, except an ORM change to `PRIVATE_COLUMNS` alone. A page
+  is stored under the counter's value read *before* it was rendered, so it is never served once the counter has
+  moved. A worker reads the counter at most every `PUBLIC_CACHE_RECHECK_SECONDS` (and at once after a commit of
+  its own), so a change made through another worker or server reaches visitors within that second.
 - **Bounded in time.** Entries also expire after `PUBLIC_CACHE_SECONDS`, for what changes with the clock alone (a
   registration deadline passing, "closes in 3 days").
 - **Only for visitors, only when nothing is personal.** Never for a signed-in person, a session carrying a message
@@ -136,9 +136,7 @@ def _has_public_changes(session: so.Session) -> bool:
     if session.info.get(_CHANGED):
         return True
     return any(
-        _touches_public(obj.__table__.name)
-        for obj in (*session.new, *session.deleted)
-        if hasattr(obj, "__table__")
+        _touches_public(obj.__table__.name) for obj in (*session.new, *session.deleted) if hasattr(obj, "__table__")
     ) or any(
         _touches_public(obj.__table__.name) and _changes_public_columns(obj)
         for obj in session.dirty

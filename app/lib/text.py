@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 
-from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from app.lib.errors import DomainError
 
@@ -51,7 +51,14 @@ def require_length(value: str | None, max_length: int, field: str | None = None)
     Forms carry the same bound (wtforms Length): the service checks it again because not every caller is a form."""
     if value is not None and len(value) > max_length:
         raise DomainError(
-            _("Use at most %(n)s characters (this has %(count)s).", n=max_length, count=len(value)), field=field
+            ngettext(
+                "Use at most %(n)s character (this has %(count)s).",
+                "Use at most %(n)s characters (this has %(count)s).",
+                max_length,
+                n=max_length,
+                count=len(value),
+            ),
+            field=field,
         )
     return value
 

@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask_babel import format_number
+from flask_babel import format_number, ngettext
 from flask_babel import gettext as _
 from markupsafe import Markup
 
@@ -98,8 +98,10 @@ def check_body(body: str | None) -> str:
         )
     if len(text) > MAX_BODY_CHARS:
         raise DomainError(
-            _(
+            ngettext(
+                "The notes are too long: %(length)s character, and at most %(limit)s fit. Shorten them and try again.",
                 "The notes are too long: %(length)s characters, and at most %(limit)s fit. Shorten them and try again.",
+                len(text),
                 length=format_number(len(text)),
                 limit=format_number(MAX_BODY_CHARS),
             ),

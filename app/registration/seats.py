@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_babel.speaklater import LazyString
 
 from app.cohorts.models import Cohort
@@ -216,7 +216,13 @@ def check_capacity(session: so.Session, cohort: Cohort, capacity: int) -> None:
     lock_cohort(session, cohort)
     if capacity < cohort.seats_taken:
         raise DomainError(
-            _("%(n)s seats are already taken: capacity cannot go below that.", n=cohort.seats_taken), field="capacity"
+            ngettext(
+                "%(n)s seat is already taken: capacity cannot go below that.",
+                "%(n)s seats are already taken: capacity cannot go below that.",
+                cohort.seats_taken,
+                n=cohort.seats_taken,
+            ),
+            field="capacity",
         )
     counts = roster_counts(cohort, cohort.course)
     largest = session.scalar(
@@ -226,8 +232,10 @@ def check_capacity(session: so.Session, cohort: Cohort, capacity: int) -> None:
     )
     if capacity < largest:
         raise DomainError(
-            _(
+            ngettext(
+                "A group of %(n)s person is waiting for seats in this cohort: capacity cannot go below that.",
                 "A group of %(n)s people is waiting for seats in this cohort: capacity cannot go below that.",
+                largest,
                 n=largest,
             ),
             field="capacity",

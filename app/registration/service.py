@@ -13,6 +13,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from app.accounts.models import User
 from app.audit import service as audit
@@ -69,8 +70,10 @@ def _check_fits_cohort(cohort: Cohort, members: list[GroupMembership]) -> None:
     """A group larger than the whole cohort could never be confirmed, and would hold up the waitlist forever."""
     if len(members) > cohort.capacity:
         raise DomainError(
-            _(
+            ngettext(
+                "This cohort has %(capacity)s seat in all: a roster of %(n)s people cannot take part.",
                 "This cohort has %(capacity)s seats in all: a roster of %(n)s people cannot take part.",
+                cohort.capacity,
                 capacity=cohort.capacity,
                 n=len(members),
             ),
@@ -187,8 +190,10 @@ def update_roster(
     if registration.status in (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED):
         if len(members) < cohort.min_group_size:
             raise DomainError(
-                _(
+                ngettext(
+                    "The group needs at least %(n)s member on its roster to keep its place; withdraw instead.",
                     "The group needs at least %(n)s members on its roster to keep its place; withdraw instead.",
+                    cohort.min_group_size,
                     n=cohort.min_group_size,
                 ),
                 field="members",
@@ -196,9 +201,12 @@ def update_roster(
         prerequisites = prerequisites_of_people(session, registration, members)
         if not prerequisites.met:
             raise DomainError(
-                _(
+                ngettext(
+                    "With this roster only %(n)s of the %(need)s member the prerequisite asks for completed the "
+                    "prerequisite course, so the group would lose its place: the roster is unchanged.",
                     "With this roster only %(n)s of the %(need)s members the prerequisite asks for completed the "
                     "prerequisite course, so the group would lose its place: the roster is unchanged.",
+                    prerequisites.needed,
                     n=prerequisites.completed,
                     need=prerequisites.needed,
                 ),
@@ -215,7 +223,15 @@ def update_roster(
                 field="members",
             )
         if extra > 0 and not take_seats(session, cohort, extra):
-            raise DomainError(_("There are not enough free seats for %(n)s more people.", n=extra), field="members")
+            raise DomainError(
+                ngettext(
+                    "There are not enough free seats for %(n)s more person.",
+                    "There are not enough free seats for %(n)s more people.",
+                    extra,
+                    n=extra,
+                ),
+                field="members",
+            )
         if extra > 0:
             registration.seats += extra
         release_seats(session, registration, -extra)

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 
 from app.accounts.models import User
 from app.accounts.service import find_user_by_email
@@ -119,8 +120,10 @@ def _usable(row: EmailedToken | None) -> EmailedToken:
         raise TokenRefused(_("This sign-in link or code has already been used. Ask for a new one."), 410)
     if row.expires_at <= now_utc():
         raise TokenRefused(
-            _(
+            ngettext(
+                "This sign-in link or code has expired (they work for %(n)s minute). Ask for a new one.",
                 "This sign-in link or code has expired (they work for %(n)s minutes). Ask for a new one.",
+                TOKEN_MINUTES,
                 n=TOKEN_MINUTES,
             ),
             410,

@@ -243,7 +243,7 @@ def test_uploading_a_report_marks_people_present_and_lists_unmatched_rows(client
 
     page = text(response)
     assert response.status_code == 200
-    assert "1 participants matched by email and marked present" in page
+    assert "1 participant matched by email and marked present" in page
     assert "Visiting Guest" in page and "guest@elsewhere.example" in page
     assert "Participants not in the report (2)" in page
     assert people[1].name in page

@@ -6,7 +6,15 @@ from collections import Counter
 import pytest
 
 from app.breakouts.models import RoomStrategy
-from app.breakouts.rooms import Person, assign_rooms, mixed_room_count, parse_languages, region_of_timezone
+from app.breakouts.rooms import (
+    Person,
+    assign_rooms,
+    balanced_languages,
+    mixed_room_count,
+    parse_languages,
+    region_of_timezone,
+)
+from app.lib.languages import base_language
 
 KEEP = RoomStrategy.KEEP_GROUPS
 MIX = RoomStrategy.MIX_ORGANIZATIONS
@@ -219,3 +227,23 @@ def test_people_sharing_a_screen_sit_with_their_host_and_sizes_hold(strategy):
         else:
             assert sizes == [3, 3] * 5
             assert all(len({key // 6 for key in room}) == 1 for room in rooms)
+
+
+def test_a_cohorts_working_languages_decide_what_each_person_is_balanced_by():
+    assert balanced_languages(frozenset({"pt", "es"}), []) == {"pt", "es"}  # none declared: all they speak
+    assert balanced_languages(frozenset({"es", "en", "fr"}), ["es", "en"]) == {"es", "en"}
+    assert balanced_languages(frozenset({"pt", "en"}), ["es", "en"]) == {"en"}
+    assert balanced_languages(frozenset({"pt"}), ["es", "en"]) == {"es"}  # none of the cohort's: its first
+    assert balanced_languages(frozenset(), ["fr"]) == {"fr"}  # unknown: the cohort's first too
+
+
+def test_a_language_is_known_by_its_code_its_variant_or_its_name():
+    assert [base_language(e) for e in ("es", "ES-mx", "pt_BR", "Portuguese", "português", "kiswahili")] == [
+        "es",
+        "es",
+        "pt",
+        "pt",
+        "pt",
+        "sw",
+    ]
+    assert base_language("klingon") is None

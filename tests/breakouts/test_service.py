@@ -384,3 +384,39 @@ def test_placing_someone_who_is_not_a_participant_is_refused(make_running_cohort
     db.session.commit()
     service.move_member(db.session, world.trainer, leaving.id, plan.rooms[0])
     assert leaving.id in [m.membership_id for m in plan.rooms[0].members]
+
+
+def _rooms_by_group(world, plan):
+    group_of = {p.membership.id: p.group.id for p in world.participants}
+    return [sorted({group_of[m.membership_id] for m in room.members}) for room in plan.rooms]
+
+
+def test_a_group_named_language_counts_by_its_code_and_rooms_stay_within_a_language(make_running_cohort):
+    world = make_running_cohort(group_sizes=(4, 4, 4, 4))
+    for g, languages in zip(world.groups, ["es", "Spanish", "pt", "en"], strict=True):
+        g.group.languages = languages
+    db.session.commit()
+    spanish, also_spanish, portuguese, english = (g.group.id for g in world.groups)
+
+    rooms = _rooms_by_group(world, generate(world))
+
+    assert sorted(rooms) == [[spanish, also_spanish], [spanish, also_spanish], [portuguese], [english]]
+
+
+def test_the_cohorts_working_languages_feed_the_rooms(make_running_cohort):
+    world = make_running_cohort(group_sizes=(4, 4, 4, 4))
+    for g, languages in zip(world.groups, ["es", "es, en", "pt", None], strict=True):
+        g.group.languages = languages
+    world.cohort.languages = ["es", "en"]  # run in Spanish, with English too
+    db.session.commit()
+    spanish, bilingual, portuguese, unknown = (g.group.id for g in world.groups)
+
+    rooms = _rooms_by_group(world, generate(world))
+
+    # Portuguese is not a language of this cohort, and the fourth group gave none: both are balanced as Spanish
+    # speakers, its first working language, so no room is formed in a language the cohort does not work in.
+    assert len(rooms) == 4
+    assert all(len(groups) > 1 for groups in rooms), rooms  # every room mixes organizations
+    assert all(portuguese in groups for groups in rooms) and all(unknown in groups for groups in rooms)
+    assert not any(set(groups) <= {portuguese} for groups in rooms)
+    assert {spanish, bilingual, portuguese, unknown} == {g for groups in rooms for g in groups}

@@ -108,7 +108,7 @@ class VisibleText(HTMLParser):
 
 
 def english_left(text: str, vocabulary: set[str], data: list[str]) -> set[str]:
-    text = re.sub(r"https?://\S+", " ", pseudo_locale.unmarked_text(text))  # addresses are not words
+    text = re.sub(r"https?://\S+|[\w.+-]+@[\w.-]+", " ", pseudo_locale.unmarked_text(text))  # addresses are not words
     for value in data:
         if value in text:
             text = text.replace(value, " ")

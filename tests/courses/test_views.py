@@ -25,7 +25,7 @@ def test_course_page_shows_description_sessions_readings_prerequisites_and_group
         assert f"/courses/power-and-participation/readings/{reading.slug}" in page
     assert 'href="/courses/organizing-fundamentals"' in page
     assert "or equivalent experience" in page
-    assert "Groups of 10 or more register together." in page
+    assert "Groups of 10 people or more register together." in page
     assert "Plenary 1 h, then breakout groups 1 h" in page
     readings = page[page.index('id="readings-heading"') :]
     assert readings.index("Preface and introduction") < readings.index("What we mean by power")

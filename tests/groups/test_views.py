@@ -33,8 +33,17 @@ def test_coordinator_creates_a_group_and_invites_members(client, auth, make_user
     # The failing line stays in the box so nothing typed is lost.
     assert re.search(r"<textarea[^>]*>\s*bad address</textarea>", page)
     assert [m.to_address for m in outbox_messages()] == ["rosa@example.org"]
-    # Help text is text, never markup: "<address>" is shown, not turned into an HTML element.
-    assert "“Name &lt;address&gt;” works too." in page
+    # Help text is text, never markup: the example's "<...>" is shown, not turned into an HTML element.
+    assert "as in “Ana Lima &lt;ana.lima@example.org&gt;”." in page
+
+
+def test_the_invitation_box_shows_an_example_address_in_the_readers_language(client, auth, make_user):
+    group_id = create_group(client, auth, make_user)
+    db.session.scalar(sa.select(User).where(User.email == "coord@example.org")).locale = "es"
+    db.session.commit()
+    page = client.get(f"/groups/{group_id}").get_data(as_text=True)
+    assert "poner un nombre delante de la dirección, como en «Ana Lima &lt;ana.lima@example.org&gt;»." in page
+    assert "&lt;address&gt;" not in page  # no English word standing in for the address
 
 
 def test_invited_person_signs_up_on_the_way_and_lands_in_the_group(app, client, auth, make_user):
