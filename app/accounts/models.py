@@ -86,5 +86,10 @@ class PendingSignup(db.Model):
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
     timezone: so.Mapped[str] = so.mapped_column(sa.String(64))
     next_url: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    # A sign-up started on an invitation or join page also emails a 6-digit code, typed in the browser that asked
+    # (whose random key's hash is kept): for people who read their mail on another device. Empty when there is none.
+    code_hash: so.Mapped[str] = so.mapped_column(sa.String(64), default="", server_default="")
+    browser_hash: so.Mapped[str] = so.mapped_column(sa.String(64), default="", server_default="", index=True)
+    wrong_codes: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now_utc)
     expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)
