@@ -33,16 +33,17 @@ def password_validators():
     ]
 
 
+def optional_password_validators():
+    """A sign-up's password: empty for an account without one (signed in by emailed link or code)."""
+    return [Optional(), *password_validators()[1:]]
+
+
 class SignupForm(BaseForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(
         _l("Password (optional)"),
-        validators=[
-            Optional(),
-            Length(min=PASSWORD_MIN, message=_l("Use at least %(n)s characters.", n=PASSWORD_MIN)),
-            Length(max=PASSWORD_MAX, message=_l("Use at most %(n)s characters.", n=PASSWORD_MAX)),
-        ],
+        validators=optional_password_validators(),
         description=_l(
             "At least %(n)s characters; a few words you will remember work well. Or leave it empty and sign in "
             "with a link we email you each time.",
@@ -56,6 +57,16 @@ class SignupForm(BaseForm):
     )
     next = HiddenField()
     submit = SubmitField(_l("Create account"))
+
+
+class SignupCodeForm(BaseForm):
+    code = StringField(
+        _l("Code from the email"),
+        validators=[DataRequired(), Length(max=16)],
+        description=_l("The 6 digits in the email we sent."),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autocapitalize": "off"},
+    )
+    submit = SubmitField(_l("Finish creating my account"))
 
 
 class LoginForm(BaseForm):
