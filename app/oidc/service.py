@@ -241,10 +241,16 @@ def unlink(session: so.Session, user: User, identity_id: int) -> LinkedIdentity:
 
 @dataclass(frozen=True)
 class WaysIn:
+    """One person's ways in, as the administrators' page shows them. `email_confirmed`: Plenary has seen the person
+    read mail at the address (a sign-up link or code, an emailed sign-in, an address change); `by_email`: an emailed
+    link or code signs them in (the address is confirmed and sign-in by email is on)."""
+
     user: User
     password: bool
     two_factor: bool
     providers: list[str]
+    email_confirmed: bool
+    by_email: bool
 
 
 def ways_in_of_everyone(session: so.Session, providers: dict[str, Provider]) -> list[WaysIn]:
@@ -253,7 +259,15 @@ def ways_in_of_everyone(session: so.Session, providers: dict[str, Provider]) -> 
     for identity in session.scalars(sa.select(LinkedIdentity).order_by(LinkedIdentity.created_at)):
         known = providers.get(identity.provider)
         by_user.setdefault(identity.user_id, []).append(known.display_name if known else identity.provider)
+    email_on = bool(current_app.config.get("SIGN_IN_BY_EMAIL", True))
     return [
-        WaysIn(user, bool(user.password_hash), user.has_two_factor, by_user.get(user.id, []))
+        WaysIn(
+            user,
+            password=bool(user.password_hash),
+            two_factor=user.has_two_factor,
+            providers=by_user.get(user.id, []),
+            email_confirmed=user.email_confirmed_at is not None,
+            by_email=email_on and user.email_confirmed_at is not None,
+        )
         for user in session.scalars(sa.select(User).order_by(User.name, User.id))
     ]

@@ -152,6 +152,7 @@ def ways_in():
         "oidc/ways_in.html",
         rows=service.ways_in_of_everyone(db.session, configured_providers()),
         required=current_app.config.get("OIDC_REQUIRE_PROVIDER_FOR_STAFF") or "",
+        email_sign_in=bool(current_app.config.get("SIGN_IN_BY_EMAIL", True)),
     )
 
 
