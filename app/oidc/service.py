@@ -12,6 +12,7 @@ The rules (docs/SECURITY.md, "Signing in through an identity provider"):
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -42,6 +43,12 @@ _TOKEN_MIN, _TOKEN_MAX = 20, 100
 
 class UnverifiedEmail(DomainError):
     status_code = 403
+
+
+class TooManyConfirmations(DomainError):
+    """The account's address was sent as many link confirmations as its limit allows for now."""
+
+    status_code = 429
 
 
 @dataclass(frozen=True)
@@ -116,9 +123,19 @@ def _create_account(session: so.Session, provider: Provider, claims: dict, email
 
 
 def handle_callback(
-    session: so.Session, provider: Provider, claims: dict, *, signed_in: User | None, linking: bool, next_url: str
+    session: so.Session,
+    provider: Provider,
+    claims: dict,
+    *,
+    signed_in: User | None,
+    linking: bool,
+    next_url: str,
+    may_email: Callable[[User], bool] = lambda _user: True,
 ) -> Outcome:
-    """Decide what a verified provider answer does (see the module's rules). Raises DomainError to refuse."""
+    """Decide what a verified provider answer does (see the module's rules). Raises DomainError to refuse.
+
+    `may_email(account)` is asked before a link confirmation is emailed to an existing account (the caller's rate
+    limit per account): when it says no, TooManyConfirmations (429) and nothing is sent."""
     identity = find_identity(session, _claim_text(claims, "iss"), _claim_text(claims, "sub"))
     email = normalise_email(_claim_text(claims, "email", 254))
     if linking and signed_in is not None:
@@ -151,6 +168,14 @@ def handle_callback(
     owner = find_user_by_email(session, email)
     if owner is None:
         return Outcome("created", _create_account(session, provider, claims, email))
+    if not may_email(owner):
+        raise TooManyConfirmations(
+            _(
+                "We have already emailed %(email)s several links to confirm a sign-in provider. Use the latest one, "
+                "or try again later. Your other ways in still work.",
+                email=owner.email,
+            )
+        )
     send_link_confirmation(session, owner, provider, claims, next_url)
     return Outcome("confirmation_sent", owner, email)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from limits import parse_many
 
 from app.accounts.views import finish_sign_in
 from app.extensions import db, limiter
@@ -28,6 +29,16 @@ _FLOW = "oidc_flow"
 
 def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _may_email_confirmation(user) -> bool:
+    """The limit per account on the emailed confirmations that link a provider to an existing account (the same
+    figures as sign-in links per address), on top of the per-client limit on the callback: whoever controls many
+    provider accounts, or many clients, still cannot flood one person's inbox. Counted per account, not address."""
+    if not limiter.enabled:
+        return True
+    items = parse_many(current_app.config["SIGN_IN_LINK_RATE_LIMIT"])
+    return all([limiter.limiter.hit(item, "oidc-link-confirmation", str(user.id)) for item in items])
 
 
 def _provider_or_404(name: str):
@@ -83,7 +94,13 @@ def callback(provider: str):
     signed_in = current_user._get_current_object() if current_user.is_authenticated else None
     try:
         outcome = service.handle_callback(
-            db.session, found, claims, signed_in=signed_in, linking=bool(flow.get("linking")), next_url=flow["next"]
+            db.session,
+            found,
+            claims,
+            signed_in=signed_in,
+            linking=bool(flow.get("linking")),
+            next_url=flow["next"],
+            may_email=_may_email_confirmation,
         )
     except DomainError as error:
         db.session.rollback()
