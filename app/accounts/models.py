@@ -91,5 +91,8 @@ class PendingSignup(db.Model):
     code_hash: so.Mapped[str] = so.mapped_column(sa.String(64), default="", server_default="")
     browser_hash: so.Mapped[str] = so.mapped_column(sa.String(64), default="", server_default="", index=True)
     wrong_codes: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    # The person already asked, on the page of `next_url`, for what it offers (to join a group): the confirmation
+    # may finish it at once (accounts.events.signed_up). A plain `next` (a link to /signup?next=...) only leads back.
+    finish_next: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now_utc)
     expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)

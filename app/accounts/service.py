@@ -132,12 +132,15 @@ def request_signup(
     timezone: str = "UTC",
     next_url: str = "",
     browser_key: str = "",
+    finish_next: bool = False,
 ) -> None:
     """Start a sign-up: email a link that creates the account, or, when the address already has an account, an
     email saying so. The caller answers the same in both cases, so the form does not reveal who has an account.
 
     With a `browser_key` (the random key the asking browser keeps), the email also carries a 6-digit code that
-    creates the account when typed in that browser (`complete_signup_by_code`), for SIGNUP_CODE_MINUTES."""
+    creates the account when typed in that browser (`complete_signup_by_code`), for SIGNUP_CODE_MINUTES. With
+    `finish_next`, the person asked on the page of `next_url` for what it offers (to join a group): the confirmation
+    finishes it (`accounts.events.signed_up`); else it only leads back there."""
     email = _validate_new_account(email, name, password, timezone)
     existing = find_user_by_email(session, email)
     if existing is not None:
@@ -161,6 +164,7 @@ def request_signup(
         password_hash="",
         timezone=timezone,
         next_url=next_url if is_safe_redirect(next_url) else "",
+        finish_next=finish_next,
         expires_at=now_utc() + timedelta(hours=SIGNUP_LINK_HOURS),
     )
     if password:
@@ -263,9 +267,11 @@ def _create_signed_up_account(session: so.Session, pending: PendingSignup, local
         email_confirmed_at=now_utc(),
     )
     session.add(user)
-    next_url = pending.next_url
+    next_url, finish_next = pending.next_url, pending.finish_next
     session.execute(sa.delete(PendingSignup).where(PendingSignup.email == pending.email))
     session.flush()
+    if not finish_next:
+        return user, next_url
     answers = [where for _receiver, where in events.signed_up.send(user, session=session, next_url=next_url) if where]
     return user, answers[0] if answers else next_url
 

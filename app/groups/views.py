@@ -271,6 +271,7 @@ def _signup_and_join(group, join, *, token=None, code=None, email=None):
                     timezone=form.timezone.data,
                     next_url=back,
                     browser_key=signup_code_key(form.email.data),
+                    finish_next=True,  # they pressed "Create account and join"
                 )
         except DomainError as error:
             db.session.rollback()

@@ -140,3 +140,16 @@ def test_a_join_link_sign_up_by_code_lands_on_the_group_page(app, client, make_u
 
 def test_the_code_page_without_a_sign_up_sends_people_to_the_sign_up_form(client):
     assert client.get("/signup/code").headers["Location"] == "/signup"
+
+
+def test_a_plain_sign_up_with_next_leads_back_to_the_join_page_without_joining(app, client, make_user):
+    """Someone sent a link to /signup?next=/join/<code> never saw the group: they land on its page and choose."""
+    coordinator = make_user(email="coord@example.org", name="Coordinator")
+    group = service.create_group(db.session, coordinator, name="Dock workers", organization="Port Union")
+    db.session.commit()
+    link = f"/join/{group.join_code}"
+    data = {"name": "Noa", "email": "noa@example.org", "password": "", "timezone": "UTC", "next": link}
+    client.submit("/signup", data, page=f"/signup?next={link}")
+    landed = client.submit(CONFIRM_RE.search(_last_email_to("noa@example.org")).group(1))
+    assert landed.headers["Location"] == link
+    assert "noa@example.org" not in _member_emails(group)
