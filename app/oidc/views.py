@@ -4,7 +4,9 @@ app/oidc/service.py; talking to providers in app/oidc/client.py; staff's require
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+import time
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from limits import parse_many
@@ -37,8 +39,12 @@ def _may_email_confirmation(user) -> bool:
     provider accounts, or many clients, still cannot flood one person's inbox. Counted per account, not address."""
     if not limiter.enabled:
         return True
+    key = ("oidc-link-confirmation", str(user.id))
     items = parse_many(current_app.config["SIGN_IN_LINK_RATE_LIMIT"])
-    return all([limiter.limiter.hit(item, "oidc-link-confirmation", str(user.id)) for item in items])
+    full = [item for item in items if not limiter.limiter.hit(item, *key)]
+    if full:  # for the 429's Retry-After: when the longest of the full windows frees a place
+        g.confirmation_retry_after = max(int(limiter.limiter.get_window_stats(i, *key).reset_time) for i in full)
+    return not full
 
 
 def _provider_or_404(name: str):
@@ -104,7 +110,10 @@ def callback(provider: str):
         )
     except DomainError as error:
         db.session.rollback()
-        return _problem(error.message, error.status_code)
+        page, status = _problem(error.message, error.status_code)
+        if isinstance(error, service.TooManyConfirmations):
+            return page, status, {"Retry-After": str(max(1, g.confirmation_retry_after - int(time.time())))}
+        return page, status
     if outcome.kind in {"linked", "already_linked"}:
         db.session.commit()
         flash(_("%(provider)s is linked: you can sign in with it.", provider=found.display_name), "success")

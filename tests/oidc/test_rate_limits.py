@@ -39,6 +39,7 @@ def test_link_confirmations_to_one_account_are_limited_whatever_the_client(app, 
     db.session.commit()
     answers = [_claim_from_a_new_client(app, mock_provider, n, "owner@example.org") for n in range(ALLOWED + 1)]
     assert [a.status_code for a in answers] == [200] * ALLOWED + [429]
+    assert 0 < int(answers[-1].headers["Retry-After"]) <= 60
     refused = answers[-1].get_data(as_text=True)
     assert "already emailed owner@example.org several links" in refused and "other ways in still work" in refused
     assert _confirmations_to("owner@example.org") == ALLOWED
