@@ -302,21 +302,15 @@ def join_where_they_signed_up(user: User, session: so.Session, next_url: str) ->
         endpoint, args = current_app.url_map.bind("localhost").match(urlsplit(next_url or "").path, method="GET")
     except HTTPException:
         return None
-    if endpoint == "groups.invitation":
-        token = args["token"]
-
-        def join() -> Group:
-            return accept_invitation(session, user, token)
-    elif endpoint == "groups.join":
-        code = args["code"]
-
-        def join() -> Group:
-            return join_with_code(session, user, code)
-    else:
+    joins = {
+        "groups.invitation": lambda: accept_invitation(session, user, args.get("token", "")),
+        "groups.join": lambda: join_with_code(session, user, args.get("code", "")),
+    }
+    if endpoint not in joins:
         return None
     try:
         with session.begin_nested():
-            group = join()
+            group = joins[endpoint]()
     except DomainError:
         return None
     return url_for("groups.group_page", group_id=group.id)

@@ -153,3 +153,19 @@ def test_a_plain_sign_up_with_next_leads_back_to_the_join_page_without_joining(a
     landed = client.submit(CONFIRM_RE.search(_last_email_to("noa@example.org")).group(1))
     assert landed.headers["Location"] == link
     assert "noa@example.org" not in _member_emails(group)
+
+
+def test_a_join_link_replaced_before_the_confirmation_creates_the_account_but_joins_nothing(app, client, make_user):
+    coordinator = make_user(email="coord@example.org", name="Coordinator")
+    group = service.create_group(db.session, coordinator, name="Dock workers", organization="Port Union")
+    db.session.commit()
+    link = f"/join/{group.join_code}"
+    _sign_up_on(client, link, email="late@example.org")
+    invitations.reset_join_code(db.session, coordinator, group)  # the coordinator makes a new link meanwhile
+    db.session.commit()
+    code = CODE_RE.search(_last_email_to("late@example.org")).group(1)
+    landed = client.submit("/signup/code", {"code": code})
+    assert landed.headers["Location"] == link  # back on the old link's page, which says it no longer works
+    assert "late@example.org" not in _member_emails(group)
+    assert db.session.scalar(sa.select(User).where(User.email == "late@example.org")) is not None
+    assert "not valid any more" in client.get(link).get_data(as_text=True)
