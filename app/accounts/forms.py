@@ -82,26 +82,16 @@ def password_validators():
     ]
 
 
-class SignupForm(BaseForm):
-    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
-    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField(
+def optional_password_validators():
+    """A sign-up's password: empty for an account without one (signed in by emailed link or code)."""
+    return [Optional(), *password_validators()[1:]]
+
+
+def optional_password_field() -> PasswordField:
+    """The password of a sign-up, which may be left empty (the person then signs in by emailed link or code)."""
+    return PasswordField(
         _l("Password (optional)"),
-        validators=[
-            Optional(),
-            Length(
-                min=PASSWORD_MIN,
-                message=lazy_ngettext(
-                    "Use at least %(n)s character.", "Use at least %(n)s characters.", PASSWORD_MIN, n=PASSWORD_MIN
-                ),
-            ),
-            Length(
-                max=PASSWORD_MAX,
-                message=lazy_ngettext(
-                    "Use at most %(n)s character.", "Use at most %(n)s characters.", PASSWORD_MAX, n=PASSWORD_MAX
-                ),
-            ),
-        ],
+        validators=optional_password_validators(),
         description=lazy_ngettext(
             "At least %(n)s character; a few words you will remember work well. Or leave it empty and sign in "
             "with a link we email you each time.",
@@ -111,6 +101,12 @@ class SignupForm(BaseForm):
             n=PASSWORD_MIN,
         ),
     )
+
+
+class SignupForm(BaseForm):
+    name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
+    email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
+    password = optional_password_field()
     timezone = TimezoneField(
         _l("Your time zone"),
         description=_l("Session times are shown in this zone."),
@@ -118,6 +114,16 @@ class SignupForm(BaseForm):
     )
     next = HiddenField()
     submit = SubmitField(_l("Create account"))
+
+
+class SignupCodeForm(BaseForm):
+    code = StringField(
+        _l("Code from the email"),
+        validators=[DataRequired(), Length(max=16)],
+        description=_l("The 6 digits in the email we sent."),
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autocapitalize": "off"},
+    )
+    submit = SubmitField(_l("Finish creating my account"))
 
 
 class LoginForm(BaseForm):

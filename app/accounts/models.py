@@ -86,5 +86,13 @@ class PendingSignup(db.Model):
     password_hash: so.Mapped[str] = so.mapped_column(sa.String(255))
     timezone: so.Mapped[str] = so.mapped_column(sa.String(64))
     next_url: so.Mapped[str] = so.mapped_column(sa.String(500), default="")
+    # A sign-up started on an invitation or join page also emails a 6-digit code, typed in the browser that asked
+    # (whose random key's hash is kept): for people who read their mail on another device. Empty when there is none.
+    code_hash: so.Mapped[str] = so.mapped_column(sa.String(64), default="", server_default="")
+    browser_hash: so.Mapped[str] = so.mapped_column(sa.String(64), default="", server_default="", index=True)
+    wrong_codes: so.Mapped[int] = so.mapped_column(default=0, server_default="0")
+    # The person already asked, on the page of `next_url`, for what it offers (to join a group): the confirmation
+    # may finish it at once (accounts.events.signed_up). A plain `next` (a link to /signup?next=...) only leads back.
+    finish_next: so.Mapped[bool] = so.mapped_column(default=False, server_default=sa.false())
     created_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime, default=now_utc)
     expires_at: so.Mapped[datetime] = so.mapped_column(UTCDateTime)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
+import re
 import secrets
 from datetime import timedelta
 from functools import cache
@@ -16,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from app.accounts import events
 from app.accounts.models import PendingSignup, User, normalise_email
 from app.accounts.reauth import require_proof
 from app.audit import service as audit
@@ -101,6 +104,9 @@ def create_user(
 
 
 SIGNUP_LINK_HOURS = 48
+SIGNUP_CODE_MINUTES = 15  # the code beside the link works for less time than the link: it is only 6 digits
+SIGNUP_WRONG_CODES_MAX = 5
+_CODE_RE = re.compile(r"[0-9]{6}")
 NAME_MAX = 120  # users.name, pending_signups.name
 
 
@@ -125,10 +131,23 @@ def _validate_new_account(email: str, name: str, password: str, timezone: str) -
 
 
 def request_signup(
-    session: so.Session, *, email: str, name: str, password: str, timezone: str = "UTC", next_url: str = ""
+    session: so.Session,
+    *,
+    email: str,
+    name: str,
+    password: str,
+    timezone: str = "UTC",
+    next_url: str = "",
+    browser_key: str = "",
+    finish_next: bool = False,
 ) -> None:
     """Start a sign-up: email a link that creates the account, or, when the address already has an account, an
-    email saying so. The caller answers the same in both cases, so the form does not reveal who has an account."""
+    email saying so. The caller answers the same in both cases, so the form does not reveal who has an account.
+
+    With a `browser_key` (the random key the asking browser keeps), the email also carries a 6-digit code that
+    creates the account when typed in that browser (`complete_signup_by_code`), for SIGNUP_CODE_MINUTES. With
+    `finish_next`, the person asked on the page of `next_url` for what it offers (to join a group): the confirmation
+    finishes it (`accounts.events.signed_up`); else it only leads back there."""
     email = _validate_new_account(email, name, password, timezone)
     existing = find_user_by_email(session, email)
     if existing is not None:
@@ -152,12 +171,18 @@ def request_signup(
         password_hash="",
         timezone=timezone,
         next_url=next_url if is_safe_redirect(next_url) else "",
+        finish_next=finish_next,
         expires_at=now_utc() + timedelta(hours=SIGNUP_LINK_HOURS),
     )
     if password:
         holder = User(email=email)
         holder.set_password(password)
         pending.password_hash = holder.password_hash
+    code = ""
+    if browser_key:
+        code = f"{secrets.randbelow(1_000_000):06d}"
+        pending.code_hash = _signup_code_hash(pending.token_hash, code)
+        pending.browser_hash = hash_token(browser_key)
     session.add(pending)
     session.flush()
     queue_email(
@@ -170,7 +195,13 @@ def request_signup(
         name=pending.name,
         hours=SIGNUP_LINK_HOURS,
         link=external_url("accounts.confirm_signup", token=token),
+        code=code,
+        code_minutes=SIGNUP_CODE_MINUTES,
     )
+
+
+def _signup_code_hash(token_hash: str, code: str) -> str:
+    return hash_token(f"{token_hash}:{code}")
 
 
 def find_pending_signup(session: so.Session, token: str) -> PendingSignup:
@@ -185,7 +216,53 @@ def find_pending_signup(session: so.Session, token: str) -> PendingSignup:
 def complete_signup(session: so.Session, token: str, *, locale: str | None = None) -> tuple[User, str]:
     """Create the account from a confirmed sign-up link (it works once); returns the user and where to go next.
     `locale` is the language the person was using when they confirmed (their browser's or their pick)."""
-    pending = find_pending_signup(session, token)
+    return _create_signed_up_account(session, find_pending_signup(session, token), locale)
+
+
+def complete_signup_by_code(
+    session: so.Session, browser_key: str, code: str, *, locale: str | None = None
+) -> tuple[User, str]:
+    """Create the account from the 6-digit code of the sign-up this browser started (`request_signup` with its
+    `browser_key`); returns the user and where to go next, like `complete_signup`. A wrong code is counted on the
+    sign-up (the caller commits it) and SIGNUP_WRONG_CODES_MAX of them spend the code; the link keeps working.
+    Raises DomainError (field "code"). Without a sign-up from this browser — or when the address had an account,
+    so no code was sent — the answer is the same as for a wrong code."""
+    code = (code or "").strip().replace(" ", "")
+    if not _CODE_RE.fullmatch(code):
+        raise DomainError(_("The code is the 6 digits from the email."), field="code")
+    pending = None
+    if browser_key:
+        pending = session.scalar(
+            sa.select(PendingSignup)
+            .where(PendingSignup.browser_hash == hash_token(browser_key), PendingSignup.code_hash != "")
+            .order_by(PendingSignup.id.desc())
+            .limit(1)
+        )
+    if pending is None:
+        raise DomainError(_("That code is not right. Check the email and try again."), field="code")
+    now = now_utc()
+    if (
+        pending.wrong_codes >= SIGNUP_WRONG_CODES_MAX
+        or pending.expires_at <= now
+        or pending.created_at + timedelta(minutes=SIGNUP_CODE_MINUTES) <= now
+    ):
+        raise DomainError(
+            _("This code no longer works. Open the link in the email instead, or sign up again."), field="code"
+        )
+    if not hmac.compare_digest(pending.code_hash, _signup_code_hash(pending.token_hash, code)):
+        pending.wrong_codes += 1
+        session.flush()
+        if pending.wrong_codes >= SIGNUP_WRONG_CODES_MAX:
+            raise DomainError(
+                _("Too many wrong codes: this one no longer works. Open the link in the email instead."), field="code"
+            )
+        raise DomainError(_("That code is not right. Check the email and try again."), field="code")
+    return _create_signed_up_account(session, pending, locale)
+
+
+def _create_signed_up_account(session: so.Session, pending: PendingSignup, locale: str | None) -> tuple[User, str]:
+    """The account a confirmed sign-up stands for. The domains above may finish what the person set out to do on
+    the way (join the group whose invitation they signed up from) and say where to go instead of `next_url`."""
     if find_user_by_email(session, pending.email):
         raise DomainError(_("An account with this email already exists. Log in, or reset your password."))
     user = User(
@@ -197,10 +274,13 @@ def complete_signup(session: so.Session, token: str, *, locale: str | None = Non
         email_confirmed_at=now_utc(),
     )
     session.add(user)
-    next_url = pending.next_url
+    next_url, finish_next = pending.next_url, pending.finish_next
     session.execute(sa.delete(PendingSignup).where(PendingSignup.email == pending.email))
     session.flush()
-    return user, next_url
+    if not finish_next:
+        return user, next_url
+    answers = [where for _receiver, where in events.signed_up.send(user, session=session, next_url=next_url) if where]
+    return user, answers[0] if answers else next_url
 
 
 def authenticate(session: so.Session, email: str, password: str) -> User:

@@ -1,3 +1,4 @@
+import secrets
 import time
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
@@ -15,6 +16,7 @@ from app.accounts.forms import (
     ProfileForm,
     ResetPasswordForm,
     ResetRequestForm,
+    SignupCodeForm,
     SignupForm,
     StartTwoFactorForm,
 )
@@ -80,6 +82,45 @@ def confirm_signup(token: str):
         flash(_("Welcome to Plenary, %(name)s.", name=user.name), "success")
         return _redirect_after_login(next_url)
     return render_template("accounts/confirm_signup.html", pending=pending, form=form)
+
+
+_SIGNUP_ASKED = "signup_asked"  # this browser's key and address, while it waits for a sign-up code
+
+
+def signup_code_key(email: str) -> str:
+    """A fresh random key for this browser, kept in its session, to type the code of the sign-up it is about to
+    start (`service.request_signup(..., browser_key=...)`); then send the person to `accounts.signup_code`."""
+    key = secrets.token_urlsafe(32)
+    session[_SIGNUP_ASKED] = {"key": key, "email": normalise_email(email)[:254]}
+    return key
+
+
+@bp.route("/signup/code", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def signup_code():
+    """Where a sign-up started on an invitation or join page waits for its email: the link in it works on any
+    device, its 6-digit code only here, in the browser that asked. The same page whether or not the address had an
+    account (then no code came, and any code is refused like a wrong one)."""
+    asked = session.get(_SIGNUP_ASKED)
+    if not isinstance(asked, dict) or not asked.get("key"):
+        return redirect(url_for("accounts.signup"))
+    form = SignupCodeForm()
+    if form.validate_on_submit():
+        try:
+            user, next_url = service.complete_signup_by_code(
+                db.session, asked["key"], form.code.data, locale=str(get_locale())
+            )
+        except DomainError as error:
+            db.session.commit()  # a wrong code counts
+            show_error(form, error)
+            return render_template("accounts/signup_code.html", form=form, email=asked.get("email", "")), 400
+        session.pop(_SIGNUP_ASKED, None)
+        start_session(db.session, user)
+        db.session.commit()
+        flash(_("Welcome to Plenary, %(name)s.", name=user.name), "success")
+        return _redirect_after_login(next_url)
+    status = 422 if form.errors else 200
+    return render_template("accounts/signup_code.html", form=form, email=asked.get("email", "")), status
 
 
 @bp.route("/login", methods=["GET", "POST"])

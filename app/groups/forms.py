@@ -1,8 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField, StringField, SubmitField, TextAreaField
+from wtforms import EmailField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from app.accounts.forms import TimezoneField, password_validators
+from app.accounts.forms import TimezoneField, optional_password_field
 from app.groups.invitations import MAX_INVITE_PASTE
 from app.lib.forms import BaseForm
 
@@ -54,6 +54,6 @@ class RosterMemberForm(BaseForm):
 class JoinSignupForm(BaseForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=120)])
     email = EmailField(_l("Email"), validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField(_l("Choose a password"), validators=password_validators())
+    password = optional_password_field()
     timezone = TimezoneField(_l("Your time zone"), render_kw={"data-guess-timezone": "true"})
     submit = SubmitField(_l("Create account and join"))

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from email_validator import EmailNotValidError, validate_email
+from flask import current_app, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from werkzeug.exceptions import HTTPException
 
+from app.accounts import events as account_events
 from app.accounts.models import User, normalise_email
 from app.audit import service as audit
 from app.groups.models import (
@@ -303,3 +307,30 @@ def reset_join_code(session: so.Session, coordinator: User, group: Group) -> Non
     group.join_code = new_secret()
     group.join_code_expires_at = now_utc() + JOIN_LINK_LIFETIME
     session.flush()
+
+
+def join_where_they_signed_up(user: User, session: so.Session, next_url: str) -> str | None:
+    """A person who signed up from an invitation or a join link (their confirmed sign-up was on its way to that
+    page) joins the group as they asked; returns the group page to land on. An invitation is accepted only for
+    the address it was sent to (someone who signed up with another address lands on the invitation page, which
+    offers to join on purpose); a link that stopped working, or a refused join, leaves them on that page too, which
+    says why. Nothing of a refused join is kept (a savepoint)."""
+    try:
+        endpoint, args = current_app.url_map.bind("localhost").match(urlsplit(next_url or "").path, method="GET")
+    except HTTPException:
+        return None
+    joins = {
+        "groups.invitation": lambda: accept_invitation(session, user, args.get("token", "")),
+        "groups.join": lambda: join_with_code(session, user, args.get("code", "")),
+    }
+    if endpoint not in joins:
+        return None
+    try:
+        with session.begin_nested():
+            group = joins[endpoint]()
+    except DomainError:
+        return None
+    return url_for("groups.group_page", group_id=group.id)
+
+
+account_events.signed_up.connect(join_where_they_signed_up, weak=False)

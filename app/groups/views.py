@@ -6,6 +6,7 @@ from flask_login import current_user, login_required
 from app.accounts.models import normalise_email
 from app.accounts.service import create_user, request_signup
 from app.accounts.sessions import end_session, start_session
+from app.accounts.views import signup_code_key
 from app.extensions import action_limit, db, limiter
 from app.groups import invitations, service
 from app.groups.forms import GroupForm, InviteForm, JoinSignupForm, RosterMemberForm
@@ -242,13 +243,14 @@ def join_signup(code: str):
 def _signup_and_join(group, join, *, token=None, code=None, email=None):
     """Someone without an account signs up on the way and lands in the group.
 
-    When they sign up with the address the invitation was sent to, that address is proven: the account is created
-    and joins in one step. Otherwise (a shared join link, another address) the address is confirmed by email first,
-    and the link in that email brings them back here to join.
+    When they choose a password and sign up with the address the invitation was sent to, that address is proven:
+    the account is created and joins in one step. Otherwise (no password, a shared join link, another address) the
+    address is confirmed by email first: its link (any device) or its 6-digit code (typed in this browser) creates
+    the account, signs the person in and joins the group (app/groups/invitations.py, `join_where_they_signed_up`).
     """
     form = JoinSignupForm()
     if form.validate_on_submit():
-        proven = token is not None and normalise_email(form.email.data) == email
+        proven = token is not None and normalise_email(form.email.data) == email and bool(form.password.data)
         try:
             if proven:
                 user = create_user(
@@ -268,6 +270,8 @@ def _signup_and_join(group, join, *, token=None, code=None, email=None):
                     password=form.password.data,
                     timezone=form.timezone.data,
                     next_url=back,
+                    browser_key=signup_code_key(form.email.data),
+                    finish_next=True,  # they pressed "Create account and join"
                 )
         except DomainError as error:
             db.session.rollback()
@@ -275,7 +279,7 @@ def _signup_and_join(group, join, *, token=None, code=None, email=None):
         else:
             if not proven:
                 db.session.commit()
-                return render_template("accounts/check_email.html", email=normalise_email(form.email.data))
+                return redirect(url_for("accounts.signup_code"))
             start_session(db.session, user)
             db.session.commit()
             return _joined(group)

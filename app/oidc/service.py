@@ -12,6 +12,7 @@ The rules (docs/SECURITY.md, "Signing in through an identity provider"):
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -42,6 +43,12 @@ _TOKEN_MIN, _TOKEN_MAX = 20, 100
 
 class UnverifiedEmail(DomainError):
     status_code = 403
+
+
+class TooManyConfirmations(DomainError):
+    """The account's address was sent as many link confirmations as its limit allows for now."""
+
+    status_code = 429
 
 
 @dataclass(frozen=True)
@@ -116,9 +123,19 @@ def _create_account(session: so.Session, provider: Provider, claims: dict, email
 
 
 def handle_callback(
-    session: so.Session, provider: Provider, claims: dict, *, signed_in: User | None, linking: bool, next_url: str
+    session: so.Session,
+    provider: Provider,
+    claims: dict,
+    *,
+    signed_in: User | None,
+    linking: bool,
+    next_url: str,
+    may_email: Callable[[User], bool] = lambda _user: True,
 ) -> Outcome:
-    """Decide what a verified provider answer does (see the module's rules). Raises DomainError to refuse."""
+    """Decide what a verified provider answer does (see the module's rules). Raises DomainError to refuse.
+
+    `may_email(account)` is asked before a link confirmation is emailed to an existing account (the caller's rate
+    limit per account): when it says no, TooManyConfirmations (429) and nothing is sent."""
     identity = find_identity(session, _claim_text(claims, "iss"), _claim_text(claims, "sub"))
     email = normalise_email(_claim_text(claims, "email", 254))
     if linking and signed_in is not None:
@@ -151,6 +168,14 @@ def handle_callback(
     owner = find_user_by_email(session, email)
     if owner is None:
         return Outcome("created", _create_account(session, provider, claims, email))
+    if not may_email(owner):
+        raise TooManyConfirmations(
+            _(
+                "We have already emailed %(email)s several links to confirm a sign-in provider. Use the latest one, "
+                "or try again later. Your other ways in still work.",
+                email=owner.email,
+            )
+        )
     send_link_confirmation(session, owner, provider, claims, next_url)
     return Outcome("confirmation_sent", owner, email)
 
@@ -241,10 +266,16 @@ def unlink(session: so.Session, user: User, identity_id: int) -> LinkedIdentity:
 
 @dataclass(frozen=True)
 class WaysIn:
+    """One person's ways in, as the administrators' page shows them. `email_confirmed`: Plenary has seen the person
+    read mail at the address (a sign-up link or code, an emailed sign-in, an address change); `by_email`: an emailed
+    link or code signs them in (the address is confirmed and sign-in by email is on)."""
+
     user: User
     password: bool
     two_factor: bool
     providers: list[str]
+    email_confirmed: bool
+    by_email: bool
 
 
 def ways_in_of_everyone(session: so.Session, providers: dict[str, Provider]) -> list[WaysIn]:
@@ -253,7 +284,15 @@ def ways_in_of_everyone(session: so.Session, providers: dict[str, Provider]) -> 
     for identity in session.scalars(sa.select(LinkedIdentity).order_by(LinkedIdentity.created_at)):
         known = providers.get(identity.provider)
         by_user.setdefault(identity.user_id, []).append(known.display_name if known else identity.provider)
+    email_on = bool(current_app.config.get("SIGN_IN_BY_EMAIL", True))
     return [
-        WaysIn(user, bool(user.password_hash), user.has_two_factor, by_user.get(user.id, []))
+        WaysIn(
+            user,
+            password=bool(user.password_hash),
+            two_factor=user.has_two_factor,
+            providers=by_user.get(user.id, []),
+            email_confirmed=user.email_confirmed_at is not None,
+            by_email=email_on and user.email_confirmed_at is not None,
+        )
         for user in session.scalars(sa.select(User).order_by(User.name, User.id))
     ]

@@ -4,9 +4,12 @@ app/oidc/service.py; talking to providers in app/oidc/client.py; staff's require
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, session, url_for
+import time
+
+from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
+from limits import parse_many
 
 from app.accounts.views import finish_sign_in
 from app.extensions import db, limiter
@@ -28,6 +31,20 @@ _FLOW = "oidc_flow"
 
 def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def _may_email_confirmation(user) -> bool:
+    """The limit per account on the emailed confirmations that link a provider to an existing account (the same
+    figures as sign-in links per address), on top of the per-client limit on the callback: whoever controls many
+    provider accounts, or many clients, still cannot flood one person's inbox. Counted per account, not address."""
+    if not limiter.enabled:
+        return True
+    key = ("oidc-link-confirmation", str(user.id))
+    items = parse_many(current_app.config["SIGN_IN_LINK_RATE_LIMIT"])
+    full = [item for item in items if not limiter.limiter.hit(item, *key)]
+    if full:  # for the 429's Retry-After: when the longest of the full windows frees a place
+        g.confirmation_retry_after = max(int(limiter.limiter.get_window_stats(i, *key).reset_time) for i in full)
+    return not full
 
 
 def _provider_or_404(name: str):
@@ -83,11 +100,20 @@ def callback(provider: str):
     signed_in = current_user._get_current_object() if current_user.is_authenticated else None
     try:
         outcome = service.handle_callback(
-            db.session, found, claims, signed_in=signed_in, linking=bool(flow.get("linking")), next_url=flow["next"]
+            db.session,
+            found,
+            claims,
+            signed_in=signed_in,
+            linking=bool(flow.get("linking")),
+            next_url=flow["next"],
+            may_email=_may_email_confirmation,
         )
     except DomainError as error:
         db.session.rollback()
-        return _problem(error.message, error.status_code)
+        page, status = _problem(error.message, error.status_code)
+        if isinstance(error, service.TooManyConfirmations):
+            return page, status, {"Retry-After": str(max(1, g.confirmation_retry_after - int(time.time())))}
+        return page, status
     if outcome.kind in {"linked", "already_linked"}:
         db.session.commit()
         flash(_("%(provider)s is linked: you can sign in with it.", provider=found.display_name), "success")
@@ -152,6 +178,7 @@ def ways_in():
         "oidc/ways_in.html",
         rows=service.ways_in_of_everyone(db.session, configured_providers()),
         required=current_app.config.get("OIDC_REQUIRE_PROVIDER_FOR_STAFF") or "",
+        email_sign_in=bool(current_app.config.get("SIGN_IN_BY_EMAIL", True)),
     )
 
 

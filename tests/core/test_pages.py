@@ -43,6 +43,7 @@ EXPECTED = {
     "accounts.login_code": {role: 302 for role in ROLES},  # without a password step first: back to the login page
     "accounts.undo_email_change": PUBLIC,  # a confirmation page; only its POST (with a valid token) changes anything
     "accounts.confirm_signup": {role: 400 for role in ROLES},  # a link nobody was sent
+    "accounts.signup_code": {role: 302 for role in ROLES},  # no sign-up waiting in this browser: to the form
     "accounts.confirm_email_change_page": {role: 400 for role in ROLES},  # a link nobody was sent
     "health.healthz": PUBLIC,
     "language.choose": {role: 302 for role in ROLES},  # no language named: back to the catalogue, nothing kept

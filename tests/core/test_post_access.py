@@ -40,6 +40,7 @@ TABLE = {
     "accounts.change_email": ("login", 422, 422, 422, 422, 422, 422, 422),
     "accounts.change_password": ("login", 422, 422, 422, 422, 422, 422, 422),
     "accounts.confirm_signup": (400, 400, 400, 400, 400, 400, 400, 400),  # a link nobody was sent
+    "accounts.signup_code": (302, 302, 302, 302, 302, 302, 302, 302),  # no sign-up waiting: to the form
     "accounts.confirm_undo_email_change": (400, 400, 400, 400, 400, 400, 400, 400),
     "accounts.confirm_email_change": (400, 400, 400, 400, 400, 400, 400, 400),  # a link nobody was sent
     "accounts.login": (422, 302, 302, 302, 302, 302, 302, 302),

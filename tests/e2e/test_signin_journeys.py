@@ -1,6 +1,7 @@
 """Journey of issue 14: a coordinator with no password signs up by the emailed link, creates a group and invites two
-members; one accepts through an OpenID provider (oidc-provider-mock on loopback), the other signs in with an emailed
-6-digit code; both end on the group's page. Its own live server, configured with the provider."""
+members; one accepts through an OpenID provider (oidc-provider-mock on loopback), the other, new to Plenary, signs up
+on the invitation page without a password and types the emailed 6-digit code; both end on the group's page. Its own
+live server, configured with the provider."""
 
 import re
 
@@ -24,7 +25,7 @@ def _invitation_link(live_server: LiveServer, address: str) -> str:
     return re.search(r"https?://\S+/invitations/\S+", live_server.sink.body_text(message)).group(0)
 
 
-def test_a_passwordless_coordinator_invites_two_who_join_by_provider_and_by_emailed_code(
+def test_a_passwordless_coordinator_invites_two_who_join_by_provider_and_by_signing_up_with_an_emailed_code(
     journey, live_server, mock_provider
 ):
     coordinator = journey(timezone_id="America/Santiago")
@@ -58,27 +59,24 @@ def test_a_passwordless_coordinator_invites_two_who_join_by_provider_and_by_emai
     expect(rosa_page.get_by_text(f"Welcome to {GROUP}.")).to_be_visible()
     rosa.check("Rosa on the group page")
 
-    # Pablo, who has an account: "Log in to join", then a 6-digit code by email.
-    live_server.flask(
-        "users", "create", "--email", "pablo@nurses.example", "--name", "Pablo Soto", "--password", "a long pass phrase"
-    )
+    # Pablo, new to Plenary: signs up on the invitation page without a password and types the emailed code.
     pablo = journey(timezone_id="America/Santiago")
     pablo_page = pablo.page
     pablo_page.goto(_invitation_link(live_server, "pablo@nurses.example"))
-    pablo_page.get_by_role("link", name="Log in to join").click()
-    pablo_page.get_by_role("link", name="Email me a sign-in link").click()
-    pablo_page.get_by_label("Email").fill("pablo@nurses.example")
-    pablo.check("asking for a sign-in link")
-    pablo_page.get_by_role("button", name="Email me a sign-in link").click()
+    pablo_page.get_by_label("Your name").fill("Pablo Soto")
+    expect(pablo_page.get_by_label("Email", exact=True)).to_have_value("pablo@nurses.example")
+    expect(pablo_page.get_by_label("Password (optional)")).to_have_value("")
+    pablo.check("signing up on the invitation page with the password left empty")
+    pablo_page.get_by_role("button", name="Create account and join").click()
     expect(pablo_page.get_by_role("heading", name="Check your email")).to_be_visible()
-    message = live_server.sink.wait_for("pablo@nurses.example", subject_contains="sign in to Plenary", timeout=20)
-    code = re.search(r"where you asked:\s*(\d{6})", live_server.sink.body_text(message)).group(1)
+    message = live_server.sink.wait_for("pablo@nurses.example", subject_contains="Confirm your email", timeout=20)
+    code = re.search(r"where you signed up:\s*(\d{6})", live_server.sink.body_text(message)).group(1)
     pablo_page.get_by_label("Code from the email").fill(code)
     pablo.check("typing the emailed code")
-    pablo_page.get_by_role("button", name="Sign in").click()
-    assert "/invitations/" in pablo_page.url  # back where he was going
-    pablo_page.get_by_role("button", name=re.compile("Join the group as Pablo Soto")).click()
-    expect(pablo_page.get_by_text(f"Welcome to {GROUP}.")).to_be_visible()
+    pablo_page.get_by_role("button", name="Finish creating my account").click()
+    expect(pablo_page.get_by_text("Welcome to Plenary, Pablo Soto.")).to_be_visible()
+    expect(pablo_page.get_by_role("heading", name=GROUP)).to_be_visible()
+    assert re.search(r"/groups/\d+$", pablo_page.url)  # straight onto the group page
     pablo.check("Pablo on the group page")
 
     page.reload()

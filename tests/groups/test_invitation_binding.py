@@ -184,7 +184,8 @@ def test_signing_up_through_the_link_with_another_address_does_not_join_until_ac
         {"name": "New", "email": "new.person@example.org", "password": "long enough pass", "timezone": "UTC"},
         page=world.link,
     )
-    assert "Check your email" in response.get_data(as_text=True)
+    assert response.headers["Location"] == "/signup/code"
+    assert "Check your email" in visitor.get("/signup/code").get_data(as_text=True)
     message = next(m for m in outbox_messages() if m.to_address == "new.person@example.org")
     confirm = re.search(r"http://plenary.test(/signup/confirm/\S+)", message.body_text).group(1)
     back = visitor.submit(confirm, page=confirm)

@@ -75,3 +75,16 @@ def test_invitations_join_links_and_registrations_are_limited(make_user, make_co
         ]
         for client, url, data, page in checks:
             assert_limited_after(hammer(client, url, data, ACTIONS + 1, page), ACTIONS, url)
+
+
+def test_typing_sign_up_codes_is_limited(make_user, limited):
+    coordinator = make_user(email="coord@example.org")
+    group = groups.create_group(db.session, coordinator, name="Riders", organization="Union")
+    db.session.commit()
+    code = group.join_code
+    with limited.app_context():
+        client = limited.test_client()
+        signup = {"name": "Bot", "email": "bot@example.org", "password": "", "timezone": "UTC"}
+        assert client.submit(f"/join/{code}/signup", signup, page=f"/join/{code}").status_code == 302
+        statuses = hammer(client, "/signup/code", {"code": "000000"}, LOGINS + 1)
+        assert_limited_after(statuses, LOGINS, "/signup/code")

@@ -54,3 +54,28 @@ def test_with_sign_in_by_email_off_a_confirmed_address_does_not_count(app, clien
     assert oidc.other_ways_in(db.session, solo, without=_identity()) == 0
     assert client.get("/sign-in").status_code == 404
     assert "Email me a sign-in link" not in client.get("/login").get_data(as_text=True)
+
+
+def _ways_in_row(client, email: str) -> list[str]:
+    """The cells of this person's row on /admin/ways-in, as text, without the person's own cell."""
+    import re
+
+    page = client.get("/admin/ways-in").get_data(as_text=True)
+    row = next(r for r in re.findall(r"<tr>(.*?)</tr>", page, re.S) if email in r)
+    return [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<td>(.*?)</td>", row, re.S)][1:]
+
+
+def test_the_ways_in_page_shows_whether_each_address_is_confirmed(app, client, make_user, solo):
+    from app.lib.time import now_utc
+
+    make_user(email="boss@example.org", name="Boss", is_admin=True)
+    confirmed = make_user(email="confirmed@example.org", name="Confirmed")
+    confirmed.email_confirmed_at = now_utc()
+    db.session.commit()
+    client.submit("/login", {"email": "boss@example.org", "password": "correct horse battery"})
+    # Columns: address confirmed, emailed link or code, password, two-step sign-in, providers.
+    assert _ways_in_row(client, "confirmed@example.org") == ["yes", "yes", "yes", "no", "none"]
+    assert _ways_in_row(client, "solo@example.org") == ["no", "no", "no", "no", "mock"]
+    app.config["SIGN_IN_BY_EMAIL"] = False
+    assert _ways_in_row(client, "confirmed@example.org")[:2] == ["yes", "no"]
+    assert "Sign-in by email is off here" in client.get("/admin/ways-in").get_data(as_text=True)
