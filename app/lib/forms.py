@@ -1,11 +1,15 @@
 """Putting a service's DomainError next to the form field it concerns."""
 
+import functools
 from collections.abc import Callable
 from typing import Any
 
-from flask import flash
+from babel import support
+from flask import current_app, flash
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from wtforms.i18n import messages_path
 
 from app.extensions import db
 from app.lib.errors import DomainError, Forbidden, NotFound
@@ -60,9 +64,34 @@ def apply_form(form: FlaskForm, action: Callable[[], Any], success_message: str 
     return result
 
 
+@functools.cache
+def _wtforms_catalogue(locale: str) -> support.Translations:
+    return support.Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+class _WTFormsMessages:
+    """WTForms' own messages (its validators') in the page's language, each language's catalogue read once per
+    worker: Flask-WTF's own reads the file from disk again on every request that builds a form."""
+
+    def gettext(self, string: str) -> str:
+        return _wtforms_catalogue(str(get_locale() or "en")).ugettext(string)
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        return _wtforms_catalogue(str(get_locale() or "en")).ungettext(singular, plural, n)
+
+
+_WTFORMS_MESSAGES = _WTFormsMessages()
+
+
 class BaseForm(FlaskForm):
     """The base of every form in the app: text containing a NUL character, which no database column can store, is
     refused next to its field (with the text kept) instead of failing when it is saved."""
+
+    class Meta(FlaskForm.Meta):
+        def get_translations(self, form):
+            if not current_app.config.get("WTF_I18N_ENABLED", True):
+                return super().get_translations(form)
+            return _WTFORMS_MESSAGES
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)

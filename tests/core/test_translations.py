@@ -95,3 +95,14 @@ def test_the_form_librarys_own_messages_are_translated_too(client, language, req
     assert page.status_code == 422
     html = page.get_data(as_text=True)
     assert required in html and "This field is required." not in html
+
+
+def test_the_form_librarys_messages_follow_each_request_not_the_workers_first(client):
+    """Each language's WTForms catalogue is read once per worker: one language must never stick to the next page."""
+    expected = {"es": "Este campo es obligatorio.", "fr": "Ce champ est requis.", "en": "This field is required."}
+    for language in ("es", "fr", "en", "es"):
+        html = client.submit(
+            "/signup", {"name": "", "email": "", "password": ""}, headers={"Accept-Language": language}
+        ).get_data(as_text=True)
+        assert expected[language] in html
+        assert not any(other in html for code, other in expected.items() if code != language)
