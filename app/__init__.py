@@ -17,7 +17,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import check_production_config, config_from_environment
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
-from app.lib import languages, page_cache, static_files
+from app.lib import languages, page_cache, static_files, template_i18n
 from app.lib.database import configure_sqlite
 from app.lib.time import is_valid_timezone
 from app.lib.urls import current_place
@@ -123,6 +123,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     page_cache.init_app(app)
     babel.init_app(app, locale_selector=_select_locale, timezone_selector=_select_timezone)
+    template_i18n.init_app(app)
     limiter.init_app(app)
 
     login_manager.init_app(app)

@@ -20,6 +20,7 @@ from app.registration.participants import (
     confirmed_roster,
     participant_membership_ids,
     require_trainer,
+    takes_part_in,
 )
 
 BREAKOUT_CSV_HEADER = ["Pre-assign Room Name", "Email Address"]  # exactly what video tools' pre-assignment expects
@@ -193,7 +194,7 @@ def breakout_csv_rows(
         .join(BreakoutRoom, RoomMember.room_id == BreakoutRoom.id)
         .join(GroupMembership, RoomMember.membership_id == GroupMembership.id)
         .join(User, GroupMembership.user_id == User.id)  # people without an account have no email
-        .where(BreakoutRoom.plan_id == plan.id, GroupMembership.id.in_(participant_membership_ids(cohort.id)))
+        .where(BreakoutRoom.plan_id == plan.id, takes_part_in(cohort.id, RoomMember.membership_id))
         .order_by(BreakoutRoom.position, RoomMember.position, RoomMember.id)
     )
     return [list(BREAKOUT_CSV_HEADER)] + [[room, email] for room, email in placed if email]

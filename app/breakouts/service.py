@@ -6,7 +6,7 @@ import functools
 import re
 import secrets
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -27,12 +27,14 @@ from app.lib.errors import DomainError, NotFound
 from app.lib.languages import base_language
 from app.lib.text import clean_name
 from app.lib.time import now_utc
+from app.registration import participants
 from app.registration.models import RosterEntry
 from app.registration.participants import (
     Participant,
     cohort_participants,
     participant_membership_ids,
     require_trainer,
+    takes_part_in,
 )
 
 
@@ -112,7 +114,8 @@ def _plan_in_force(plans: type[BreakoutPlan], cohort_session_id) -> sa.ColumnEle
 
 
 @functools.cache
-def _my_room_query() -> sa.Select:
+def _my_room_query(*rule: Callable[[], sa.ColumnElement[bool]]) -> sa.Select:
+    """Built once per participation rule (tests change the rule); the cohort, session and membership are bound."""
     mine, member = so.aliased(RoomMember), so.aliased(RoomMember)
     return (
         sa.select(
@@ -129,7 +132,7 @@ def _my_room_query() -> sa.Select:
         .outerjoin(User, User.id == GroupMembership.user_id)
         .where(
             BreakoutRoom.plan_id == _plan_in_force(BreakoutPlan, sa.bindparam("cohort_session_id")),
-            member.membership_id.in_(participant_membership_ids(sa.bindparam("cohort_id"))),
+            takes_part_in(sa.bindparam("cohort_id"), member.membership_id),
         )
         .order_by(member.position, member.id)
     )
@@ -139,7 +142,7 @@ def my_room(session: so.Session, cohort_id: int, cohort_session_id: int, members
     """The room a participant (by membership) is in for a session, with its members who take part; None before
     rooms are made, or when the participant is in none."""
     rows = session.execute(
-        _my_room_query(),
+        _my_room_query(participants.takes_part, participants.on_roster),
         {"cohort_id": cohort_id, "cohort_session_id": cohort_session_id, "membership_id": membership_id},
     ).all()
     if not rows:

@@ -86,6 +86,19 @@ def participant_membership_ids(cohort_id: int) -> sa.Select:
     return confirmed_roster(RosterEntry.membership_id, cohort_id=cohort_id).correlate(None)
 
 
+def takes_part_in(cohort_id, membership_id) -> sa.ColumnElement[bool]:
+    """Whether the membership (a column of the outer query, or a value) is one of the cohort's participants, as a
+    correlated EXISTS: one index lookup per outer row. For queries over a few rows (a room's members), where
+    `participant_membership_ids` as an IN list would have the database list the whole cohort first, and for
+    filters the planner would otherwise drive from that list (SQLite looks every listed person up in every room)."""
+    return (
+        confirmed_roster(RosterEntry.id, cohort_id=cohort_id)
+        .where(RosterEntry.membership_id == membership_id)
+        .correlate_except(RosterEntry, Registration, GroupMembership)
+        .exists()
+    )
+
+
 def _confirmed_roster_query(cohort_id: int) -> sa.Select:
     return (
         confirmed_roster(RosterEntry, cohort_id=cohort_id)
