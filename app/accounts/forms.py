@@ -116,13 +116,18 @@ class SignupForm(BaseForm):
     submit = SubmitField(_l("Create account"))
 
 
-class SignupCodeForm(BaseForm):
-    code = StringField(
+def emailed_code_field() -> StringField:
+    """The 6-digit code of an emailed link, typed in the browser that asked (signing in or signing up)."""
+    return StringField(
         _l("Code from the email"),
         validators=[DataRequired(), Length(max=16)],
         description=_l("The 6 digits in the email we sent."),
         render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autocapitalize": "off"},
     )
+
+
+class SignupCodeForm(BaseForm):
+    code = emailed_code_field()
     submit = SubmitField(_l("Finish creating my account"))
 
 

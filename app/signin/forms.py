@@ -1,7 +1,8 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, HiddenField, StringField, SubmitField
+from wtforms import EmailField, HiddenField, SubmitField
 from wtforms.validators import DataRequired, Email, Length
 
+from app.accounts.forms import emailed_code_field
 from app.lib.forms import BaseForm
 
 
@@ -12,10 +13,5 @@ class AskLinkForm(BaseForm):
 
 
 class EmailedCodeForm(BaseForm):
-    code = StringField(
-        _l("Code from the email"),
-        validators=[DataRequired(), Length(max=16)],
-        description=_l("The 6 digits in the email we sent."),
-        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric", "autocapitalize": "off"},
-    )
+    code = emailed_code_field()
     submit = SubmitField(_l("Sign in"))
