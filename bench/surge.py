@@ -313,6 +313,7 @@ class Tally:
     homes_with_video_link: int = 0
     homes_with_notes_link: int = 0
     finished_s: list[float] = field(default_factory=list)
+    client_cpu_seconds: float = 0.0  # what the client threads cost this process: it shares the cores with the server
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, step: str, ms: float) -> None:
@@ -398,9 +399,11 @@ def surge(server: Server, crowd: Crowd, run: str, concurrency: int) -> tuple[Tal
             client.close()
             tally.error(f"{type(error).__name__}: {error} (participant {participant.user_id})")
 
+    cpu = time.process_time()
     with ThreadPoolExecutor(concurrency, thread_name_prefix="surge") as pool:
         list(pool.map(one, crowd.participants))
     wall = time.monotonic() - began
+    tally.client_cpu_seconds = time.process_time() - cpu
     for client in clients:
         client.close()
     return tally, wall, sum(c.reconnects for c in clients)
@@ -435,6 +438,7 @@ def run_once(app: Flask, crowd: Crowd, run: str, url: str, workdir: Path, args) 
         "homes_with_notes_link": tally.homes_with_notes_link,
         "homes_with_video_link": tally.homes_with_video_link,
         "peak_worker_rss_mb": peak,
+        "client_cpu_seconds": round(tally.client_cpu_seconds, 1),
         "database": checked,
     }
     figures["targets"] = evaluate(figures, len(crowd.participants))
