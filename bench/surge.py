@@ -342,12 +342,16 @@ def journey(client: Client, crowd: Crowd, participant: Participant, run: str, ta
         tally.record("notes", ms)
         fields = page_fields(text) if status == 200 else None
         if fields is None:
-            tally.error(f"notes: HTTP {status} for participant {participant.user_id}" + ("" if status != 200 else
-                        ", without the notes form"))  # fmt: skip
+            missing = ", without the notes form" if status == 200 else ""
+            tally.error(f"notes: HTTP {status} for participant {participant.user_id}{missing}")
             return
         token, version, body = fields
-        form = {"csrf_token": token, "body": f"{body.rstrip()}\n{_line(run, participant)}\n",
-                "base_version": version, "save": "Save the notes"}  # fmt: skip
+        form = {
+            "csrf_token": token,
+            "body": f"{body.rstrip()}\n{_line(run, participant)}\n",
+            "base_version": version,
+            "save": "Save the notes",
+        }
         status, location, _text, ms = client.request("POST", notes, cookie, form)
         tally.record("save", ms)
         if status == 302 and urlsplit(location).path == notes:
@@ -364,8 +368,8 @@ def journey(client: Client, crowd: Crowd, participant: Participant, run: str, ta
 
 
 def warm_up(server: Server, crowd: Crowd, connections: int) -> None:
-    """A few page views on every connection's worst case, the first renders of each worker (compiled templates,
-    caches): the surge meets servers that have been up. Nothing is saved."""
+    """A few views of home and the notes over several connections, so that every worker has rendered them
+    (compiled templates, caches): the surge meets servers that have been up. Nothing is saved."""
     someone = crowd.participants[0]
     clients = [Client(server.url) for _ in range(connections)]
 
