@@ -211,6 +211,18 @@ def surge_section(results: dict) -> str:
             f"{figures['peak_worker_rss_mb']} MB; the client's threads used {figures.get('client_cpu_seconds', '-')} "
             "s of CPU."
         )
+        cpu, per_request = figures.get("cpu_seconds"), figures.get("cpu_ms_per_request", {})
+        if cpu:
+            database = (
+                f"PostgreSQL {cpu['postgresql_s']} s ({per_request['postgresql']} ms a request), "
+                if cpu.get("postgresql_s") is not None
+                else ""
+            )
+            lines.append(
+                f"  CPU during the run: gunicorn's workers {cpu['gunicorn_s']} s ({per_request['gunicorn']} ms a "
+                f"request), {database}the client {cpu['client_s']} s, of the {cpu['available_s']} s the cores "
+                "offered in that time (the rest went to other work on the machine, or was idle)."
+            )
         if figures["wall_seconds"] > 60:
             needed = figures["requests"] / 60
             lines.append(

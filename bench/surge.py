@@ -413,7 +413,45 @@ def surge(server: Server, crowd: Crowd, run: str, concurrency: int) -> tuple[Tal
     return tally, wall, sum(c.reconnects for c in clients)
 
 
-def run_once(app: Flask, crowd: Crowd, run: str, url: str, workdir: Path, args) -> dict:
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int, *, with_reaped: bool = False) -> float:
+    """A process's user and system CPU time, with (`with_reaped`) that of its children it has waited for."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    ticks = int(fields[11]) + int(fields[12]) + (int(fields[13]) + int(fields[14]) if with_reaped else 0)
+    return ticks / _TICKS
+
+
+def tree_cpu_seconds(pid: int | None) -> float:
+    """The CPU time of a process and its children, those that ended included (a process tree such as gunicorn's or
+    PostgreSQL's, whose backends come and go)."""
+    if pid is None:
+        return 0.0
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1]) == pid:
+                    children.append(int(entry.name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return _cpu_seconds(pid, with_reaped=True) + sum(_cpu_seconds(child) for child in children)
+
+
+def postmaster_pid(postgres: PostgresServer | None) -> int | None:
+    if postgres is None:
+        return None
+    try:
+        return int((postgres.data_dir / "postmaster.pid").read_text().split()[0])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def run_once(app: Flask, crowd: Crowd, run: str, url: str, workdir: Path, args, database_pid: int | None) -> dict:
     """One surge on a freshly booted server, and what the database holds afterwards."""
     age_sessions(app, crowd)
     count_before, largest_before = revision_state(app, crowd)
@@ -421,7 +459,14 @@ def run_once(app: Flask, crowd: Crowd, run: str, url: str, workdir: Path, args) 
     with gunicorn(env, workdir / f"gunicorn-{run}.log", workers=args.workers, threads=args.threads) as server:
         warm_up(server, crowd, min(args.concurrency, 16))
         _log(f"{run}: {len(crowd.participants)} participants through {args.concurrency} connections")
+        cpu_before = tree_cpu_seconds(server.master_pid), tree_cpu_seconds(database_pid)
         tally, wall, reconnects = surge(server, crowd, run, args.concurrency)
+        cpu = {
+            "gunicorn_s": round(tree_cpu_seconds(server.master_pid) - cpu_before[0], 1),
+            "postgresql_s": round(tree_cpu_seconds(database_pid) - cpu_before[1], 1) if database_pid else None,
+            "client_s": round(tally.client_cpu_seconds, 1),
+            "available_s": round(wall * (os.cpu_count() or 1), 1),
+        }
         peak = server.peak_worker_rss_mb()
         if any("HTTP 5" in e for e in tally.errors):
             print(server.log_path.read_text()[-3000:], file=sys.stderr)
@@ -443,6 +488,12 @@ def run_once(app: Flask, crowd: Crowd, run: str, url: str, workdir: Path, args) 
         "homes_with_video_link": tally.homes_with_video_link,
         "peak_worker_rss_mb": peak,
         "client_cpu_seconds": round(tally.client_cpu_seconds, 1),
+        "cpu_seconds": cpu,  # during the surge: gunicorn's workers, PostgreSQL, this client; cores x wall time
+        "cpu_ms_per_request": {
+            key.removesuffix("_s"): round(value * 1000 / requests, 1) if value is not None and requests else None
+            for key, value in cpu.items()
+            if key != "available_s"
+        },
         "database": checked,
     }
     figures["targets"] = evaluate(figures, len(crowd.participants))
@@ -510,6 +561,7 @@ def main(argv: list[str] | None = None) -> int:
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="plenary-surge-")))
         url = args.database_url
+        postgres = None
         if url is None:
             postgres = stack.enter_context(PostgresServer())
             _log(f"postgresql: server started in {postgres.start_seconds:.1f} s")
@@ -523,11 +575,12 @@ def main(argv: list[str] | None = None) -> int:
         crowd = gather(app, manifest, args.participants)
         _log(f"signed {len(crowd.participants)} participants in (in-process) in {time.monotonic() - began:.1f} s")
         runs = {}
-        runs["as_is"] = run_once(app, crowd, "as_is", url, workdir, args)
+        database_pid = postmaster_pid(postgres)
+        runs["as_is"] = run_once(app, crowd, "as_is", url, workdir, args, database_pid)
         _report_run("as_is", runs["as_is"])
         starts = open_video_window(app, crowd)
         _log(f"video_window_open: session {crowd.session_id} now starts at {starts:%H:%M:%S} UTC")
-        runs["video_window_open"] = run_once(app, crowd, "video_window_open", url, workdir, args)
+        runs["video_window_open"] = run_once(app, crowd, "video_window_open", url, workdir, args, database_pid)
         runs["video_window_open"]["session_starts_at"] = starts.isoformat()
         _report_run("video_window_open", runs["video_window_open"])
         with app.app_context():
