@@ -221,7 +221,9 @@ def surge_section(results: dict) -> str:
             lines.append(
                 f"  CPU during the run: gunicorn's workers {cpu['gunicorn_s']} s ({per_request['gunicorn']} ms a "
                 f"request), {database}the client {cpu['client_s']} s, of the {cpu['available_s']} s the cores "
-                "offered in that time (the rest went to other work on the machine, or was idle)."
+                "offered in that time (the rest went to other work on the machine, or was idle)"
+                + _ceiling(per_request, machine["cores"])
+                + "."
             )
         if figures["wall_seconds"] > 60:
             needed = figures["requests"] / 60
@@ -241,6 +243,17 @@ def surge_section(results: dict) -> str:
             cells.append(f"{'met' if t['met'] else '**not met**'}: {t['detail']}")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def _ceiling(per_request: dict, cores: int) -> str:
+    """What the measured CPU cost of a request allows on these cores with nothing else running."""
+    spent = sum(ms for ms in per_request.values() if ms)
+    if not spent:
+        return ""
+    return (
+        f"; at {spent:.1f} ms of CPU a request, {cores} cores serve at most {cores * 1000 / spent:.0f} requests/s "
+        "with nothing else running"
+    )
 
 
 def write_surge_section(results: dict, path: Path) -> Path:
