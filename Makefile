@@ -85,7 +85,7 @@ bench: install bench-deps
 bench-quick: install bench-deps
 	$(BIN)/python -m bench.run --quick
 
-## bench-surge: 2,000 signed-in participants open home and their notes and save at once (PostgreSQL, ~2 min); bench/results/surge.json
+## bench-surge: 2,000 signed-in participants open home and their notes and save at once (PostgreSQL, ~4 min); bench/results/surge.json
 bench-surge: install bench-deps
 	$(BIN)/python -m bench.surge
 
