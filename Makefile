@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 WORKERS ?= 3
 
-.PHONY: install run serve-prod test test-sqlite test-postgres e2e system-deps lint check-courses clean bench bench-quick bench-deps architecture translations compile-translations
+.PHONY: install run serve-prod test test-sqlite test-postgres e2e system-deps lint check-courses clean bench bench-quick bench-surge bench-deps architecture translations compile-translations
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Plenary needs Python 3.11 or newer")'
@@ -84,6 +84,10 @@ bench: install bench-deps
 ## bench-quick: the same with a small data set and 1-second runs (under a minute); bench/results/quick.json
 bench-quick: install bench-deps
 	$(BIN)/python -m bench.run --quick
+
+## bench-surge: 2,000 signed-in participants open home and their notes and save at once (PostgreSQL, ~4 min); bench/results/surge.json
+bench-surge: install bench-deps
+	$(BIN)/python -m bench.surge
 
 ## bench-deps: wrk (the load generator) and the PostgreSQL server, from Debian's packages when missing
 bench-deps:

@@ -15,8 +15,10 @@ import random
 import secrets
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
 import sqlalchemy as sa
 from flask import Flask, g
@@ -152,21 +154,27 @@ def prepare(app: Flask, manifest: Manifest, attempts: int, *, seed: int = 11) ->
         out.insert(GroupMembership.__table__, memberships)
         out.fix_sequences()
         session.commit()
-        _sign_in(app, coordinators, user_ids)
+        sign_in(app, coordinators, user_ids)
         session.remove()
     return Contest(cohort_id, capacity, coordinators)
 
 
-def _sign_in(app: Flask, coordinators: list[Coordinator], user_ids: range) -> None:
-    """A server-side session and a CSRF token for each coordinator, as a sign-in over HTTP would leave them."""
+class SignsIn(Protocol):
+    cookie: str
+    csrf_token: str
+
+
+def sign_in(app: Flask, people: Sequence[SignsIn], user_ids: Sequence[int]) -> None:
+    """A server-side session and a CSRF token for each person (a coordinator here, a participant in bench/surge.py),
+    as a sign-in over HTTP would leave them: sets their `cookie` (the whole Cookie header) and `csrf_token`."""
     serializer = app.session_interface.get_signing_serializer(app)
     cookie_name = app.config["SESSION_COOKIE_NAME"]
-    for coordinator, user_id in zip(coordinators, user_ids, strict=True):
+    for person, user_id in zip(people, user_ids, strict=True):
         with app.test_request_context("/login", method="POST"):
             g.pop(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)  # Flask-WTF caches the token in `g`
             start_session(db.session, db.session.get(User, user_id))
-            coordinator.csrf_token = generate_csrf()
-            coordinator.cookie = f"{cookie_name}={serializer.dumps(dict(flask_session))}"
+            person.csrf_token = generate_csrf()
+            person.cookie = f"{cookie_name}={serializer.dumps(dict(flask_session))}"
     db.session.commit()
 
 

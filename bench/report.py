@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -14,6 +15,8 @@ PROFILING_PLACEHOLDER = f"""{PROFILING_HEADING}
 > the page, the profile's main cost and the figures before and after here. `make bench` keeps this section as it
 > is when it rewrites the rest of the file.
 """
+SURGE_HEADING = "## Surge: 2,000 participants in one minute"
+SURGE_RESULTS = Path(__file__).resolve().parent / "results" / "surge.json"  # written by bench/surge.py
 MEMORY_LIMIT_MB = 150
 ROOM_GENERATION_LIMIT_S = 0.2
 SYNC_LIMIT_S = 2.0
@@ -132,15 +135,165 @@ def _table(results: dict) -> str:
     return "\n".join(lines)
 
 
-def _existing_profiling(path: Path) -> str:
+def _section_pattern(heading: str) -> re.Pattern:
+    return re.compile(rf"^{re.escape(heading)}\n.*?(?=^## |\Z)", re.MULTILINE | re.DOTALL)
+
+
+def _existing_section(path: Path, heading: str) -> str | None:
     if not path.exists():
-        return PROFILING_PLACEHOLDER
-    text = path.read_text()
-    match = re.search(rf"^{re.escape(PROFILING_HEADING)}\n.*?(?=^## |\Z)", text, re.MULTILINE | re.DOTALL)
-    return match.group(0).rstrip() + "\n" if match else PROFILING_PLACEHOLDER
+        return None
+    match = _section_pattern(heading).search(path.read_text())
+    return match.group(0).rstrip() + "\n" if match else None
 
 
-def write_performance_md(report: dict, path: Path) -> Path:
+def _existing_profiling(path: Path) -> str:
+    return _existing_section(path, PROFILING_HEADING) or PROFILING_PLACEHOLDER
+
+
+def _surge_for(path: Path, surge_results: Path) -> str | None:
+    """The surge section, from bench/results/surge.json when there is one, else as the file has it, else none."""
+    if surge_results.exists():
+        return surge_section(json.loads(surge_results.read_text()))
+    return _existing_section(path, SURGE_HEADING)
+
+
+_SURGE_RUNS = {
+    "as_is": "as generated: the session started 30 minutes ago",
+    "video_window_open": "the video link window just opened",
+}
+
+
+def surge_section(results: dict) -> str:
+    """The "Surge" section of docs/PERFORMANCE.md from bench/surge.py's results."""
+    machine = results["machine"]
+    runs = results["runs"]
+    lines = [
+        SURGE_HEADING,
+        "",
+        f"Measured {results['date']} on {machine['cores']} cores ({machine['cpu']}), {machine['memory_gb']} GB, "
+        f"Python {machine['python']}, {results['database_version']}; load average at the start "
+        f"{machine['load_average_at_start']}, at the end {results['load_average_at_end']}. Command: "
+        f"`make bench-surge` (`{results['command']}`), figures in `bench/results/surge.json`."
+        + (
+            " The machine was shared: a load average above its core count means other work had part of the cores "
+            "during the run."
+            if max(results.get("load_average_at_end", [0])[:1] + machine["load_average_at_start"][:1])
+            > machine["cores"]
+            else ""
+        ),
+        "",
+        f"{results['participants']:,} distinct participants of the big cohort (of {results['cohort_participants']:,} "
+        f"participants in {results['rooms']} rooms), each with a signed-in session of their own made by the "
+        "benchmark and an hour old (so each one's first request notes the visit), open their home page, then "
+        "their room's notes for the session, then save a revision (the form's text plus a line of their own, with "
+        "the CSRF token and the base version the form carries). All start at once: "
+        f"{results['concurrency']} client threads, each with one keep-alive connection, take the next participant "
+        f"as soon as they are free, against gunicorn ({results['workers']} gthread workers of {results['threads']} "
+        f"threads, as `make bench`) on PostgreSQL, on the same {machine['cores']} cores as the client and the "
+        "database. Latency is from sending a request to its last byte; a participant's wait for a free "
+        "connection counts in the wall time, not in the latencies. A save refused because a roommate saved "
+        "first (409) is done again from the notes as they are then, and counted; any other unexpected answer is "
+        "an error. Each run has a freshly booted, warmed server; after it the database is checked: one new "
+        "revision per participant, by them, and every participant's line in their room's notes.",
+        "",
+        "Targets (issue 16): all within 60 s, zero errors, zero lost revisions, p99 under 1 s and p99 <= 10 x p50 "
+        "(each step and overall). A missed target is marked below with what was measured.",
+        "",
+        "| run | step | requests | p50 ms | p90 ms | p99 ms | max ms |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for run, figures in runs.items():
+        for step, f in (*figures["steps"].items(), ("overall", figures["overall"])):
+            lines.append(
+                f"| {run} | {step} | {f['requests']:,} | {f['p50_ms']:.1f} | {f['p90_ms']:.1f} | {f['p99_ms']:.1f} | "
+                f"{f['max_ms']:.1f} |"
+            )
+    lines.append("")
+    for run, figures in runs.items():
+        checked = figures["database"]
+        done = figures["participants_done_by_s"]
+        lines.append(
+            f"- `{run}` ({_SURGE_RUNS.get(run, run)}): {figures['wall_seconds']} s for {figures['requests']:,} "
+            f"requests ({figures['requests_per_s']} requests/s), {figures['errors']} errors, "
+            f"{figures['conflicts_saved_again']} saves done again after a roommate's; half the participants had "
+            f"saved after {done['p50']} s, 90 % after {done['p90']} s, all after {done['p100']} s; the video link on "
+            f"{figures['homes_with_video_link']:,} of {results['participants']:,} home pages; revisions "
+            f"{checked['revisions_before']:,} before, {checked['revisions_after']:,} after: "
+            f"{checked['new_revisions']:,} new for {checked['expected']:,} participants, {checked['lost']} lost, "
+            f"{checked['lines_missing_from_notes']} lines missing from the notes; peak worker memory "
+            f"{figures['peak_worker_rss_mb']} MB; the client's threads used {figures.get('client_cpu_seconds', '-')} "
+            "s of CPU."
+        )
+        cpu, per_request = figures.get("cpu_seconds"), figures.get("cpu_ms_per_request", {})
+        if cpu:
+            database = (
+                f"PostgreSQL {cpu['postgresql_s']} s ({per_request['postgresql']} ms a request), "
+                if cpu.get("postgresql_s") is not None
+                else ""
+            )
+            lines.append(
+                f"  CPU during the run: gunicorn's workers {cpu['gunicorn_s']} s ({per_request['gunicorn']} ms a "
+                f"request), {database}the client {cpu['client_s']} s, of the {cpu['available_s']} s the cores "
+                "offered in that time (the rest went to other work on the machine, or was idle)"
+                + _ceiling(per_request, machine["cores"])
+                + "."
+            )
+        if figures["wall_seconds"] > 60:
+            needed = figures["requests"] / 60
+            lines.append(
+                f"  Missed: {figures['requests']:,} requests in 60 s need {needed:.0f} requests/s; the server answered "
+                f"{figures['requests_per_s']} ({figures['requests_per_s'] / needed:.0%} of that); with "
+                f"{results['concurrency']} requests in flight at that rate a request takes "
+                f"{results['concurrency'] / figures['requests_per_s']:.2f} s on average (Little's law), whence the "
+                "latencies above."
+            )
+    lines += ["", "| target | " + " | ".join(runs) + " |", "| --- |" + " --- |" * len(runs)]
+    names = [t["target"] for t in next(iter(runs.values()))["targets"]]
+    for index, name in enumerate(names):
+        cells = []
+        for figures in runs.values():
+            t = figures["targets"][index]
+            cells.append(f"{'met' if t['met'] else '**not met**'}: {t['detail']}")
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _ceiling(per_request: dict, cores: int) -> str:
+    """What the measured CPU cost of a request allows on these cores with nothing else running."""
+    spent = sum(ms for ms in per_request.values() if ms)
+    if not spent:
+        return ""
+    return (
+        f"; at {spent:.1f} ms of CPU a request, {cores} cores serve at most {cores * 1000 / spent:.0f} requests/s "
+        "with nothing else running"
+    )
+
+
+def write_surge_section(results: dict, path: Path) -> Path:
+    """Put the surge section into docs/PERFORMANCE.md: in place of the old one, else before the profiling section,
+    else at the end; the rest of the file is kept as it is."""
+    section = surge_section(results)
+    text = path.read_text() if path.exists() else "# Performance\n"
+    pattern = _section_pattern(SURGE_HEADING)
+    if pattern.search(text):
+        text = pattern.sub(lambda _match: section + "\n", text, count=1)
+    elif re.search(rf"^{re.escape(PROFILING_HEADING)}$", text, re.MULTILINE):
+        text = re.sub(
+            rf"^{re.escape(PROFILING_HEADING)}$",
+            lambda match: section + "\n" + match.group(0),
+            text,
+            count=1,
+            flags=re.MULTILINE,
+        )
+    else:
+        text = text.rstrip() + "\n\n" + section
+    path.write_text(text.rstrip() + "\n")
+    return path
+
+
+def write_performance_md(report: dict, path: Path, surge_results: Path = SURGE_RESULTS) -> Path:
+    """Rewrite docs/PERFORMANCE.md from a full run's report, keeping the profiling section as it is and the surge
+    section (bench/surge.py's latest figures, from `surge_results` when it exists)."""
     machine = report["machine"]
     dataset = report["dataset"]
     settings = report["settings"]
@@ -232,6 +385,9 @@ def write_performance_md(report: dict, path: Path) -> Path:
         "| --- | --- | --- |",
     ]
     parts += [f"| {t['target']} | {'met' if t['met'] else '**not met**'} | {t['detail']} |" for t in targets]
+    surge = _surge_for(path, surge_results)
+    if surge:
+        parts += ["", surge]
     parts += ["", _existing_profiling(path)]
     path.write_text("\n".join(parts).rstrip() + "\n")
     return path
