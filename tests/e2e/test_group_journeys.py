@@ -46,7 +46,7 @@ def test_group_forms_by_email_invitation_and_confirms_at_the_threshold(journey, 
         expect(member_page.get_by_label("Email")).to_have_value(email)
         member.check("invitation")
         member_page.get_by_label("Your name").fill(name)
-        member_page.get_by_label("Choose a password").fill("we ride together")
+        member_page.get_by_label("Password (optional)").fill("we ride together")
         member_page.get_by_role("button", name="Create account and join").click()
         expect(member_page.get_by_text("Welcome to Delivery riders' circle.")).to_be_visible()
         member.check("joined the group")
