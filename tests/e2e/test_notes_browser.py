@@ -27,7 +27,9 @@ def logged_in_page(browser, base: str, email: str, problems: list[str]):
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill("correct horse battery")
     page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state("load")
+    # Wait for the answer's page itself: "load" of the log-in page can come first, and a goto then would cut the
+    # sign-in short (seen once under load: the next page was the log-in page again).
+    page.wait_for_url(lambda url: "/login" not in url)
     return page
 
 
