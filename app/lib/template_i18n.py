@@ -5,9 +5,15 @@ the locale's name, a dictionary): about 10 µs each time. A trainer's page of 2,
 messages, so that lookup was most of its time. Here the catalogue is kept beside Flask-Babel's own record of the
 request's locale and used while that locale object stays the same; `force_locale` (an email in its recipient's
 language) puts another locale object there, so the catalogue is looked up again, and again when it ends.
+
+The count of an ngettext must be a whole number in every language. English has no catalogue, so Python's gettext
+would accept a formatted string such as "20,000" there and refuse it only in Spanish, Portuguese and French: the
+page would break for those readers alone. `operator.index` refuses it in English too, where every test sees it.
 """
 
 from __future__ import annotations
+
+from operator import index
 
 from flask import Flask, g
 from flask_babel import get_translations
@@ -33,8 +39,8 @@ def init_app(app: Flask) -> None:
     """Replace the callables Flask-Babel gave Jinja with the same ones over `request_translations`."""
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: request_translations().ugettext(s),
-        ngettext=lambda s, p, n: request_translations().ungettext(s, p, n),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, index(n)),
         newstyle=True,
         pgettext=lambda c, s: request_translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, n),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, index(n)),
     )

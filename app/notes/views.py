@@ -72,7 +72,8 @@ def _render_note_page(page: service.NotePage, *, form=None, conflict=None, previ
         roles_form=_roles_form(page, roles) if page.can_write else None,
         conflict=conflict,
         preview_html=preview_html,
-        max_chars=format_number(service.MAX_BODY_CHARS),
+        max_chars=service.MAX_BODY_CHARS,
+        format_number=format_number,
     ), status
 
 

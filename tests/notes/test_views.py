@@ -392,3 +392,38 @@ def test_board_links_name_each_room_with_its_name_escaped(client, make_rooms):
     page = client.get(board_url(world)).get_data(as_text=True)
     assert f'href="{notes_url(world, room_index=0)}">Open the notes of Room 1</a>' in page
     assert "Open the notes of &lt;b&gt;Río&lt;/b&gt; &amp; co</a>" in page and "<b>Río</b>" not in page
+
+
+@pytest.mark.parametrize("language", ["es", "pt_BR", "fr"])
+def test_the_note_pages_open_in_every_translated_language(client, make_rooms, language):
+    """The editor's limit is a plural with a formatted number: a page that works in English only is a broken page."""
+    from flask_babel import force_locale, format_number, ngettext
+
+    world = make_rooms()
+    saved(world, text="Our notes")
+    member = world.people[0][0]
+    member.locale = language
+    db.session.commit()
+    login(client, member)
+    page = client.get(notes_url(world))
+    assert page.status_code == 200
+    with force_locale(language):
+        limit = ngettext(
+            "At most %(limit)s character.",
+            "At most %(limit)s characters.",
+            service.MAX_BODY_CHARS,
+            limit=format_number(service.MAX_BODY_CHARS),
+        )
+    assert limit != "At most 100,000 characters." and limit in page.get_data(as_text=True)
+    assert client.get(notes_url(world, suffix="/history")).status_code == 200
+
+
+def test_a_plural_counted_by_a_formatted_number_breaks_in_english_too(app):
+    """Python's gettext accepts any count where there is no catalogue (English): the templates' ngettext does not,
+    so a count passed as text fails every English test instead of only the translated pages."""
+    from flask import render_template_string
+
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert render_template_string("{{ ngettext('%(num)s room', '%(num)s rooms', 2) }}") == "2 rooms"
+        with pytest.raises(TypeError):
+            render_template_string("{{ ngettext('%(num)s room', '%(num)s rooms', '20,000') }}")
