@@ -210,6 +210,7 @@ def _register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters.update(formatting.FILTERS)
     app.jinja_env.globals["external_url"] = external_url  # links to copy and share: on BASE_URL, never on the Host
     app.jinja_env.add_extension("jinja2.ext.do")
+    app.jinja_env.add_extension("app.lib.fragments.FragmentExtension")
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
 

@@ -23,6 +23,7 @@ from app.breakouts.rooms import Person, assign_rooms, balanced_languages, parse_
 from app.cohorts.models import Cohort, CohortSession
 from app.groups.models import GroupMembership, MembershipRole
 from app.lib.columns import MAX_INTEGER
+from app.lib.database import read_rows
 from app.lib.errors import DomainError, NotFound
 from app.lib.languages import base_language
 from app.lib.text import clean_name
@@ -141,7 +142,8 @@ def _my_room_query(*rule: Callable[[], sa.ColumnElement[bool]]) -> sa.Select:
 def my_room(session: so.Session, cohort_id: int, cohort_session_id: int, membership_id: int) -> RoomView | None:
     """The room a participant (by membership) is in for a session, with its members who take part; None before
     rooms are made, or when the participant is in none."""
-    rows = session.execute(
+    rows = read_rows(
+        session,
         _my_room_query(participants.takes_part, participants.on_roster),
         {"cohort_id": cohort_id, "cohort_session_id": cohort_session_id, "membership_id": membership_id},
     ).all()

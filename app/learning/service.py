@@ -29,6 +29,7 @@ from app.courses.models import Course, CourseSession, Reading
 from app.courses.translations import translated_titles
 from app.groups.models import Group, GroupMembership, MembershipRole
 from app.learning.models import Commitment, CommitmentStatus, ReadingProgress
+from app.lib.database import read_rows
 from app.lib.markdown import render_markdown
 from app.lib.time import now_utc
 from app.registration import participants
@@ -232,7 +233,7 @@ def _my_places(session: so.Session, user: User) -> dict[int, Place]:
     """The person's place in each cohort they take part in that is not completed or cancelled, by cohort id."""
     places: dict[int, Place] = {}
     query = _places_query(participants.takes_part, participants.on_roster)
-    for row in session.execute(query, {"user_id": user.id}):
+    for row in read_rows(session, query, {"user_id": user.id}):
         places.setdefault(
             row.cohort_id,
             Place(row.membership_id, row.group_id, row.group_name, row.role == MembershipRole.COORDINATOR),
@@ -279,7 +280,7 @@ def _commitments_query() -> sa.Select:
 
 
 def _certificates(session: so.Session, user: User, language: str) -> list[Certificate]:
-    rows = session.execute(_certificates_query(), {"user_id": user.id}).all()
+    rows = read_rows(session, _certificates_query(), {"user_id": user.id}).all()
     elsewhere = {row.course_id for row in rows if row.language != language}
     titles = translated_titles(session, elsewhere, language) if elsewhere else {}
     return [
@@ -320,7 +321,7 @@ def participant_home(
     if not shown:
         return Home(certificates=certificates)
     bound = {"user_id": user.id, "cohort_ids": list(shown)}
-    read = {(row.cohort_id, row.reading_id) for row in session.execute(_progress_query(), bound)}
+    read = {(row.cohort_id, row.reading_id) for row in read_rows(session, _progress_query(), bound)}
     commitments: dict[int, list[Commitment]] = defaultdict(list)
     for commitment in session.scalars(_commitments_query(), bound):
         commitments[commitment.cohort_id].append(commitment)

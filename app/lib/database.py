@@ -41,3 +41,10 @@ def configure_sqlite(engine: sa.Engine) -> None:
         statement = _begin_statement.get()
         if statement:
             connection.exec_driver_sql(statement)
+
+
+def read_rows(session, statement: sa.Executable, params: dict | None = None) -> sa.CursorResult:
+    """The rows of a read-only statement of plain columns, run on the session's connection (in its transaction)
+    without the ORM's execution layer: about half the cost per statement on a hot page. Nothing pending in the
+    session is flushed first, so use it only to read what is already in the database."""
+    return session.connection().execute(statement, params or {})

@@ -13,6 +13,7 @@ from wtforms.i18n import messages_path
 
 from app.extensions import db
 from app.lib.errors import DomainError, Forbidden, NotFound
+from app.lib.fragments import LIVE, frozen
 
 NOT_SAVED = object()  # what apply_form returns when the service refused the form's values
 
@@ -92,6 +93,23 @@ class BaseForm(FlaskForm):
             if not current_app.config.get("WTF_I18N_ENABLED", True):
                 return super().get_translations(form)
             return _WTFORMS_MESSAGES
+
+    @property
+    def fragment_key(self):
+        """What this form's HTML depends on, for `{% fragment %}` (app/lib/fragments.py): its class, prefix, values
+        and choices, without the CSRF token (each page puts its own in). LIVE while it shows errors."""
+        if self.errors or self.form_errors:
+            return LIVE
+        csrf_name = self.meta.csrf_field_name
+        try:
+            values = tuple(
+                (field.name, frozen(field.data), frozen(getattr(field, "choices", None)))
+                for field in self
+                if field.short_name != csrf_name
+            )
+        except TypeError:  # a value that is not plain (an uploaded file): render it every time
+            return LIVE
+        return (type(self).__module__, type(self).__qualname__, self._prefix, values)
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
