@@ -205,10 +205,12 @@ def _register_cli(app: Flask) -> None:
 
 def _register_template_helpers(app: Flask) -> None:
     from app.lib import formatting
+    from app.lib.forms import field_html
     from app.lib.urls import external_url
 
     app.jinja_env.filters.update(formatting.FILTERS)
     app.jinja_env.globals["external_url"] = external_url  # links to copy and share: on BASE_URL, never on the Host
+    app.jinja_env.globals["field_html"] = field_html  # _forms.html's `field`
     app.jinja_env.add_extension("jinja2.ext.do")
     app.jinja_env.add_extension("app.lib.fragments.FragmentExtension")
     app.jinja_env.trim_blocks = True
