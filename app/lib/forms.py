@@ -1,21 +1,23 @@
-"""Putting a service's DomainError next to the form field it concerns."""
+"""Forms: the base form, a service's DomainError put next to its field, and how fields are written as HTML."""
 
 import functools
 from collections.abc import Callable
 from typing import Any
 
+import wtforms.widgets
 from babel import support
 from flask import current_app, flash
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from markupsafe import Markup, escape
-from wtforms.widgets import core as wtforms_widgets
 from wtforms.i18n import messages_path
+from wtforms.widgets import core as wtforms_widgets
 
 from app.extensions import db
 from app.lib.errors import DomainError, Forbidden, NotFound
 from app.lib.fragments import LIVE, frozen
+
 
 def html_params(**attributes) -> Markup:
     """WTForms' `html_params`, the same HTML written with plain strings: WTForms builds each attribute through
@@ -32,7 +34,10 @@ def html_params(**attributes) -> Markup:
 
 
 WTFORMS_HTML_PARAMS = wtforms_widgets.html_params
-wtforms_widgets.html_params = html_params
+wtforms_widgets.html_params = wtforms.widgets.html_params = html_params  # the widgets', and the labels'
+for _widget in vars(wtforms_widgets).values():  # each widget class holds it as a static method of its own
+    if isinstance(_widget, type) and vars(_widget).get("html_params") is not None:
+        _widget.html_params = staticmethod(html_params)
 
 NOT_SAVED = object()  # what apply_form returns when the service refused the form's values
 
