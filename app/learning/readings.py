@@ -51,13 +51,16 @@ def _load_cohort_with_course(session: so.Session, cohort_id: int) -> Cohort:
     return cohort
 
 
-# The cohort with its sessions, its trainers (who may look) and its course's title and slug, none of the course's
-# readings. Built once: assembling the options costs more than running the query.
+# The cohort with its sessions, its trainers (who may look) and what the page shows of its course (the heading's
+# texts, in the course's language or a translation), none of the course's readings. Built once: assembling the
+# options costs more than running the query.
 _COHORT_FOR_READING = (
     sa.select(Cohort)
     .where(Cohort.id == sa.bindparam("cohort_id"))
     .options(
-        so.joinedload(Cohort.course).load_only(Course.id, Course.slug, Course.title),
+        so.joinedload(Cohort.course).load_only(
+            Course.id, Course.slug, Course.title, Course.language, Course.summary, Course.description_html
+        ),
         so.joinedload(Cohort.trainers).load_only(User.id, User.name),
         so.selectinload(Cohort.sessions),
     )

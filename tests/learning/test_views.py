@@ -234,6 +234,17 @@ def test_the_reading_page_shows_the_text_questions_and_print_styles(client, auth
     assert re.search(r'href="/static/css/print\.css(\?v=\w+)?" media="print"', html) and "data-print" in html
 
 
+def test_the_reading_page_loads_the_course_heading_with_the_cohort(client, auth, make_running_cohort, count_queries):
+    """The course's title, summary and language come with the cohort: no query per column the heading shows."""
+    world = make_running_cohort((3,), started_days_ago=3)
+    auth.login(world.groups[0].members[1].email)
+    _page(client, _reading_url(world))
+    with count_queries() as counted:
+        _page(client, _reading_url(world))
+    from_courses = [s for s in counted.statements if s.lstrip().upper().startswith("SELECT COURSES.")]
+    assert from_courses == [], from_courses
+
+
 def test_a_participant_marks_a_reading_read_with_a_private_note_and_unread(client, auth, make_running_cohort):
     world = make_running_cohort((3,), started_days_ago=3)
     member = world.groups[0].members[1]
