@@ -116,12 +116,14 @@ def save_note(cohort_id: int, session_id: int, room_id: int):
         db.session.rollback()
         show_error(form, error)
         return _render_note_page(page, form=form, status=422)
+    # Read before the commit, which expires every loaded object: after it, each would be loaded again.
+    back, number = _page_url(page), revision.number if revision is not None else None
     db.session.commit()
-    if revision is None:
+    if number is None:
         flash(_("Nothing changed since the last save."), "success")
     else:
-        flash(_("Saved as revision %(number)s.", number=revision.number), "success")
-    return redirect(_page_url(page))
+        flash(_("Saved as revision %(number)s.", number=number), "success")
+    return redirect(back)
 
 
 @bp.post(NOTES + "/preview")

@@ -427,3 +427,27 @@ def test_a_plural_counted_by_a_formatted_number_breaks_in_english_too(app):
         assert render_template_string("{{ ngettext('%(num)s room', '%(num)s rooms', 2) }}") == "2 rooms"
         with pytest.raises(TypeError):
             render_template_string("{{ ngettext('%(num)s room', '%(num)s rooms', '20,000') }}")
+
+
+def test_a_save_reads_nothing_again_after_it_commits(client, make_rooms):
+    """The redirect and its message are worked out before the commit (which expires every loaded object), so a save
+    under load costs its own statements only."""
+    world = make_rooms()
+    login(client, world.people[0][0])
+    page = client.get(notes_url(world)).get_data(as_text=True)
+    from tests.conftest import csrf_tokens
+
+    events: list[str] = []
+    record = lambda *_args: events.append("statement")  # noqa: E731
+    committed = lambda *_args: events.append("commit")  # noqa: E731
+    sa.event.listen(db.engine, "before_cursor_execute", record)
+    sa.event.listen(db.engine, "commit", committed)
+    try:
+        response = client.post(
+            notes_url(world), data={**csrf_tokens(page), "body": "We met", "base_version": 0, "save": "1"}
+        )
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", record)
+        sa.event.remove(db.engine, "commit", committed)
+    assert response.status_code == 302 and note_of(world).body == "We met"
+    assert "commit" in events and "statement" not in events[events.index("commit") :]
