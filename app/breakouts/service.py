@@ -154,6 +154,14 @@ def my_room(session: so.Session, cohort_id: int, cohort_session_id: int, members
     return RoomView(first.id, first.position, first.name, members)
 
 
+@functools.cache
+def _taking_part_query(*rule: Callable[[], sa.ColumnElement[bool]]) -> sa.Select:
+    """Which of these memberships take part in the cohort; built once per participation rule (tests change it)."""
+    return participant_membership_ids(sa.bindparam("cohort_id")).where(
+        RosterEntry.membership_id.in_(sa.bindparam("ids", expanding=True))
+    )
+
+
 def room_participants(session: so.Session, room: BreakoutRoom) -> list[GroupMembership]:
     """The room's members who still take part in its cohort, in room order (one query).
 
@@ -164,9 +172,8 @@ def room_participants(session: so.Session, room: BreakoutRoom) -> list[GroupMemb
     ids = [m.membership_id for m in room.members]
     if not ids:
         return []
-    taking_part = set(
-        session.scalars(participant_membership_ids(room.plan.cohort_id).where(RosterEntry.membership_id.in_(ids)))
-    )
+    query = _taking_part_query(participants.takes_part, participants.on_roster)
+    taking_part = set(session.scalars(query, {"cohort_id": room.plan.cohort_id, "ids": ids}))
     return [m.membership for m in room.members if m.membership_id in taking_part]
 
 

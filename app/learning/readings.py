@@ -3,7 +3,9 @@ see (who has read what, by group), in a constant number of queries whatever the 
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -19,6 +21,7 @@ from app.groups.models import Group, GroupMembership
 from app.learning.models import ReadingProgress
 from app.learning.service import cohort_page_options
 from app.lib.errors import DomainError, Forbidden, NotFound
+from app.registration import participants
 from app.registration.models import Registration, RosterEntry
 from app.registration.participants import (
     can_teach,
@@ -67,12 +70,22 @@ _COHORT_FOR_READING = (
 )
 
 
+@functools.cache
+def _participant_query(*rule: Callable[[], sa.ColumnElement[bool]]) -> sa.Select:
+    """Built once per participation rule (tests change it), with the cohort and the person bound when it runs."""
+    return (
+        confirmed_roster(RosterEntry.id, cohort_id=sa.bindparam("cohort_id"))
+        .where(GroupMembership.user_id == sa.bindparam("user_id"))
+        .limit(1)
+    )
+
+
 def _is_participant(session: so.Session, user: User, cohort: Cohort) -> bool:
     """Whether a confirmed roster of the cohort names the user (participation's rule, as one yes/no query)."""
     if not user.is_authenticated:
         return False
-    query = confirmed_roster(RosterEntry.id, cohort_id=cohort.id).where(GroupMembership.user_id == user.id)
-    return session.scalar(query.limit(1)) is not None
+    query = _participant_query(participants.takes_part, participants.on_roster)
+    return session.scalar(query, {"cohort_id": cohort.id, "user_id": user.id}) is not None
 
 
 def _require_reader(session: so.Session, user: User, cohort: Cohort) -> bool:

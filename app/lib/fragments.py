@@ -34,6 +34,7 @@ from jinja2.ext import Extension
 from markupsafe import Markup
 
 LIVE = object()  # a key value meaning "do not keep this one"
+_NO_KEY = object()
 MAX_FRAGMENTS = 20_000  # per worker; a few KB each
 _CSRF_PLACEHOLDER = f"\x00csrf-{secrets.token_hex(8)}\x00"
 _CSRF_IN_G = "csrf_token"  # where Flask-WTF keeps the request's token once made (its WTF_CSRF_FIELD_NAME)
@@ -65,9 +66,10 @@ _PLAIN = (str, int, float, bool, type(None), date, datetime, time, timedelta, En
 
 def _key_of(value: Any) -> Any:
     """A key value as kept: a form stands for its `fragment_key` (app/lib/forms.py)."""
-    if hasattr(value, "fragment_key"):
-        return value.fragment_key
-    return frozen(value)
+    if isinstance(value, _PLAIN):
+        return value
+    key = getattr(value, "fragment_key", _NO_KEY)  # worked out once: it is a property
+    return frozen(value) if key is _NO_KEY else key
 
 
 def frozen(value: Any) -> Any:
