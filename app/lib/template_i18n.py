@@ -17,6 +17,7 @@ from operator import index
 
 from flask import Flask, g
 from flask_babel import get_translations
+from jinja2 import Undefined
 
 _KEPT = "plenary_translations"
 
@@ -35,12 +36,18 @@ def request_translations():
     return translations
 
 
+def _count(n):
+    """A plural's count as a whole number (TypeError for "20,000"). Undefined, as in a template rendered without
+    its values to list its words, goes on as it is."""
+    return n if isinstance(n, Undefined) else index(n)
+
+
 def init_app(app: Flask) -> None:
     """Replace the callables Flask-Babel gave Jinja with the same ones over `request_translations`."""
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: request_translations().ugettext(s),
-        ngettext=lambda s, p, n: request_translations().ungettext(s, p, index(n)),
+        ngettext=lambda s, p, n: request_translations().ungettext(s, p, _count(n)),
         newstyle=True,
         pgettext=lambda c, s: request_translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, index(n)),
+        npgettext=lambda c, s, p, n: request_translations().unpgettext(c, s, p, _count(n)),
     )
