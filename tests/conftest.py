@@ -117,11 +117,17 @@ def app(_schema, db_url) -> Iterator[Flask]:
         yield app
         db.session.rollback()
         empty_all_tables()
-        db.session.remove()
-        # A session or result a test dropped still holds its connection until collected: collect it while the pool
-        # can take the connection back, or PostgreSQL's driver warns about it in some later test.
-        gc.collect()
-        db.engine.dispose()
+        release_connections()
+
+
+def release_connections() -> None:
+    """Close every connection the current app's engine holds, at the end of an app fixture. An engine left to the
+    garbage collector closes nothing: PostgreSQL's driver then warns about each of its connections in whichever
+    later test the collector runs in. A session or result a test dropped is collected first, so the pool has its
+    connection back to close."""
+    db.session.remove()
+    gc.collect()
+    db.engine.dispose()
 
 
 @pytest.fixture

@@ -44,7 +44,7 @@ def app(_schema, db_url, tmp_path):
         yield app
         db.session.rollback()
         empty_all_tables()
-        db.session.remove()
+        conftest.release_connections()
 
 
 def english_vocabulary() -> set[str]:

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from app import create_app
-from app.extensions import db
 from tests import conftest
 
 CSS = sorted((Path(__file__).resolve().parents[2] / "app" / "static" / "css").glob("*.css"))
@@ -23,7 +22,7 @@ def app(_schema, db_url):
     app = create_app(conftest.test_config(db_url, LANGUAGES=["en", "es", "ar"]))
     with app.app_context():
         yield app
-        db.session.remove()  # give the connection back (an open one left for the garbage collector is a warning)
+        conftest.release_connections()
 
 
 @pytest.mark.parametrize(("language", "direction"), [("ar", "rtl"), ("es", "ltr"), ("en", "ltr")])

@@ -13,7 +13,7 @@ from flask import Flask
 
 from app import create_app
 from app.extensions import db
-from tests.conftest import FormClient, empty_all_tables, test_config
+from tests.conftest import FormClient, empty_all_tables, release_connections, test_config
 from tests.tools.oidc_mock import mock_provider_process, set_claims
 
 CLIENT_ID, CLIENT_SECRET = "plenary-test", "not-a-real-secret-123"
@@ -43,8 +43,7 @@ def app(_schema, db_url, oidc_settings) -> Iterator[Flask]:
         yield app
         db.session.rollback()
         empty_all_tables()
-        db.session.remove()
-        db.engine.dispose()
+        release_connections()
 
 
 def start(client, provider: str = "mock", *, page: str = "/login", next_url: str = "", path: str | None = None):
