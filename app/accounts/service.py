@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import hmac
-import re
 import secrets
 from datetime import timedelta
 from functools import cache
@@ -24,7 +22,14 @@ from app.accounts.reauth import require_proof
 from app.audit import service as audit
 from app.lib import languages
 from app.lib.errors import DomainError
-from app.lib.security import hash_token
+from app.lib.security import (
+    EMAILED_CODE_MINUTES,
+    EMAILED_CODE_WRONG_MAX,
+    CodeCheck,
+    check_emailed_code,
+    hash_token,
+    new_emailed_code,
+)
 from app.lib.text import clean_name, require_length
 from app.lib.time import is_valid_timezone, now_utc
 from app.lib.urls import external_url, is_safe_redirect
@@ -104,9 +109,8 @@ def create_user(
 
 
 SIGNUP_LINK_HOURS = 48
-SIGNUP_CODE_MINUTES = 15  # the code beside the link works for less time than the link: it is only 6 digits
-SIGNUP_WRONG_CODES_MAX = 5
-_CODE_RE = re.compile(r"[0-9]{6}")
+SIGNUP_CODE_MINUTES = EMAILED_CODE_MINUTES  # the code beside the link works for less time: it is only 6 digits
+SIGNUP_WRONG_CODES_MAX = EMAILED_CODE_WRONG_MAX
 NAME_MAX = 120  # users.name, pending_signups.name
 
 
@@ -180,8 +184,7 @@ def request_signup(
         pending.password_hash = holder.password_hash
     code = ""
     if browser_key:
-        code = f"{secrets.randbelow(1_000_000):06d}"
-        pending.code_hash = _signup_code_hash(pending.token_hash, code)
+        code, pending.code_hash = new_emailed_code(pending.token_hash)
         pending.browser_hash = hash_token(browser_key)
     session.add(pending)
     session.flush()
@@ -198,10 +201,6 @@ def request_signup(
         code=code,
         code_minutes=SIGNUP_CODE_MINUTES,
     )
-
-
-def _signup_code_hash(token_hash: str, code: str) -> str:
-    return hash_token(f"{token_hash}:{code}")
 
 
 def find_pending_signup(session: so.Session, token: str) -> PendingSignup:
@@ -227,9 +226,6 @@ def complete_signup_by_code(
     sign-up (the caller commits it) and SIGNUP_WRONG_CODES_MAX of them spend the code; the link keeps working.
     Raises DomainError (field "code"). Without a sign-up from this browser — or when the address had an account,
     so no code was sent — the answer is the same as for a wrong code."""
-    code = (code or "").strip().replace(" ", "")
-    if not _CODE_RE.fullmatch(code):
-        raise DomainError(_("The code is the 6 digits from the email."), field="code")
     pending = None
     if browser_key:
         pending = session.scalar(
@@ -238,26 +234,40 @@ def complete_signup_by_code(
             .order_by(PendingSignup.id.desc())
             .limit(1)
         )
-    if pending is None:
+    outcome = _check_signup_code(session, pending, code)
+    if outcome is CodeCheck.MALFORMED:
+        raise DomainError(_("The code is the 6 digits from the email."), field="code")
+    if outcome is CodeCheck.WRONG:
         raise DomainError(_("That code is not right. Check the email and try again."), field="code")
-    now = now_utc()
-    if (
-        pending.wrong_codes >= SIGNUP_WRONG_CODES_MAX
-        or pending.expires_at <= now
-        or pending.created_at + timedelta(minutes=SIGNUP_CODE_MINUTES) <= now
-    ):
+    if outcome in (CodeCheck.SPENT, CodeCheck.EXPIRED):
         raise DomainError(
             _("This code no longer works. Open the link in the email instead, or sign up again."), field="code"
         )
-    if not hmac.compare_digest(pending.code_hash, _signup_code_hash(pending.token_hash, code)):
+    if outcome is CodeCheck.WRONG_AND_SPENT:
+        raise DomainError(
+            _("Too many wrong codes: this one no longer works. Open the link in the email instead."), field="code"
+        )
+    return _create_signed_up_account(session, pending, locale)
+
+
+def _check_signup_code(session: so.Session, pending: PendingSignup | None, code: str) -> CodeCheck:
+    """The shared rules of emailed codes (app/lib/security.py); the code also ends with the sign-up's link. A wrong
+    code is counted on the sign-up. Without a sign-up, a code is checked against one that nothing matches: it is
+    refused as malformed or wrong, the same answers as when there is one."""
+    if pending is None:
+        return check_emailed_code(code, salt="", code_hash="", issued_at=now_utc(), wrong_tries=0)
+    outcome = check_emailed_code(
+        code,
+        salt=pending.token_hash,
+        code_hash=pending.code_hash,
+        issued_at=pending.created_at,
+        expires_at=pending.expires_at,
+        wrong_tries=pending.wrong_codes,
+    )
+    if outcome in (CodeCheck.WRONG, CodeCheck.WRONG_AND_SPENT):
         pending.wrong_codes += 1
         session.flush()
-        if pending.wrong_codes >= SIGNUP_WRONG_CODES_MAX:
-            raise DomainError(
-                _("Too many wrong codes: this one no longer works. Open the link in the email instead."), field="code"
-            )
-        raise DomainError(_("That code is not right. Check the email and try again."), field="code")
-    return _create_signed_up_account(session, pending, locale)
+    return outcome
 
 
 def _create_signed_up_account(session: so.Session, pending: PendingSignup, locale: str | None) -> tuple[User, str]:

@@ -17,10 +17,11 @@ Mix organizations
     1. Language first: people must be able to talk. Language "buckets" are chosen greedily, as a small set cover:
        the language the most people speak takes everyone who speaks it, then the next one among those left, and
        so on. When one language is shared by everybody who gave any (the usual case) there is a single bucket.
-       People whose languages are unknown join the largest bucket. (When a cohort declares working languages, the
-       caller passes each person's languages through `balanced_languages` first: only working languages count, and
-       nobody is left without one.) Each bucket is laid out in turn, and rooms are
-       cut from that layout in order, so a room lies inside one bucket except at most one room per boundary
+       People whose languages are unknown join the largest bucket. (The caller gives each person their group's
+       languages, or the language of their profile when the group names none. When a cohort declares working
+       languages, the caller passes each person's languages through `balanced_languages` first: only working
+       languages count, and nobody is left without one.) Each bucket is laid out in turn, and rooms are cut from
+       that layout in order, so a room lies inside one bucket except at most one room per boundary
        between buckets (a trainer can move someone there).
     2. Organizations spread: inside a bucket people are sorted by (the organization's main region, organization in
        a seeded order, region, seeded tie-break) and dealt round-robin over the bucket's rooms. Each organization is

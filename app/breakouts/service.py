@@ -211,7 +211,9 @@ def participant_descriptors(participants: list[Participant], working_languages: 
     People without an account take part on a group member's screen: they are seated with their group's first
     coordinator taking part (or, failing that, its first member with an account). A group's languages count by
     the language they name ("Spanish", "es" and "es-MX" are one), and, when the cohort declares its working
-    languages, only those (`rooms.balanced_languages`)."""
+    languages, only those (`rooms.balanced_languages`). When a group names no language, each person's own
+    language is the one they use Plenary in (their profile's), and a person without an account has the language of
+    the screen they share."""
     working = list(dict.fromkeys(filter(None, (base_language(code) for code in working_languages))))
     hosts: dict[int, Participant] = {}
     for participant in participants:
@@ -230,7 +232,9 @@ def participant_descriptors(participants: list[Participant], working_languages: 
                 group=group.id,
                 organization=group.organization or "",
                 region=region_of_timezone(user.timezone) if user else None,
-                languages=balanced_languages(_spoken(group.languages), working),
+                languages=balanced_languages(
+                    _spoken(group.languages) or _profile_language(user or (host.user if host else None)), working
+                ),
                 companion_of=host.membership.id if host is not None else None,
             )
         )
@@ -240,6 +244,12 @@ def participant_descriptors(participants: list[Participant], working_languages: 
 def _spoken(text: str | None) -> frozenset[str]:
     """A group's languages as codes; an entry that names no language we know is kept as written (lower case)."""
     return frozenset(base_language(entry) or entry for entry in parse_languages(text))
+
+
+def _profile_language(user: User | None) -> frozenset[str]:
+    """The language a person reads Plenary in ("pt_BR" counts as "pt"), as the language they can be spoken to in."""
+    code = base_language(user.locale) if user is not None and user.locale else None
+    return frozenset({code}) if code else frozenset()
 
 
 def _coordinates(participant: Participant) -> bool:

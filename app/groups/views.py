@@ -10,6 +10,7 @@ from app.accounts.views import signup_code_key
 from app.extensions import action_limit, db, limiter
 from app.groups import invitations, service
 from app.groups.forms import GroupForm, InviteForm, JoinSignupForm, RosterMemberForm
+from app.groups.models import JOIN_LINK_LIFETIME
 from app.lib.errors import DomainError
 from app.lib.forms import ActionForm, flash_error, run_and_report, show_error
 
@@ -54,6 +55,7 @@ def _render_group(group, *, invite_form=None, roster_form=None, report=None, sta
         roster_form=roster_form or RosterMemberForm(formdata=None),
         action_form=ActionForm(),
         report=report,
+        join_link_days=JOIN_LINK_LIFETIME.days,
     ), status
 
 

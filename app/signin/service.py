@@ -8,7 +8,6 @@ nothing) goes through the outbox, never SMTP during the request."""
 
 from __future__ import annotations
 
-import hmac
 import re
 import secrets
 from datetime import timedelta
@@ -22,18 +21,24 @@ from flask_babel import ngettext
 from app.accounts.models import User
 from app.accounts.service import find_user_by_email
 from app.lib.errors import DomainError
-from app.lib.security import hash_token
+from app.lib.security import (
+    EMAILED_CODE_MINUTES,
+    EMAILED_CODE_WRONG_MAX,
+    CodeCheck,
+    check_emailed_code,
+    hash_token,
+    new_emailed_code,
+)
 from app.lib.time import now_utc
 from app.lib.urls import external_url, safe_redirect_or_empty
 from app.notifications.service import queue_email
 from app.signin.models import EmailedToken
 
-TOKEN_MINUTES = 15
-WRONG_CODES_MAX = 5
+TOKEN_MINUTES = EMAILED_CODE_MINUTES  # the link lives as long as the code beside it
+WRONG_CODES_MAX = EMAILED_CODE_WRONG_MAX
 SIGN_IN = "sign_in"
 CONFIRM = "confirm"
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{43}")
-CODE_RE = re.compile(r"[0-9]{6}")
 
 
 class TokenRefused(DomainError):
@@ -49,14 +54,10 @@ def new_browser_key() -> str:
     return secrets.token_urlsafe(32)
 
 
-def _code_hash(token_hash: str, code: str) -> str:
-    return hash_token(f"{token_hash}:{code}")
-
-
 def _issue(session: so.Session, user: User, purpose: str, browser_key: str, next_url: str) -> tuple[str, str]:
     token = secrets.token_urlsafe(32)
-    code = f"{secrets.randbelow(1_000_000):06d}"
     token_hash = hash_token(token)
+    code, code_hash = new_emailed_code(token_hash)
     # A new request replaces this person's earlier ones of the same purpose: only the latest email works.
     session.execute(sa.delete(EmailedToken).where(EmailedToken.user_id == user.id, EmailedToken.purpose == purpose))
     session.add(
@@ -64,7 +65,7 @@ def _issue(session: so.Session, user: User, purpose: str, browser_key: str, next
             user_id=user.id,
             purpose=purpose,
             token_hash=token_hash,
-            code_hash=_code_hash(token_hash, code),
+            code_hash=code_hash,
             browser_hash=hash_token(browser_key),
             next_url=safe_redirect_or_empty(next_url),
             expires_at=now_utc() + timedelta(minutes=TOKEN_MINUTES),
@@ -111,23 +112,31 @@ def request_confirm_code(session: so.Session, user: User, browser_key: str) -> N
     )
 
 
+def _already_used() -> TokenRefused:
+    return TokenRefused(_("This sign-in link or code has already been used. Ask for a new one."), 410)
+
+
+def _expired() -> TokenRefused:
+    return TokenRefused(
+        ngettext(
+            "This sign-in link or code has expired (they work for %(n)s minute). Ask for a new one.",
+            "This sign-in link or code has expired (they work for %(n)s minutes). Ask for a new one.",
+            TOKEN_MINUTES,
+            n=TOKEN_MINUTES,
+        ),
+        410,
+    )
+
+
 def _usable(row: EmailedToken | None) -> EmailedToken:
     if row is None:
         raise TokenRefused(
             _("This sign-in link is not one we sent, or a newer one replaced it. Ask for a new one."), 404
         )
     if row.used_at is not None or row.wrong_codes >= WRONG_CODES_MAX:
-        raise TokenRefused(_("This sign-in link or code has already been used. Ask for a new one."), 410)
+        raise _already_used()
     if row.expires_at <= now_utc():
-        raise TokenRefused(
-            ngettext(
-                "This sign-in link or code has expired (they work for %(n)s minute). Ask for a new one.",
-                "This sign-in link or code has expired (they work for %(n)s minutes). Ask for a new one.",
-                TOKEN_MINUTES,
-                n=TOKEN_MINUTES,
-            ),
-            410,
-        )
+        raise _expired()
     return row
 
 
@@ -165,18 +174,31 @@ def _pending_for_browser(session: so.Session, browser_key: str, purpose: str) ->
     )
 
 
-def _check_code(row: EmailedToken | None, code: str, *, count_here: bool = True) -> EmailedToken:
-    code = (code or "").strip().replace(" ", "")
-    if not CODE_RE.fullmatch(code):
+def _check_code(row: EmailedToken, code: str, *, count_here: bool = True) -> EmailedToken:
+    """The row when `code` is its code (app/lib/security.py has the rules); else TokenRefused. A wrong code is
+    counted on the row unless the caller counts it (`count_here=False`)."""
+    outcome = check_emailed_code(
+        code,
+        salt=row.token_hash,
+        code_hash=row.code_hash,
+        issued_at=row.created_at,
+        expires_at=row.expires_at,
+        wrong_tries=row.wrong_codes,
+        used=row.used_at is not None,
+    )
+    if outcome is CodeCheck.RIGHT:
+        return row
+    if outcome is CodeCheck.MALFORMED:
         raise TokenRefused(_("The code is the 6 digits from the email."), 400)
-    row = _usable(row)
-    if not hmac.compare_digest(row.code_hash, _code_hash(row.token_hash, code)):
-        if count_here:
-            row.wrong_codes += 1
-        if row.wrong_codes + (0 if count_here else 1) >= WRONG_CODES_MAX:
-            raise TokenRefused(_("Too many wrong codes: this one no longer works. Ask for a new one."), 410)
-        raise TokenRefused(_("That code is not right. Check the email and try again."), 400)
-    return row
+    if outcome is CodeCheck.SPENT:
+        raise _already_used()
+    if outcome is CodeCheck.EXPIRED:
+        raise _expired()
+    if count_here:
+        row.wrong_codes += 1
+    if outcome is CodeCheck.WRONG_AND_SPENT:
+        raise TokenRefused(_("Too many wrong codes: this one no longer works. Ask for a new one."), 410)
+    raise TokenRefused(_("That code is not right. Check the email and try again."), 400)
 
 
 def use_code(session: so.Session, browser_key: str, code: str) -> tuple[User, str]:

@@ -403,18 +403,50 @@ def test_a_group_named_language_counts_by_its_code_and_rooms_stay_within_a_langu
     assert sorted(rooms) == [[spanish, also_spanish], [spanish, also_spanish], [portuguese], [english]]
 
 
+def test_a_group_that_names_no_language_is_balanced_by_each_persons_profile_language(make_running_cohort):
+    world = make_running_cohort(group_sizes=(3, 3, 3, 3), roster_only=1)
+    profile_languages = ["es", "pt_BR", "es", "pt_BR"]  # no group names a language; pt_BR counts as Portuguese
+    for g, language in zip(world.groups, profile_languages, strict=True):
+        for member in g.members:
+            member.locale = language
+    db.session.commit()
+    spanish, portuguese, also_spanish, also_portuguese = (g.group.id for g in world.groups)
+
+    rooms = _rooms_by_group(world, generate(world))
+
+    # Without the profile language everybody would be "unknown", one bucket, and rooms would mix the two.
+    # The person without an account (roster_only) speaks the language of the screen they share.
+    assert sorted(rooms) == [[spanish, also_spanish]] * 2 + [[portuguese, also_portuguese]] * 2, rooms
+
+
+def test_the_cohorts_working_languages_also_bound_profile_languages(make_running_cohort):
+    world = make_running_cohort(group_sizes=(4, 4), languages=["es", None])
+    for member in world.groups[1].members:
+        member.locale = "en"
+    world.cohort.languages = ["es", "en"]
+    db.session.commit()
+    spanish, english = (g.group.id for g in world.groups)
+    assert sorted(_rooms_by_group(world, generate(world))) == [[spanish], [english]]
+    world.cohort.languages = ["es"]  # English is not a language of the cohort: its readers are balanced as Spanish
+    db.session.commit()
+    assert all(sorted(groups) == [spanish, english] for groups in _rooms_by_group(world, generate(world)))
+
+
 def test_the_cohorts_working_languages_feed_the_rooms(make_running_cohort):
     world = make_running_cohort(group_sizes=(4, 4, 4, 4))
     for g, languages in zip(world.groups, ["es", "es, en", "pt", None], strict=True):
         g.group.languages = languages
+    for member in world.groups[3].members:
+        member.locale = "fr"  # the fourth group names no language; its people read Plenary in French
     world.cohort.languages = ["es", "en"]  # run in Spanish, with English too
     db.session.commit()
     spanish, bilingual, portuguese, unknown = (g.group.id for g in world.groups)
 
     rooms = _rooms_by_group(world, generate(world))
 
-    # Portuguese is not a language of this cohort, and the fourth group gave none: both are balanced as Spanish
-    # speakers, its first working language, so no room is formed in a language the cohort does not work in.
+    # Portuguese is not a language of this cohort, nor French, the fourth group's people's own: both groups are
+    # balanced as Spanish speakers, its first working language, so no room is formed in a language the cohort
+    # does not work in.
     assert len(rooms) == 4
     assert all(len(groups) > 1 for groups in rooms), rooms  # every room mixes organizations
     assert all(portuguese in groups for groups in rooms) and all(unknown in groups for groups in rooms)

@@ -1,6 +1,7 @@
 """Groups over HTTP: invitations by email (read from the outbox), join links, sign-up on the way."""
 
 import re
+from datetime import timedelta
 
 import sqlalchemy as sa
 
@@ -130,6 +131,26 @@ def test_reset_join_link_and_roster_member(client, auth, make_user):
     )
     page = response.get_data(as_text=True)
     assert "Doña Rosa" in page and "On the roster, no account" in page and "2 active members" in page
+
+
+def test_the_join_link_hint_counts_the_days_a_new_link_works_in_the_readers_plural(
+    client, auth, make_user, monkeypatch
+):
+    group_id = create_group(client, auth, make_user)
+    assert "A new link works for 30 days." in client.get(f"/groups/{group_id}").get_data(as_text=True)
+    monkeypatch.setattr("app.groups.views.JOIN_LINK_LIFETIME", timedelta(days=1))  # the number is the setting's
+    assert "A new link works for 1 day." in client.get(f"/groups/{group_id}").get_data(as_text=True)
+    coordinator = db.session.scalar(sa.select(User).where(User.email == "coord@example.org"))
+    for language, expected in [
+        ("es", "Un enlace nuevo funciona durante 1 día."),
+        ("pt_BR", "Um novo link funciona por 1 dia."),
+        ("fr", "Un nouveau lien est valable 1 jour."),
+    ]:
+        coordinator.locale = language
+        db.session.commit()
+        assert expected in client.get(f"/groups/{group_id}").get_data(as_text=True)
+    monkeypatch.setattr("app.groups.views.JOIN_LINK_LIFETIME", timedelta(days=30))
+    assert "Un nouveau lien est valable 30 jours." in client.get(f"/groups/{group_id}").get_data(as_text=True)
 
 
 def test_leaving_as_the_last_coordinator_is_explained(client, auth, make_user):
