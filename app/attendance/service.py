@@ -11,6 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from app.accounts.models import User
 from app.attendance.completion import CompletionPreview, statuses_of_people
@@ -35,6 +36,7 @@ from app.breakouts.service import current_plan
 from app.cohorts.models import Cohort, CohortSession
 from app.groups.models import Group
 from app.groups.service import is_coordinator
+from app.html_text import escape_text
 from app.lib.errors import DomainError, Forbidden
 from app.lib.time import now_utc
 from app.registration.participants import (
@@ -163,6 +165,87 @@ def attendance_page(
         completion=CompletionPreview.of(session, cohort, statuses, at),
         usual_source=sources.most_common(1)[0][0] if sources else None,
     )
+
+
+def _source_words() -> dict[AttendanceSource, str]:
+    """How a recording was made, as the checklist says it (the words of the `source_label` macro)."""
+    return {
+        AttendanceSource.CHECKLIST: _("trainer's checklist"),
+        AttendanceSource.IMPORT: _("report import"),
+        AttendanceSource.COORDINATOR: _("coordinator"),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class ChecklistWords:
+    """A checklist's repeated words, translated and escaped once for every table of a page."""
+
+    head: str  # the header row, before the "Group" column
+    group_head: str
+    tail_head: str
+    no_account: str
+    recorded: dict[tuple[AttendanceSource, bool], str]  # (source, present) -> the Recorded cell
+
+    @classmethod
+    def of(cls, usual: AttendanceSource | None) -> ChecklistWords:
+        present, absent = escape_text(_("present")), escape_text(_("absent"))
+        recorded = {}
+        for source, label in _source_words().items():
+            suffix = "" if source == usual else f" ({escape_text(label)})"
+            recorded[source, True] = f'<td class="present">{present}{suffix}'
+            recorded[source, False] = f'<td class="absent">{absent}{suffix}'
+        return cls(
+            head='<div class="table-scroll"><table class="times attendance-table"><thead><tr><th>'
+            + escape_text(_("Present · participant")),
+            group_head=f"<th>{escape_text(_('Group'))}",
+            tail_head=f"<th>{escape_text(_('Recorded'))}<th>{escape_text(_('Sessions attended'))}</thead>\n",
+            no_account=f" {escape_text(_('(no account)'))}",
+            recorded=recorded,
+        )
+
+
+def checklist_html(
+    rows: list[ChecklistRow],
+    field_name: str,
+    ticked: set[int],
+    usual: AttendanceSource | None = None,
+    *,
+    show_group: bool = False,
+    words: ChecklistWords | None = None,
+) -> Markup:
+    """A checklist's table, exactly as the `checklist` macro of attendance/_macros.html writes it (a test holds the
+    two together), every value escaped: a checkbox per person, ticked if their membership id is in `ticked`, with
+    what is recorded at the session (naming how only when it is not the `usual` way) and the sessions attended.
+
+    Written here in one pass with its words translated once (`words`, made for `usual`, shared by a page's
+    tables): the trainer's page has a row for each of thousands of participants, and a Jinja macro per row cost
+    that page most of its time."""
+    words = words or ChecklistWords.of(usual)
+    recorded, no_account = words.recorded, words.no_account
+    name = escape_text(field_name)
+    parts = [words.head, words.group_head if show_group else "", words.tail_head]
+    for row in rows:
+        person, record = row.person, row.record
+        membership_id = person.membership_id
+        checked = " checked" if membership_id in ticked else ""
+        account = no_account if person.email is None else ""
+        group = f"<td>{escape_text(person.group_name)}" if show_group else ""
+        state = "<td>—" if record is None else recorded[record.source, bool(record.present)]
+        parts.append(
+            f'<tr><td><label><input type="checkbox" name="{name}" value="{membership_id}"{checked}> '
+            f"{escape_text(person.name)}</label>{account}{group}{state}<td>{row.attended}\n"
+        )
+    parts.append("</table></div>")
+    return Markup("".join(parts))
+
+
+def checklist_tables(page: AttendancePage, field_name: str, ticked: set[int]) -> list[Markup]:
+    """The trainer's page's checklist tables, one per section (room, group or "Not in a room"), in order."""
+    words = ChecklistWords.of(page.usual_source)
+    return [
+        checklist_html(section.rows, field_name, ticked, show_group=section.is_room, words=words)
+        for section in page.sections
+    ]
 
 
 def record_checklist(
