@@ -178,7 +178,8 @@ def _source_words() -> dict[AttendanceSource, str]:
 
 @dataclass(frozen=True, slots=True)
 class ChecklistWords:
-    """A checklist's repeated words, translated and escaped once for every table of a page."""
+    """A checklist's repeated words, translated once for every table of a page. Translations are written as they
+    are, unescaped, as Jinja writes `_()` (they are the house's own text); only people's values are escaped."""
 
     head: str  # the header row, before the "Group" column
     group_head: str
@@ -188,18 +189,18 @@ class ChecklistWords:
 
     @classmethod
     def of(cls, usual: AttendanceSource | None) -> ChecklistWords:
-        present, absent = escape_text(_("present")), escape_text(_("absent"))
+        present, absent = _("present"), _("absent")
         recorded = {}
         for source, label in _source_words().items():
-            suffix = "" if source == usual else f" ({escape_text(label)})"
+            suffix = "" if source == usual else f" ({label})"
             recorded[source, True] = f'<td class="present">{present}{suffix}'
             recorded[source, False] = f'<td class="absent">{absent}{suffix}'
         return cls(
             head='<div class="table-scroll"><table class="times attendance-table"><thead><tr><th>'
-            + escape_text(_("Present · participant")),
-            group_head=f"<th>{escape_text(_('Group'))}",
-            tail_head=f"<th>{escape_text(_('Recorded'))}<th>{escape_text(_('Sessions attended'))}</thead>\n",
-            no_account=f" {escape_text(_('(no account)'))}",
+            + _("Present · participant"),
+            group_head=f"<th>{_('Group')}",
+            tail_head=f"<th>{_('Recorded')}<th>{_('Sessions attended')}</thead>\n",
+            no_account=f" {_('(no account)')}",
             recorded=recorded,
         )
 

@@ -128,7 +128,8 @@ def _room_views(
         members[room_id].append((position, member_id, RosterLine(*line)))
     for placed in members.values():
         placed.sort(key=itemgetter(0, 1))  # here rather than in SQL, where sorting the wide rows costs more
-    no_longer = escape_text(_("no longer taking part"))  # translated once, not once per person
+    # Translated once, not once per person; written unescaped, as Jinja writes `_()` (the house's own text).
+    no_longer = _("no longer taking part")
     views = []
     for room in rooms:
         lines = [line for _position, _id, line in members[room.id]]

@@ -204,13 +204,17 @@ def board(cohort_id: int):
     rows = trainer_board.registration_board(
         db.session, current_user, cohort, RegistrationStatus(wanted) if wanted else None
     )
+    # One URL built for the page, each row's id appended: url_for per row cost the board more than its rows.
+    registration_url = url_for("registration.registration_page", registration_id=0).removesuffix("0")
     return render_template(
         "registration/board.html",
         cohort=cohort,
         rows=rows,
+        rows_html=trainer_board.board_rows_html(
+            rows, registration_url, pre_meeting_required=pre_meetings.pre_meeting_required(cohort)
+        ),
         status=wanted,
         statuses=list(RegistrationStatus),
-        pre_meeting_required=pre_meetings.pre_meeting_required(cohort),
     )
 
 
