@@ -18,6 +18,7 @@ from app.extensions import db
 from app.lib.errors import DomainError
 from app.lib.forms import ActionForm, run_and_report, show_error
 from app.registration.participants import require_trainer
+from app.registration.views import csv_safe_rows
 
 bp = Blueprint("breakouts", __name__, template_folder="templates")
 
@@ -194,16 +195,11 @@ def drop_override(cohort_id: int, cohort_session_id: int):
 
 def _csv_response(rows: list[list[str]], filename: str):
     buffer = io.StringIO()
-    csv.writer(buffer).writerows([[_csv_safe(str(value)) for value in row] for row in rows])
+    csv.writer(buffer).writerows(csv_safe_rows([[str(value) for value in row] for row in rows]))
     response = make_response(buffer.getvalue())
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-def _csv_safe(value: str) -> str:
-    """Spreadsheets run cells that start with = + - @ as formulas: quote them so a name can never execute."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def _filename(cohort, cohort_session, kind: str) -> str:
