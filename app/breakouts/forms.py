@@ -64,7 +64,9 @@ class ListSelect(Select):
                 f"{escape_text(str(label))}</option>"
                 for value, label in choices
             )
-            html.append(options if group is None else f'<optgroup label="{escape_text(str(group))}">{options}</optgroup>')
+            if group is not None:
+                options = f'<optgroup label="{escape_text(str(group))}">{options}</optgroup>'
+            html.append(options)
         html.append("</select>")
         return Markup("".join(html))
 
