@@ -48,7 +48,9 @@ from app.registration.participants import (
 # Checklist page
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, seven times slower to make, and a
+# page makes thousands of these per request. Nothing changes one after it is made.
+@dataclass(slots=True)
 class ChecklistRow:
     """One person on a checklist (the trainer's, thousands per page, or a coordinator's): plain values."""
 

@@ -28,7 +28,9 @@ from app.registration.participants import (
 BREAKOUT_CSV_HEADER = ["Pre-assign Room Name", "Email Address"]  # exactly what video tools' pre-assignment expects
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, seven times slower to make, and a
+# page makes thousands of these per request. Nothing changes one after it is made.
+@dataclass(slots=True)
 class RosterLine:
     """A person as the trainer's page and the exports show them: plain values read from one row, not ORM objects
     (thousands of them are shown at once)."""
