@@ -31,3 +31,26 @@ def test_the_service_writes_the_rows_the_template_wrote(app, language):
     assert str(written) == expected
     assert "&lt;b&gt;Ana &amp; &#34;Bo&#34;&lt;/b&gt; O&#39;Neil" in written and "<b>Ana" not in written
     assert "America/Mexico City" in written and "Group &lt;1&gt; &amp; co<br>" in written
+
+
+def test_each_rooms_rename_form_posts_to_its_room_in_the_scope_shown(client, make_running_cohort):
+    """The rename address is built once per page with the room's id put in: for the standing rooms and for a
+    session's own rooms alike, each form names its own room and the session shown."""
+    from tests.breakouts.test_views import login, url, with_rooms
+
+    world = make_running_cohort(group_sizes=(4, 4))
+    plan = with_rooms(world)
+    second = world.cohort.sessions[1]
+    login(client, world.trainer)
+    standing = client.get(url(world)).get_data(as_text=True)
+    scoped = client.get(url(world, f"?session={second.id}")).get_data(as_text=True)
+    for room in plan.rooms:
+        address = f"/cohorts/{world.cohort.id}/breakouts/rooms/{room.id}/rename"
+        assert standing.count(f'action="{address}"') == 1
+        assert scoped.count(f'action="{address}?session={second.id}"') == 1
+    response = client.submit(
+        f"{url(world)}/rooms/{plan.rooms[0].id}/rename?session={second.id}",
+        {f"room{plan.rooms[0].id}-name": "Río"},
+        page=url(world, f"?session={second.id}"),
+    )
+    assert response.status_code == 302 and f"session={second.id}" in response.headers["Location"]
