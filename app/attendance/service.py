@@ -197,12 +197,14 @@ class ChecklistWords:
             suffix = "" if source == usual else f" ({label})"
             recorded[source, True] = f'<td class="present">{present}{suffix}'
             recorded[source, False] = f'<td class="absent">{absent}{suffix}'
+        # Translated outside f-strings, where pybabel would not find them.
+        participant, group, recorded_head = _("Present · participant"), _("Group"), _("Recorded")
+        attended, no_account = _("Sessions attended"), _("(no account)")
         return cls(
-            head='<div class="table-scroll"><table class="times attendance-table"><thead><tr><th>'
-            + _("Present · participant"),
-            group_head=f"<th>{_('Group')}",
-            tail_head=f"<th>{_('Recorded')}<th>{_('Sessions attended')}</thead>\n",
-            no_account=f" {_('(no account)')}",
+            head=f'<div class="table-scroll"><table class="times attendance-table"><thead><tr><th>{participant}',
+            group_head=f"<th>{group}",
+            tail_head=f"<th>{recorded_head}<th>{attended}</thead>\n",
+            no_account=f" {no_account}",
             recorded=recorded,
         )
 

@@ -127,13 +127,15 @@ def board_rows_html(rows: list[BoardRow], registration_url: str, *, pre_meeting_
     and written as Jinja writes `_()`, unescaped, each translated once for the page (not once per row)."""
     of_threshold = _("%(n)s of %(min)s")
     completions = _("completions (%(n)s)")
+    # Translated outside f-strings, where pybabel would not find them.
+    review, not_yet = _("waiting for your review"), _("not yet")
     words = {
         "met": _("experience accepted"),
-        "review": f"<strong>{_('waiting for your review')}</strong>",
+        "review": f"<strong>{review}</strong>",
         "declined": _("declined"),
         "missing": _("missing"),
     }
-    not_yet = f"<strong>{_('not yet')}</strong>" if pre_meeting_required else "—"
+    pre_meeting_missing = f"<strong>{not_yet}</strong>" if pre_meeting_required else "—"
     statuses = {status: escape_text(status.label) for status in RegistrationStatus}
     parts = []
     for row in rows:
@@ -148,7 +150,7 @@ def board_rows_html(rows: list[BoardRow], registration_url: str, *, pre_meeting_
         if row.pre_meeting_held_on is not None:
             pre_meeting = f"{row.pre_meeting_held_on.isoformat()} ({row.pre_meeting_attendance})"
         else:
-            pre_meeting = not_yet
+            pre_meeting = pre_meeting_missing
         parts.append(
             f'  <tr>\n    <th scope="row"><a href="{registration_url}{row.id}">{escape_text(row.group_name)}</a>'
             f'<br><span class="muted">{escape_text(row.organization)}</span></th>\n'
