@@ -85,7 +85,9 @@ def attended_counts(records: dict[tuple[int, int], Recorded]) -> dict[int, int]:
     return counts
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, seven times slower to make, and a
+# page makes thousands of these per request. Nothing changes one after it is made.
+@dataclass(slots=True)
 class Person:
     """A participant as the trainer's checklist and the spreadsheet show them: plain values read from one row
     rather than ORM objects (a cohort can have thousands of participants)."""

@@ -11,6 +11,7 @@ from datetime import datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from app.accounts.models import User
 from app.attendance.completion import CompletionPreview, statuses_of_people
@@ -35,6 +36,7 @@ from app.breakouts.service import current_plan
 from app.cohorts.models import Cohort, CohortSession
 from app.groups.models import Group
 from app.groups.service import is_coordinator
+from app.html_text import escape_text
 from app.lib.errors import DomainError, Forbidden
 from app.lib.time import now_utc
 from app.registration.participants import (
@@ -46,7 +48,9 @@ from app.registration.participants import (
 # Checklist page
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass sets each field through object.__setattr__, seven times slower to make, and a
+# page makes thousands of these per request. Nothing changes one after it is made.
+@dataclass(slots=True)
 class ChecklistRow:
     """One person on a checklist (the trainer's, thousands per page, or a coordinator's): plain values."""
 
@@ -163,6 +167,90 @@ def attendance_page(
         completion=CompletionPreview.of(session, cohort, statuses, at),
         usual_source=sources.most_common(1)[0][0] if sources else None,
     )
+
+
+def _source_words() -> dict[AttendanceSource, str]:
+    """How a recording was made, as the checklist says it (the words of the `source_label` macro)."""
+    return {
+        AttendanceSource.CHECKLIST: _("trainer's checklist"),
+        AttendanceSource.IMPORT: _("report import"),
+        AttendanceSource.COORDINATOR: _("coordinator"),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class ChecklistWords:
+    """A checklist's repeated words, translated once for every table of a page. Translations are written as they
+    are, unescaped, as Jinja writes `_()` (they are the house's own text); only people's values are escaped."""
+
+    head: str  # the header row, before the "Group" column
+    group_head: str
+    tail_head: str
+    no_account: str
+    recorded: dict[tuple[AttendanceSource, bool], str]  # (source, present) -> the Recorded cell
+
+    @classmethod
+    def of(cls, usual: AttendanceSource | None) -> ChecklistWords:
+        present, absent = _("present"), _("absent")
+        recorded = {}
+        for source, label in _source_words().items():
+            suffix = "" if source == usual else f" ({label})"
+            recorded[source, True] = f'<td class="present">{present}{suffix}'
+            recorded[source, False] = f'<td class="absent">{absent}{suffix}'
+        # Translated outside f-strings, where pybabel would not find them.
+        participant, group, recorded_head = _("Present · participant"), _("Group"), _("Recorded")
+        attended, no_account = _("Sessions attended"), _("(no account)")
+        return cls(
+            head=f'<div class="table-scroll"><table class="times attendance-table"><thead><tr><th>{participant}',
+            group_head=f"<th>{group}",
+            tail_head=f"<th>{recorded_head}<th>{attended}</thead>\n",
+            no_account=f" {no_account}",
+            recorded=recorded,
+        )
+
+
+def checklist_html(
+    rows: list[ChecklistRow],
+    field_name: str,
+    ticked: set[int],
+    usual: AttendanceSource | None = None,
+    *,
+    show_group: bool = False,
+    words: ChecklistWords | None = None,
+) -> Markup:
+    """A checklist's table, exactly as the `checklist` macro of attendance/_macros.html writes it (a test holds the
+    two together), every value escaped: a checkbox per person, ticked if their membership id is in `ticked`, with
+    what is recorded at the session (naming how only when it is not the `usual` way) and the sessions attended.
+
+    Written here in one pass with its words translated once (`words`, made for `usual`, shared by a page's
+    tables): the trainer's page has a row for each of thousands of participants, and a Jinja macro per row cost
+    that page most of its time."""
+    words = words or ChecklistWords.of(usual)
+    recorded, no_account = words.recorded, words.no_account
+    name = escape_text(field_name)
+    parts = [words.head, words.group_head if show_group else "", words.tail_head]
+    for row in rows:
+        person, record = row.person, row.record
+        membership_id = person.membership_id
+        checked = " checked" if membership_id in ticked else ""
+        account = no_account if person.email is None else ""
+        group = f"<td>{escape_text(person.group_name)}" if show_group else ""
+        state = "<td>—" if record is None else recorded[record.source, bool(record.present)]
+        parts.append(
+            f'<tr><td><label><input type="checkbox" name="{name}" value="{membership_id}"{checked}> '
+            f"{escape_text(person.name)}</label>{account}{group}{state}<td>{row.attended}\n"
+        )
+    parts.append("</table></div>")
+    return Markup("".join(parts))
+
+
+def checklist_tables(page: AttendancePage, field_name: str, ticked: set[int]) -> list[Markup]:
+    """The trainer's page's checklist tables, one per section (room, group or "Not in a room"), in order."""
+    words = ChecklistWords.of(page.usual_source)
+    return [
+        checklist_html(section.rows, field_name, ticked, show_group=section.is_room, words=words)
+        for section in page.sections
+    ]
 
 
 def record_checklist(

@@ -36,7 +36,7 @@ def _render_trainer_page(cohort, *, checklist_form=None, import_form=None, impor
         "attendance/trainer.html",
         page=page,
         checklist_form=checklist_form,
-        ticked=ticked,
+        checklist_tables=service.checklist_tables(page, checklist_form.present.name, ticked),
         import_form=import_form or ImportForm(formdata=None),
         import_report=import_report,
         complete_form=CompleteForm(formdata=None),

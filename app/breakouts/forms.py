@@ -1,13 +1,14 @@
 """The trainer's breakout forms. Shapes only: sizes, names and who may do what are checked by the service."""
 
 from flask_babel import lazy_gettext as _l
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from wtforms import IntegerField, RadioField, SelectChoice, SelectField, StringField, SubmitField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import Select, html_params
 
 from app.breakouts.models import RoomStrategy
 from app.breakouts.service import MAX_ROOM_NAME, MAX_SEED, MAX_TARGET_SIZE
+from app.html_text import escape_text
 from app.lib.forms import BaseForm
 from app.lib.urls import MAX_ID
 
@@ -57,11 +58,15 @@ class ListSelect(Select):
         groups = field.choices.items() if isinstance(field.choices, dict) else [(None, field.choices)]
         html = [f"<select {html_params(name=field.name, **kwargs)}>"]
         for group, choices in groups:
+            selected = field.data
             options = "".join(
-                f'<option value="{escape(value)}"{" selected" if value == field.data else ""}>{escape(label)}</option>'
+                f'<option value="{escape_text(str(value))}"{" selected" if value == selected else ""}>'
+                f"{escape_text(str(label))}</option>"
                 for value, label in choices
             )
-            html.append(options if group is None else f'<optgroup label="{escape(group)}">{options}</optgroup>')
+            if group is not None:
+                options = f'<optgroup label="{escape_text(str(group))}">{options}</optgroup>'
+            html.append(options)
         html.append("</select>")
         return Markup("".join(html))
 

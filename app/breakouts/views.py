@@ -18,6 +18,7 @@ from app.extensions import db
 from app.lib.errors import DomainError
 from app.lib.forms import ActionForm, run_and_report, show_error
 from app.registration.participants import require_trainer
+from app.registration.views import csv_safe_rows
 
 bp = Blueprint("breakouts", __name__, template_folder="templates")
 
@@ -70,6 +71,16 @@ def _move_form(page, people_labels: dict[int, str], form: MoveForm | None = None
     return form
 
 
+def _rename_url(cohort, cohort_session) -> tuple[str, str]:
+    """The rename form's address around its room id, built once for the page's 200 rooms (url_for per room cost the
+    page more than the rooms' forms): the room's address is the first part, its id, then the second."""
+    scope_id = cohort_session.id if cohort_session is not None else None
+    before, middle, after = url_for(
+        "breakouts.rename_room", cohort_id=cohort.id, room_id=0, session=scope_id
+    ).partition("/rooms/0/")
+    return before + "/rooms/", "/" + after
+
+
 def _render(cohort, cohort_session, *, generate_form=None, rename_form=None, move_form=None, status=200):
     page = overview.breakout_page(db.session, current_user, cohort, cohort_session)
     if generate_form is None:
@@ -86,6 +97,7 @@ def _render(cohort, cohort_session, *, generate_form=None, rename_form=None, mov
         rename_form=rename_form,  # (room id, the form as submitted, with its errors), or None
         move_form=_move_form(page, labels["people"], move_form),
         labels=labels,
+        rename_url=_rename_url(cohort, cohort_session),
         max_room_name=service.MAX_ROOM_NAME,
         action_form=ActionForm(),
         strategy_names={
@@ -194,16 +206,11 @@ def drop_override(cohort_id: int, cohort_session_id: int):
 
 def _csv_response(rows: list[list[str]], filename: str):
     buffer = io.StringIO()
-    csv.writer(buffer).writerows([[_csv_safe(str(value)) for value in row] for row in rows])
+    csv.writer(buffer).writerows(csv_safe_rows([[str(value) for value in row] for row in rows]))
     response = make_response(buffer.getvalue())
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
-
-
-def _csv_safe(value: str) -> str:
-    """Spreadsheets run cells that start with = + - @ as formulas: quote them so a name can never execute."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
 def _filename(cohort, cohort_session, kind: str) -> str:

@@ -7,6 +7,7 @@ import functools
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 import sqlalchemy as sa
 import sqlalchemy.orm as so
@@ -223,9 +224,17 @@ class Share:
         return self.read / self.total if self.total else 0.0
 
 
+class GroupNames(Protocol):
+    """A group as the progress table names it: a plain row of its id, name and organization."""
+
+    id: int
+    name: str
+    organization: str
+
+
 @dataclass
 class GroupProgress:
-    group: Group
+    group: GroupNames
     participants: int
     shares: list[Share]  # one per reading, in the order of CohortReadingStats.readings
 
@@ -254,13 +263,13 @@ def cohort_reading_stats(session: so.Session, trainer: User, cohort: Cohort) -> 
     ).all()
     named = {
         group.id: group
-        for group in session.scalars(
-            sa.select(Group)
-            .where(Group.id.in_({group_id for group_id, _user in people}))
-            .options(so.load_only(Group.name, Group.organization))
+        for group in session.execute(
+            sa.select(Group.id, Group.name, Group.organization).where(
+                Group.id.in_({group_id for group_id, _user in people})
+            )
         )
     }
-    by_group: dict[int, tuple[Group, set[int]]] = {}
+    by_group: dict[int, tuple[GroupNames, set[int]]] = {}
     for group_id, user_id in people:
         _group, users = by_group.setdefault(group_id, (named[group_id], set()))
         if user_id is not None:

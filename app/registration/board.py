@@ -10,12 +10,14 @@ from datetime import date, datetime
 import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from app.accounts.models import User
 from app.audit import service as audit
 from app.cohorts.models import Cohort, CohortSession, CohortStatus, cohort_trainers
 from app.cohorts.service import apply_registration_deadline, is_cohort_trainer
 from app.groups.models import Group, GroupMembership
+from app.html_text import escape_text
 from app.lib.errors import Forbidden
 from app.lib.time import now_utc
 from app.registration.models import (
@@ -116,6 +118,49 @@ def registration_board(
         )
         for row in session.execute(query)
     ]
+
+
+def board_rows_html(rows: list[BoardRow], registration_url: str, *, pre_meeting_required: bool) -> Markup:
+    """The board's table rows, exactly as registration/board.html wrote them row by row: the group (a link to
+    `registration_url` with the registration's id appended) and organization, status, members of the threshold,
+    prerequisites, pre-meeting and seats. People's values are escaped; the translated words are the house's own
+    and written as Jinja writes `_()`, unescaped, each translated once for the page (not once per row)."""
+    of_threshold = _("%(n)s of %(min)s")
+    completions = _("completions (%(n)s)")
+    # Translated outside f-strings, where pybabel would not find them.
+    review, not_yet = _("waiting for your review"), _("not yet")
+    words = {
+        "met": _("experience accepted"),
+        "review": f"<strong>{review}</strong>",
+        "declined": _("declined"),
+        "missing": _("missing"),
+    }
+    pre_meeting_missing = f"<strong>{not_yet}</strong>" if pre_meeting_required else "—"
+    statuses = {status: escape_text(status.label) for status in RegistrationStatus}
+    parts = []
+    for row in rows:
+        checklist = row.checklist
+        p = checklist.prerequisites
+        if p.state == "none":
+            prerequisites = "—"
+        elif p.state == "met" and p.completed >= p.needed:
+            prerequisites = completions % {"n": p.completed}
+        else:
+            prerequisites = words.get(p.state, words["missing"])
+        if row.pre_meeting_held_on is not None:
+            pre_meeting = f"{row.pre_meeting_held_on.isoformat()} ({row.pre_meeting_attendance})"
+        else:
+            pre_meeting = pre_meeting_missing
+        parts.append(
+            f'  <tr>\n    <th scope="row"><a href="{registration_url}{row.id}">{escape_text(row.group_name)}</a>'
+            f'<br><span class="muted">{escape_text(row.organization)}</span></th>\n'
+            f"    <td>{statuses[row.status]}</td>\n"
+            f"    <td>{of_threshold % {'n': checklist.members, 'min': checklist.threshold}}</td>\n"
+            f"    <td>{prerequisites}</td>\n"
+            f"    <td>{pre_meeting}</td>\n"
+            f"    <td>{row.seats}</td>\n  </tr>\n"
+        )
+    return Markup("".join(parts))
 
 
 def review_queue(session: so.Session, trainer: User) -> list[Registration]:

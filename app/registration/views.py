@@ -204,13 +204,17 @@ def board(cohort_id: int):
     rows = trainer_board.registration_board(
         db.session, current_user, cohort, RegistrationStatus(wanted) if wanted else None
     )
+    # One URL built for the page, each row's id appended: url_for per row cost the board more than its rows.
+    registration_url = url_for("registration.registration_page", registration_id=0).removesuffix("0")
     return render_template(
         "registration/board.html",
         cohort=cohort,
         rows=rows,
+        rows_html=trainer_board.board_rows_html(
+            rows, registration_url, pre_meeting_required=pre_meetings.pre_meeting_required(cohort)
+        ),
         status=wanted,
         statuses=list(RegistrationStatus),
-        pre_meeting_required=pre_meetings.pre_meeting_required(cohort),
     )
 
 
@@ -231,16 +235,25 @@ def roster_csv(cohort_id: int):
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["Name", "Email", "Group", "Organization", "Time zone"])
-    writer.writerows([[csv_safe(value) for value in row] for row in rows])
+    writer.writerows(csv_safe_rows(rows))
     response = make_response(buffer.getvalue())
     response.headers["Content-Type"] = "text/csv; charset=utf-8"
     response.headers["Content-Disposition"] = f'attachment; filename="cohort-{cohort_id}-roster.csv"'
     return response
 
 
+_FORMULA_STARTS = frozenset(("=", "+", "-", "@", "\t", "\r"))
+
+
 def csv_safe(value: str) -> str:
     """Spreadsheets run cells that start with = + - @ as formulas: quote them so a name can never execute."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return "'" + value if value[:1] in _FORMULA_STARTS else value
+
+
+def csv_safe_rows(rows: list[list[str]]) -> list[list[str]]:
+    """`csv_safe` on every cell, written out in one comprehension: an export of 2,000 people has 10,000 cells."""
+    starts = _FORMULA_STARTS
+    return [["'" + value if value[:1] in starts else value for value in row] for row in rows]
 
 
 @bp.get("/cohorts/<int:cohort_id>/fair-times")
