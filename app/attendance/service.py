@@ -36,8 +36,8 @@ from app.breakouts.service import current_plan
 from app.cohorts.models import Cohort, CohortSession
 from app.groups.models import Group
 from app.groups.service import is_coordinator
-from app.html_text import escape_text
 from app.lib.errors import DomainError, Forbidden
+from app.lib.html_text import escape_text
 from app.lib.time import now_utc
 from app.registration.participants import (
     Participant,

@@ -8,8 +8,8 @@ from wtforms.widgets import Select, html_params
 
 from app.breakouts.models import RoomStrategy
 from app.breakouts.service import MAX_ROOM_NAME, MAX_SEED, MAX_TARGET_SIZE
-from app.html_text import escape_text
 from app.lib.forms import BaseForm
+from app.lib.html_text import escape_text
 from app.lib.urls import MAX_ID
 
 

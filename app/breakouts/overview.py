@@ -16,7 +16,7 @@ from app.breakouts.models import BreakoutPlan, BreakoutRoom, RoomMember
 from app.breakouts.service import current_plan, meeting_url
 from app.cohorts.models import Cohort, CohortSession
 from app.groups.models import Group, GroupMembership
-from app.html_text import escape_text
+from app.lib.html_text import escape_text
 from app.registration.models import Registration, RosterEntry
 from app.registration.participants import (
     confirmed_roster,

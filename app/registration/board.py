@@ -17,8 +17,8 @@ from app.audit import service as audit
 from app.cohorts.models import Cohort, CohortSession, CohortStatus, cohort_trainers
 from app.cohorts.service import apply_registration_deadline, is_cohort_trainer
 from app.groups.models import Group, GroupMembership
-from app.html_text import escape_text
 from app.lib.errors import Forbidden
+from app.lib.html_text import escape_text
 from app.lib.time import now_utc
 from app.registration.models import (
     EvidenceStatus,

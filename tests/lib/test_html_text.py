@@ -3,7 +3,7 @@
 import pytest
 from markupsafe import escape
 
-from app.html_text import escape_text
+from app.lib.html_text import escape_text
 
 
 @pytest.mark.parametrize(
