@@ -36,6 +36,11 @@ def csrf_tokens(html: str) -> dict[str, str]:
     return {m.group(1): _VALUE_RE.search(m.group(0)).group(1) for m in _CSRF_INPUT_RE.finditer(html)}
 
 
+def without_csrf_tokens(html: str) -> str:
+    """A page less its CSRF tokens, to compare two renderings: a token carries the second it was signed in."""
+    return _CSRF_INPUT_RE.sub("", html)
+
+
 def database_url(tmp_dir: Path) -> str:
     return os.environ.get("TEST_DATABASE_URL") or f"sqlite:///{tmp_dir / 'test.db'}"
 

@@ -1,7 +1,6 @@
 """Parts of pages kept per worker (app/lib/fragments.py): a part is reused only for readers whose key is the same,
 never carries one browser's CSRF token to another, follows the language, and a form showing errors is never kept."""
 
-import re
 from dataclasses import dataclass
 
 import pytest
@@ -10,7 +9,7 @@ from jinja2 import TemplateSyntaxError
 
 from app.extensions import db
 from app.learning import commitments
-from tests.conftest import Auth, csrf_tokens
+from tests.conftest import Auth, csrf_tokens, without_csrf_tokens
 from tests.learning.test_views import _page
 
 
@@ -96,11 +95,7 @@ def test_a_form_showing_its_errors_is_never_kept_and_the_blank_one_comes_back(cl
     assert 'aria-invalid="true"' in errored and "Please correct the fields marked below." in errored
     again = _page(client, "/home")
     assert 'aria-invalid="true"' not in again and "Please correct" not in again
-    assert _without_tokens(again) == _without_tokens(blank)
+    assert without_csrf_tokens(again) == without_csrf_tokens(blank)
     commitments.record_commitment(db.session, person, world.cohort, "Call the hall")
     db.session.commit()
     assert "Call the hall" in _page(client, "/home")
-
-
-def _without_tokens(html: str) -> str:
-    return re.sub(r'name="csrf_token"[^>]*value="[^"]+"|value="[^"]+"[^>]*name="csrf_token"', "", html)
