@@ -57,10 +57,12 @@ serve-prod: install
 
 ## test: every suite: SQLite, then PostgreSQL, then the browser journeys
 test: install system-deps architecture
-	@start=$$(date +%s); $(MAKE) --no-print-directory test-sqlite; t1=$$(date +%s); \
-	$(MAKE) --no-print-directory test-postgres; t2=$$(date +%s); \
-	$(MAKE) --no-print-directory e2e; t3=$$(date +%s); \
-	echo "Timings: sqlite $$((t1-start))s, postgres $$((t2-t1))s, e2e $$((t3-t2))s"
+	@start=$$(date +%s); failed=""; \
+	$(MAKE) --no-print-directory test-sqlite || failed="$$failed sqlite"; t1=$$(date +%s); \
+	$(MAKE) --no-print-directory test-postgres || failed="$$failed postgres"; t2=$$(date +%s); \
+	$(MAKE) --no-print-directory e2e || failed="$$failed e2e"; t3=$$(date +%s); \
+	echo "Timings: sqlite $$((t1-start))s, postgres $$((t2-t1))s, e2e $$((t3-t2))s"; \
+	if [ -n "$$failed" ]; then echo "FAILED:$$failed"; exit 1; fi
 
 ## test-sqlite: the suite on SQLite (browser journeys excluded)
 test-sqlite: install
