@@ -21,7 +21,7 @@ import sqlalchemy as sa
 import sqlalchemy.orm as so
 from flask import current_app
 
-from app.cohorts.models import Cohort, CohortSession, CohortStatus
+from app.cohorts.models import Cohort, CohortSession
 from app.courses.models import ContentTranslation, Course, CourseSession, Reading, session_readings
 from app.lib import content_version
 
@@ -68,7 +68,6 @@ class CourseView:
 class CohortSnapshot:
     id: int
     label: str
-    status: CohortStatus
     video_url: str | None
     course: CourseView
     sessions: tuple[SessionView, ...]  # by start time
@@ -154,7 +153,6 @@ def _cohorts_query() -> sa.Select:
         sa.select(
             Cohort.id,
             Cohort.label,
-            Cohort.status,
             Cohort.video_url,
             Course.id.label("course_id"),
             Course.slug,
@@ -275,7 +273,6 @@ def _build(session: so.Session, cohort_ids: list[int], language: str) -> list[Co
         CohortSnapshot(
             id=c.id,
             label=c.label,
-            status=c.status,
             video_url=c.video_url,
             course=CourseView(c.course_id, c.slug, translated.get((c.course_id, None, None), c.title), c.language),
             sessions=tuple(sessions_of.get(c.id, ())),
