@@ -18,7 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app.config import check_production_config, config_from_environment
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.lib import languages, page_cache, static_files, template_i18n
-from app.lib.database import configure_sqlite
+from app.lib.database import configure_engine
 from app.lib.time import is_valid_timezone
 from app.lib.urls import current_place
 
@@ -138,7 +138,7 @@ def _init_extensions(app: Flask) -> None:
         return signed_in_user(db.session, cookie_id)
 
     with app.app_context():
-        configure_sqlite(db.engine)
+        configure_engine(db.engine)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -61,7 +61,8 @@ def config_from_environment(instance_path: str) -> dict:
         "PLENARY_ENV": env,
         "SECRET_KEY": os.environ.get("SECRET_KEY", DEFAULT_SECRET_KEY),
         "SQLALCHEMY_DATABASE_URI": normalise_database_url(os.environ.get("DATABASE_URL", default_db)),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No pool_pre_ping: PostgreSQL connections are pinged only after sitting idle (app.lib.database).
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
         "COURSES_DIR": os.environ.get("COURSES_DIR", str(Path(__file__).resolve().parent.parent / "courses")),
         "MAIL_SERVER": os.environ.get("MAIL_SERVER", ""),
         "MAIL_PORT": _env_int("MAIL_PORT", 25),

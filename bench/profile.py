@@ -3,7 +3,9 @@
 Prepares a SQLite database with the full data set (or reuses `--database` with its manifest beside it as
 `<file>.json`), signs in as the page's person, warms the page, then times `--requests` requests (median wall-clock
 and CPU time: the CPU figure holds up better on a busy machine) and prints the functions that cost most under
-cProfile. Used to write "Profiling: before and after" in docs/PERFORMANCE.md.
+cProfile. With `--postgresql` the same runs against a throwaway PostgreSQL server (tests/tools/pgserver.py) filled
+with the full data set; the CPU figure is then the app's own process only, without the server's. Used to write
+"Profiling: before and after" in docs/PERFORMANCE.md.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import pstats
 import statistics
 import time
+from contextlib import ExitStack
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -22,6 +25,7 @@ from app.extensions import db
 from bench.dataset import Manifest
 from bench.pages import PAGES, _signed_in_client, email_for
 from bench.prepare import make_app, prepare_database
+from tests.tools.pgserver import PostgresServer
 
 DEFAULT_PAGES = "participant_home,reading_page,room_notes"
 
@@ -39,13 +43,24 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--database", type=Path, default=Path("/tmp/plenary-profile.db"))
     parser.add_argument("--rebuild", action="store_true", help="make the database again")
+    parser.add_argument("--postgresql", action="store_true", help="a throwaway PostgreSQL server instead of SQLite")
     parser.add_argument("--pages", default=DEFAULT_PAGES, help=f"comma-separated (default {DEFAULT_PAGES})")
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--top", type=int, default=25, help="functions listed per page (0: timings only)")
     args = parser.parse_args()
+    with ExitStack() as stack:
+        if args.postgresql:
+            url = stack.enter_context(PostgresServer()).url
+            manifest, _setup = prepare_database(url, "full")
+        else:
+            manifest, url = _database(args.database, args.rebuild), f"sqlite:///{args.database}"
+        app = make_app(url)
+        profile_pages(app, manifest, args)
+        with app.app_context():
+            db.engine.dispose()
 
-    manifest = _database(args.database, args.rebuild)
-    app = make_app(f"sqlite:///{args.database}")
+
+def profile_pages(app, manifest: Manifest, args: argparse.Namespace) -> None:
     with app.app_context():
         engine = db.engine
     wanted = {name.strip() for name in args.pages.split(",")}

@@ -3,17 +3,31 @@
 SQLite allows one writer at a time, and a transaction that reads first and writes later fails at once
 ("database is locked") if another connection wrote in between, instead of waiting. So on SQLite every
 transaction starts with BEGIN IMMEDIATE: it takes the write lock up front and waits for it (busy_timeout).
-That serializes transactions, which is what a single-file database does anyway; PostgreSQL, the production
-database, is untouched.
+That serializes transactions, which is what a single-file database does anyway.
+
+On PostgreSQL, the production database, reads run outside a transaction and a transaction begins just before
+the first statement that needs one: a write, a locking read (FOR UPDATE/SHARE) or a savepoint. Under READ
+COMMITTED, PostgreSQL's default, every statement of a transaction sees its own snapshot anyway, so a read-only
+page sees what it would have seen inside one; it saves the BEGIN and ROLLBACK round trips a page would pay.
+Everything a request writes is still one transaction, committed or rolled back as a whole.
+
+PostgreSQL connections that sat unused in the pool for a while are pinged before they are lent out (a
+server restart or an idle timeout may have closed them); busy connections are not, which saves a round
+trip per request when it matters, under load.
 """
 
 from __future__ import annotations
 
+import re
+import time
 from contextvars import ContextVar
 
 import sqlalchemy as sa
 
 _begin_statement: ContextVar[str | None] = ContextVar("plenary_sqlite_begin", default="BEGIN IMMEDIATE")
+
+PING_AFTER_IDLE_SECONDS = 10.0
+_LOCKING_READ = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b")
 
 
 def use_autocommit_reads() -> None:
@@ -22,10 +36,14 @@ def use_autocommit_reads() -> None:
     _begin_statement.set(None)
 
 
-def configure_sqlite(engine: sa.Engine) -> None:
-    if engine.dialect.name != "sqlite":
-        return
+def configure_engine(engine: sa.Engine) -> None:
+    if engine.dialect.name == "sqlite":
+        _configure_sqlite(engine)
+    elif engine.dialect.name == "postgresql":
+        _configure_postgresql(engine)
 
+
+def _configure_sqlite(engine: sa.Engine) -> None:
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
         dbapi_connection.isolation_level = None  # transactions are begun by _on_begin below
@@ -41,6 +59,49 @@ def configure_sqlite(engine: sa.Engine) -> None:
         statement = _begin_statement.get()
         if statement:
             connection.exec_driver_sql(statement)
+
+
+def needs_transaction(statement: str, stream_results: bool = False) -> bool:
+    """Whether a statement must run inside a transaction: anything but a plain SELECT (a write, DDL, a
+    savepoint, a locking read), and a SELECT read through a server-side cursor."""
+    if stream_results or statement.lstrip()[:6].upper() != "SELECT":
+        return True
+    return " FOR " in statement and _LOCKING_READ.search(statement) is not None
+
+
+def _configure_postgresql(engine: sa.Engine) -> None:
+    from psycopg.pq import TransactionStatus
+
+    idle = TransactionStatus.IDLE
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        dbapi_connection.autocommit = True
+
+    @sa.event.listens_for(engine, "checkin")
+    def _on_checkin(_dbapi_connection, record):
+        if record is not None:
+            record.info["returned_at"] = time.monotonic()
+
+    @sa.event.listens_for(engine, "checkout")
+    def _on_checkout(dbapi_connection, record, _proxy):
+        if not dbapi_connection.autocommit:  # an isolation level set for one use was reset on its return
+            dbapi_connection.autocommit = True
+        returned_at = record.info.get("returned_at")
+        if returned_at is not None and time.monotonic() - returned_at > PING_AFTER_IDLE_SECONDS:
+            try:
+                dbapi_connection.execute(";")
+            except Exception as error:
+                raise sa.exc.DisconnectionError(str(error)) from error
+
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _begin_before_writing(_connection, cursor, statement, _parameters, context, _executemany):
+        dbapi_connection = cursor.connection
+        if dbapi_connection.info.transaction_status != idle or not dbapi_connection.autocommit:
+            return
+        stream_results = bool(context is not None and context.execution_options.get("stream_results"))
+        if needs_transaction(statement, stream_results):
+            dbapi_connection.execute("BEGIN")
 
 
 def read_rows(session, statement: sa.Executable, params: dict | None = None) -> sa.CursorResult:
