@@ -317,10 +317,12 @@ def main(argv: list[str] | None = None) -> int:
     report["targets"] = evaluate_targets(report)
     report["wall_seconds"] = round(time.monotonic() - began, 1)
     RESULTS.mkdir(parents=True, exist_ok=True)
-    target = RESULTS / ("quick.json" if args.quick else "latest.json")
+    # One database alone is a partial run: its figures go beside the full run's, which keep docs/PERFORMANCE.md.
+    name = "quick" if args.quick else "latest"
+    target = RESULTS / (f"{name}-{args.only}.json" if args.only else f"{name}.json")
     target.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     log(f"wrote {target.relative_to(ROOT)} in {report['wall_seconds']} s")
-    if not args.quick:
+    if not args.quick and not args.only:
         path = write_performance_md(report, ROOT / "docs" / "PERFORMANCE.md")
         log(f"wrote {path.relative_to(ROOT)}")
     for target_row in report["targets"]:

@@ -11,8 +11,7 @@ request, for that person only.
 from __future__ import annotations
 
 import functools
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +23,7 @@ from flask import current_app
 from app.cohorts.models import Cohort, CohortSession
 from app.courses.models import ContentTranslation, Course, CourseSession, Reading, session_readings
 from app.lib import content_version
+from app.lib.lru import LockedLRU
 
 MAX_SNAPSHOTS = 512
 
@@ -98,28 +98,8 @@ class CohortSnapshot:
         return readings
 
 
-class _Snapshots:
-    def __init__(self, max_entries: int):
-        self.max_entries = max_entries
-        self._entries: OrderedDict[tuple[int, str, int], CohortSnapshot] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[int, str, int]) -> CohortSnapshot | None:
-        with self._lock:
-            found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-            return found
-
-    def put(self, key: tuple[int, str, int], snapshot: CohortSnapshot) -> None:
-        with self._lock:
-            self._entries[key] = snapshot
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
-
-
-def _store() -> _Snapshots:
-    return current_app.extensions.setdefault("cohort_snapshots", _Snapshots(MAX_SNAPSHOTS))
+def _store() -> LockedLRU[CohortSnapshot]:
+    return current_app.extensions.setdefault("cohort_snapshots", LockedLRU(MAX_SNAPSHOTS))
 
 
 def cohort_snapshots(session: so.Session, cohort_ids: Iterable[int], language: str) -> dict[int, CohortSnapshot]:

@@ -1,19 +1,20 @@
 """Database set-up that differs between SQLite and PostgreSQL.
 
+On both, reads run outside a transaction and a transaction begins just before the first statement that needs
+one: a write, a locking read (FOR UPDATE/SHARE) or a savepoint. Everything a request writes is still one
+transaction, committed or rolled back as a whole; a page that only reads saves the BEGIN and ROLLBACK.
+
+On PostgreSQL, the production database, READ COMMITTED (its default) gives every statement of a transaction its
+own snapshot anyway, so a page that only reads sees what it would have seen inside one. Connections that sat
+unused in the pool for a while are pinged before they are lent out (a server restart or an idle timeout may have
+closed them); busy connections are not, which saves a round trip per request when it matters, under load.
+
 SQLite allows one writer at a time, and a transaction that reads first and writes later fails at once
-("database is locked") if another connection wrote in between, instead of waiting. So on SQLite every
-transaction starts with BEGIN IMMEDIATE: it takes the write lock up front and waits for it (busy_timeout).
-That serializes transactions, which is what a single-file database does anyway.
-
-On PostgreSQL, the production database, reads run outside a transaction and a transaction begins just before
-the first statement that needs one: a write, a locking read (FOR UPDATE/SHARE) or a savepoint. Under READ
-COMMITTED, PostgreSQL's default, every statement of a transaction sees its own snapshot anyway, so a read-only
-page sees what it would have seen inside one; it saves the BEGIN and ROLLBACK round trips a page would pay.
-Everything a request writes is still one transaction, committed or rolled back as a whole.
-
-PostgreSQL connections that sat unused in the pool for a while are pinged before they are lent out (a
-server restart or an idle timeout may have closed them); busy connections are not, which saves a round
-trip per request when it matters, under load.
+("database is locked") if another connection wrote in between, instead of waiting. So on SQLite a transaction
+begins with BEGIN IMMEDIATE: it takes the write lock and waits for it (busy_timeout), which serializes writing
+transactions, as a single-file database does anyway. SQLite has no FOR UPDATE (SQLAlchemy leaves it out), so a
+statement built with one begins the transaction there too: from a locking read on, the transaction is alone.
+Reads outside a transaction run side by side (WAL), instead of queueing for the write lock.
 """
 
 from __future__ import annotations
@@ -31,8 +32,8 @@ _LOCKING_READ = re.compile(r"\bFOR\s+(?:NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHA
 
 
 def use_autocommit_reads() -> None:
-    """For the test suite's own session only: statements run without an explicit transaction, so the test
-    sees at once what the requests it makes have committed (pysqlite's historical behaviour)."""
+    """For the SQLite test suite only: statements run without any transaction, so the test's own session never
+    holds the write lock between requests (pysqlite's historical behaviour)."""
     _begin_statement.set(None)
 
 
@@ -46,7 +47,7 @@ def configure_engine(engine: sa.Engine) -> None:
 def _configure_sqlite(engine: sa.Engine) -> None:
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
-        dbapi_connection.isolation_level = None  # transactions are begun by _on_begin below
+        dbapi_connection.isolation_level = None  # transactions are begun by _begin_before_writing below
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA busy_timeout=15000")
@@ -54,11 +55,20 @@ def _configure_sqlite(engine: sa.Engine) -> None:
             cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
-    @sa.event.listens_for(engine, "begin")
-    def _on_begin(connection):
-        statement = _begin_statement.get()
-        if statement:
-            connection.exec_driver_sql(statement)
+    @sa.event.listens_for(engine, "before_cursor_execute")
+    def _begin_before_writing(_connection, cursor, statement, _parameters, context, _executemany):
+        begin = _begin_statement.get()
+        dbapi_connection = cursor.connection
+        if begin is None or dbapi_connection.in_transaction:
+            return
+        if needs_transaction(statement) or _locks_rows(context):
+            dbapi_connection.execute(begin)
+
+
+def _locks_rows(context) -> bool:
+    """Whether the statement was built with FOR UPDATE/SHARE, which the SQLite dialect leaves out of its SQL."""
+    compiled = getattr(context, "compiled", None)
+    return compiled is not None and getattr(compiled.statement, "_for_update_arg", None) is not None
 
 
 def needs_transaction(statement: str, stream_results: bool = False) -> bool:

@@ -145,11 +145,11 @@ class BaseForm(FlaskForm):
         return valid
 
 
-def field_html(field, hint=None, autocomplete: str | None = None) -> Markup:
+def field_html(field, autocomplete: str | None = None) -> Markup:
     """A field as every form shows it: its label, its hint and its errors, which the input names in
     aria-describedby (and aria-invalid while there are errors). The templates' `field` (_forms.html); written in
-    Python because a page of forms called it as a Jinja macro dozens of times. `hint` is unused: the hint is the
-    field's description."""
+    Python because a page of forms called it as a Jinja macro dozens of times. The hint is the field's
+    description."""
     errors = field.errors
     described, lines = [], [field.label(**{"class": "label"})]
     if field.description:

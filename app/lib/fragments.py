@@ -20,8 +20,6 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
-import threading
-from collections import OrderedDict
 from datetime import date, datetime, time, timedelta
 from enum import Enum
 from typing import Any
@@ -32,6 +30,8 @@ from flask_wtf.csrf import generate_csrf
 from jinja2 import TemplateSyntaxError, nodes
 from jinja2.ext import Extension
 from markupsafe import Markup
+
+from app.lib.lru import LockedLRU
 
 LIVE = object()  # a key value meaning "do not keep this one"
 _NO_KEY = object()
@@ -88,36 +88,6 @@ def frozen(value: Any) -> Any:
     raise TypeError(f"a fragment key must be a plain value, not {type(value).__name__}")
 
 
-class _Kept:
-    """A bounded, least-recently-used store shared by a worker's threads."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._items: OrderedDict[tuple, str] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> str | None:
-        with self._lock:
-            html = self._items.get(key)
-            if html is not None:
-                self._items.move_to_end(key)
-            return html
-
-    def put(self, key: tuple, html: str) -> None:
-        with self._lock:
-            self._items[key] = html
-            self._items.move_to_end(key)
-            while len(self._items) > self.size:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-
 def _check_names(body: list[nodes.Node], keys: list[str], where: str, lineno: int) -> None:
     allowed = ALLOWED_NAMES | set(keys)
     for node in body:
@@ -138,7 +108,7 @@ class FragmentExtension(Extension):
 
     def __init__(self, environment):
         super().__init__(environment)
-        environment.extend(fragments=_Kept(MAX_FRAGMENTS))  # per application: its own templates and settings
+        environment.extend(fragments=LockedLRU(MAX_FRAGMENTS))  # per application: its own templates and settings
 
     def parse(self, parser):
         lineno = next(parser.stream).lineno

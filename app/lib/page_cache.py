@@ -22,9 +22,7 @@ Each cached page carries an ETag, so a browser on a slow connection revalidates 
 
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote
@@ -35,6 +33,7 @@ from flask import Flask, Response, current_app, g, has_app_context, request, ses
 
 from app.extensions import db
 from app.lib import languages
+from app.lib.lru import LockedLRU
 from app.lib.time import is_valid_timezone
 
 PUBLIC_SCOPE = "public"
@@ -197,10 +196,8 @@ class PageCache:
     application)."""
 
     def __init__(self, max_entries: int, recheck_seconds: float):
-        self.max_entries = max_entries
         self.recheck_seconds = recheck_seconds
-        self._entries: OrderedDict[tuple, _Entry] = OrderedDict()
-        self._lock = threading.Lock()
+        self.entries: LockedLRU[_Entry] = LockedLRU(max_entries)
         self._version: int | None = None
         self._version_read_at = float("-inf")
 
@@ -216,22 +213,14 @@ class PageCache:
         self._version_read_at = float("-inf")
 
     def get(self, key: tuple, version: int) -> _Entry | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None
-            if entry.version != version or entry.expires_at <= time.monotonic():
-                del self._entries[key]
-                return None
-            self._entries.move_to_end(key)
-            return entry
+        entry = self.entries.get(key)
+        if entry is not None and (entry.version != version or entry.expires_at <= time.monotonic()):
+            self.entries.discard(key, entry)
+            return None
+        return entry
 
     def put(self, key: tuple, entry: _Entry) -> None:
-        with self._lock:
-            self._entries[key] = entry
-            self._entries.move_to_end(key)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+        self.entries.put(key, entry)
 
 
 def _cacheable_request() -> bool:

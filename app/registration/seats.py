@@ -58,8 +58,9 @@ def lock_cohort(session: so.Session, cohort: Cohort) -> None:
     On PostgreSQL this is the cohort row's FOR NO KEY UPDATE lock: it waits for any other transaction that
     takes, gives back or promotes seats in the cohort, or changes its capacity, but not for transactions that
     only insert rows referring to the cohort (their FOR KEY SHARE does not conflict), so it cannot deadlock with
-    them. On SQLite every write transaction is already serial (BEGIN IMMEDIATE) and FOR UPDATE compiles to
-    nothing. Take it before changing any registration of the cohort: one lock order, cohort first.
+    them. On SQLite FOR UPDATE compiles to nothing, but the statement begins the transaction with BEGIN
+    IMMEDIATE, which waits for every other writer (app.lib.database). Take it before changing any registration
+    of the cohort: one lock order, cohort first.
     """
     session.execute(sa.select(Cohort.id).where(Cohort.id == cohort.id).with_for_update(key_share=True))
     session.refresh(cohort, ["seats_taken", "capacity"])

@@ -21,7 +21,7 @@ def public_urls(app) -> list[str]:
 
 
 def cached_entries(app) -> int:
-    return len(app.extensions["page_cache"]._entries)
+    return len(app.extensions["page_cache"].entries)
 
 
 def test_no_public_page_asked_for_under_a_forged_host_reaches_a_visitor_of_the_real_host(app, demo_world):

@@ -1,8 +1,15 @@
-"""Which statements open a transaction on PostgreSQL (app.lib.database.needs_transaction)."""
+"""Which statements begin a transaction (app.lib.database), and what that means for SQLite's write lock."""
+
+import sqlite3
 
 import pytest
+import sqlalchemy as sa
+import sqlalchemy.orm as so
 
+from app.accounts.models import User
+from app.extensions import db
 from app.lib.database import needs_transaction
+from tests.conftest import real_transactions
 
 
 @pytest.mark.parametrize(
@@ -39,3 +46,55 @@ def test_writes_locks_and_savepoints_need_one(statement):
 
 def test_a_read_through_a_server_side_cursor_needs_one():
     assert needs_transaction("SELECT users.id FROM users", stream_results=True)
+
+
+# On SQLite (the PostgreSQL side is tests/notes/test_transactions.py) --------------------------------------------
+
+
+@pytest.fixture
+def sqlite_engine(app):
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's transactions")
+    with real_transactions():
+        yield db.engine
+
+
+def _in_transaction(session: so.Session) -> bool:
+    return session.connection().connection.dbapi_connection.in_transaction
+
+
+def _another_writer_can_start(engine: sa.Engine) -> bool:
+    other = sqlite3.connect(engine.url.database, timeout=0.05)
+    try:
+        other.execute("BEGIN IMMEDIATE")
+        other.rollback()
+        return True
+    except sqlite3.OperationalError:  # database is locked
+        return False
+    finally:
+        other.close()
+
+
+def test_sqlite_reads_hold_no_lock_and_a_write_takes_it_until_the_end(sqlite_engine, make_user):
+    user_id = make_user(name="Before").id
+    with so.Session(sqlite_engine) as session:
+        assert session.get(User, user_id).name == "Before"
+        assert not _in_transaction(session) and _another_writer_can_start(sqlite_engine)
+        session.get(User, user_id).name = "After"
+        session.flush()
+        assert _in_transaction(session) and not _another_writer_can_start(sqlite_engine)
+        session.rollback()
+        assert _another_writer_can_start(sqlite_engine)
+        assert session.get(User, user_id).name == "Before"
+
+
+def test_sqlite_a_locking_read_takes_the_write_lock(sqlite_engine, make_user):
+    """SQLite has no FOR UPDATE: the statement that asks for it begins the transaction, alone from then on."""
+    user_id = make_user().id
+    with so.Session(sqlite_engine) as session:
+        session.execute(sa.select(User.id).where(User.id == user_id).with_for_update()).all()
+        assert _in_transaction(session) and not _another_writer_can_start(sqlite_engine)
+        session.commit()
+        assert _another_writer_can_start(sqlite_engine)
+        session.get(User, user_id, with_for_update=True)
+        assert _in_transaction(session)

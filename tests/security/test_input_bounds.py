@@ -318,6 +318,13 @@ def test_names_and_languages_of_any_size_are_cleaned_and_split_quickly():
     assert timed(parse_language_list, "ab, " * 40_000) < SECONDS
 
 
+def test_telling_whether_a_statement_needs_a_transaction_is_linear_in_its_length():
+    """The SQL the app compiles carries values as bound parameters, never in its text; a long statement anyway."""
+    from app.lib.database import needs_transaction
+
+    assert timed(needs_transaction, "SELECT" + " FOR  SHARE FOR NO KEY" * 40_000) < SECONDS
+
+
 def test_every_regular_expression_in_the_app_is_covered_here():
     """A new re.compile on people's text must come with a worst-case timing above. Course-file patterns
     (app/courses/loader.py, front_matter.py, sections.py, translation_files.py) read the repository's own files,
@@ -344,6 +351,7 @@ def test_every_regular_expression_in_the_app_is_covered_here():
         "groups/service.py",
         "signin/service.py",  # fullmatch of one character class with a fixed count ({43}): linear
         "lib/security.py",  # the emailed code: fullmatch of one character class with a fixed count ({6}): linear
+        "lib/database.py",  # locking reads in the SQL the app compiles, timed above
         "oidc/providers.py",  # anchored patterns on the operator's settings, read once at start-up (tests/oidc)
     }
     assert {f.split(":")[0] for f in found} <= known_paths, found
