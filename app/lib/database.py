@@ -61,12 +61,16 @@ def _configure_sqlite(engine: sa.Engine) -> None:
         dbapi_connection = cursor.connection
         if begin is None or dbapi_connection.in_transaction:
             return
-        if needs_transaction(statement) or _locks_rows(context):
+        if _must_begin(statement, context):
             dbapi_connection.execute(begin)
 
 
-def _locks_rows(context) -> bool:
-    """Whether the statement was built with FOR UPDATE/SHARE, which the SQLite dialect leaves out of its SQL."""
+def _must_begin(statement: str, context) -> bool:
+    """needs_transaction, and a statement built with FOR UPDATE/SHARE even where the dialect leaves that out of its
+    SQL (SQLite)."""
+    stream_results = bool(context is not None and context.execution_options.get("stream_results"))
+    if needs_transaction(statement, stream_results):
+        return True
     compiled = getattr(context, "compiled", None)
     return compiled is not None and getattr(compiled.statement, "_for_update_arg", None) is not None
 
@@ -109,8 +113,7 @@ def _configure_postgresql(engine: sa.Engine) -> None:
         dbapi_connection = cursor.connection
         if dbapi_connection.info.transaction_status != idle or not dbapi_connection.autocommit:
             return
-        stream_results = bool(context is not None and context.execution_options.get("stream_results"))
-        if needs_transaction(statement, stream_results):
+        if _must_begin(statement, context):
             dbapi_connection.execute("BEGIN")
 
 

@@ -37,9 +37,5 @@ class LockedLRU(Generic[Value]):
             if self._entries.get(key) is value:
                 del self._entries[key]
 
-    def clear(self) -> None:
-        with self._lock:
-            self._entries.clear()
-
     def __len__(self) -> int:
         return len(self._entries)

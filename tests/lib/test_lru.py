@@ -22,10 +22,3 @@ def test_discard_leaves_a_newer_value_in_place():
     assert store.get("page") is fresh
     store.discard("page", fresh)
     assert store.get("page") is None
-
-
-def test_clear_empties_it():
-    store = LockedLRU(4)
-    store.put("a", 1)
-    store.clear()
-    assert len(store) == 0 and store.get("a") is None

@@ -68,7 +68,7 @@ def test_a_save_writes_inside_one_transaction_and_is_committed(client, make_room
     assert [r.body for r in db.session.scalars(sa.select(NoteRevision))] == ["Our first answer"]
 
 
-def test_a_failed_request_undoes_every_write_it_flushed(app, make_user):
+def test_a_rollback_undoes_every_write_the_session_flushed(app, make_user):
     make_user(email="kept@example.org", name="Kept")
     with so.Session(db.engine) as session:
         session.execute(sa.update(User).values(name="Renamed"))
